@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Every topic on the bus and the versioned schema of its messages. Producers validate before sending and
+ * consumers parse before use; a message that fails parsing goes to `tiles.dlq` with the reason.
+ */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+const bbox = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+export const tileFetchedV1 = z.object({
+  v: z.literal(1),
+  id: z.string().uuid(),
+  layer: z.string().min(1),
+  date: isoDate,
+  tms: z.string().min(1),
+  z: z.number().int().min(0),
+  row: z.number().int().min(0),
+  col: z.number().int().min(0),
+  bbox,
+  blob_key: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+  content_type: z.string(),
+  fetched_at: z.string().datetime(),
+});
+
+export const tileEmbeddedV1 = z.object({
+  v: z.literal(1),
+  id: z.string().uuid(),
+  layer: z.string(),
+  date: isoDate,
+  model: z.string(),
+  embedded_at: z.string().datetime(),
+});
+
+export const dlqRecordV1 = z.object({
+  v: z.literal(1),
+  source_topic: z.string(),
+  source_partition: z.number().int(),
+  source_offset: z.string(),
+  key: z.string().nullable(),
+  /** the original value, verbatim (base64 when it was not UTF-8 text) */
+  value: z.string(),
+  code: z.string(),
+  reason: z.string(),
+  failed_at: z.string().datetime(),
+});
+
+export const topics = {
+  'tiles.fetched': tileFetchedV1,
+  'tiles.embedded': tileEmbeddedV1,
+  'tiles.dlq': dlqRecordV1,
+} as const;
+
+export type TopicName = keyof typeof topics;
+export type TopicPayload<T extends TopicName> = z.infer<(typeof topics)[T]>;

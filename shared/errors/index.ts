@@ -1,0 +1,1 @@
+export { AppError, ValidationError, RetriesExhaustedError, AbortedError, isRetriable, describeError } from './app-error.js';

@@ -1,0 +1,2 @@
+export { buildEncoderGraph, graphParams, countTrainableParams, resnet18Half, smallCnn } from './graph.js';
+export type { EncoderArch, EncoderGraph, GraphNode, Norm, ParamSpec, WeightMap } from './graph.js';

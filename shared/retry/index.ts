@@ -1,0 +1,2 @@
+export { withRetry, backoffMs, sleep, defaultRetryPolicy } from './retry.js';
+export type { RetryPolicy, RetryOptions } from './retry.js';
