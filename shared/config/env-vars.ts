@@ -1,0 +1,45 @@
+/**
+ * Environment variables and the config keys they set. One table, so `gibs-embed config` and the README can
+ * list them and an error can name the variable the user actually typed.
+ */
+export type EnvParser = 'string' | 'number' | 'boolean' | 'list' | 'json';
+
+export interface EnvVar {
+  name: string;
+  /** dotted path into the config object */
+  key: string;
+  parse: EnvParser;
+  help: string;
+}
+
+export const envVars: EnvVar[] = [
+  { name: 'GIBS_EMBED_DATA_DIR', key: 'dataDir', parse: 'string', help: 'where the embedded defaults keep their files' },
+  { name: 'LOG_LEVEL', key: 'log.level', parse: 'string', help: 'fatal|error|warn|info|debug|trace|silent' },
+  { name: 'LOG_PRETTY', key: 'log.pretty', parse: 'boolean', help: 'human-readable logs (default: when stderr is a TTY)' },
+  { name: 'OPS_HOST', key: 'ops.host', parse: 'string', help: 'bind address of /metrics and /healthz' },
+  { name: 'OPS_PORT', key: 'ops.port', parse: 'number', help: 'port of /metrics and /healthz (0 = any free port)' },
+  { name: 'BUS_KIND', key: 'bus.kind', parse: 'string', help: 'sqlite (embedded) or kafka' },
+  { name: 'BUS_PATH', key: 'bus.path', parse: 'string', help: 'SQLite bus file (default DATA_DIR/bus.db)' },
+  { name: 'BUS_PARTITIONS', key: 'bus.partitions', parse: 'number', help: 'partitions of new topics' },
+  { name: 'KAFKA_BROKERS', key: 'bus.brokers', parse: 'list', help: 'comma-separated host:port; setting it selects the Kafka bus' },
+  { name: 'KAFKA_CLIENT_ID', key: 'bus.clientId', parse: 'string', help: 'Kafka client id' },
+  { name: 'KAFKA_SSL', key: 'bus.ssl', parse: 'boolean', help: 'TLS to the brokers' },
+  { name: 'KAFKA_SASL_MECHANISM', key: 'bus.sasl.mechanism', parse: 'string', help: 'plain|scram-sha-256|scram-sha-512' },
+  { name: 'KAFKA_SASL_USERNAME', key: 'bus.sasl.username', parse: 'string', help: 'SASL user' },
+  { name: 'KAFKA_SASL_PASSWORD', key: 'bus.sasl.password', parse: 'string', help: 'SASL password (masked in output)' },
+  { name: 'TILE_STORE_DIR', key: 'blobs.root', parse: 'string', help: 'tile store folder (default DATA_DIR/tiles)' },
+  { name: 'GIBS_BASE_URL', key: 'gibs.baseUrl', parse: 'string', help: 'GIBS endpoint; point it at `gibs-embed replay` for local runs' },
+  { name: 'GIBS_USER_AGENT', key: 'gibs.userAgent', parse: 'string', help: 'User-Agent sent to GIBS' },
+  { name: 'GIBS_CONCURRENCY', key: 'gibs.concurrency', parse: 'number', help: 'parallel tile requests (1-32)' },
+  { name: 'GIBS_TIMEOUT_MS', key: 'gibs.timeoutMs', parse: 'number', help: 'per-request timeout' },
+  { name: 'GIBS_MAX_MBPS', key: 'gibs.maxMbps', parse: 'number', help: 'bandwidth cap in megabits/s (≤ 50)' },
+  { name: 'GIBS_RETRIES', key: 'gibs.retries', parse: 'number', help: 'retries per tile after the first attempt' },
+  { name: 'HARVEST_ENABLED', key: 'harvester.enabled', parse: 'boolean', help: 'run the harvester in `start`' },
+  { name: 'HARVEST_SCHEDULE', key: 'harvester.schedule', parse: 'string', help: 'cron expression of the daily harvest' },
+  { name: 'HARVEST_TIMEZONE', key: 'harvester.timezone', parse: 'string', help: 'time zone of the schedule' },
+  { name: 'HARVEST_LAG_DAYS', key: 'harvester.lagDays', parse: 'number', help: 'harvest today minus this many days' },
+  { name: 'HARVEST_RUN_ON_START', key: 'harvester.runOnStart', parse: 'boolean', help: 'harvest once at start-up too' },
+  { name: 'HARVEST_JOBS', key: 'harvester.jobs', parse: 'json', help: 'JSON list of {layer, tms?, levels, bbox?}' },
+  { name: 'MODEL_INPUT_SIZE', key: 'model.inputSize', parse: 'number', help: 'encoder input size in pixels' },
+  { name: 'MODEL_REGISTRY_DIR', key: 'model.registryDir', parse: 'string', help: 'model registry folder (default DATA_DIR/models)' },
+];

@@ -1,0 +1,3 @@
+export { createMetricsRegistry } from './registry.js';
+export { startOpsServer } from './ops-server.js';
+export type { OpsServer, HealthCheck } from './ops-server.js';
