@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './commands/config.js';
+import { EXIT_USAGE, exitCodeFor, reportError } from './exit-codes.js';
+
+/**
+ * `gibs-embed`: one CLI over every stage. Each subcommand is a composition root: it loads the config,
+ * opens the adapters it needs and runs one service (or, for `start`, all of them in this process).
+ */
+export function buildProgram(): Command {
+  const program = new Command('gibs-embed')
+    .description('a live, searchable embedding index of NASA GIBS imagery')
+    .option('-c, --config <file>', 'JSON config file (also GIBS_EMBED_CONFIG)')
+    .option('--data-dir <dir>', 'data folder of the embedded defaults (also GIBS_EMBED_DATA_DIR)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (also LOG_LEVEL)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerConfigCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version end with code 0; every usage mistake is status 2, like a wrong config value
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    reportError(error);
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+await main(process.argv);
