@@ -1,0 +1,8 @@
+export type { TileRequest, ParsedTilePath } from './gibs-url.js';
+export { tileUrl, capabilitiesUrl, isCapabilitiesPath, parseTilePath, extForFormat } from './gibs-url.js';
+export type { Capabilities, LayerInfo, TileMatrixLevel, TileMatrixSetInfo } from './capabilities.js';
+export { parseCapabilities } from './capabilities.js';
+export type { TimeInterval, TimeDimension, TimedLayer } from './time-dimension.js';
+export { parseTimeValue, layerHasDate, layerDates, latestDate } from './time-dimension.js';
+export type { IsoDuration } from './iso-time.js';
+export { parseDuration, parseInstant, addDuration, formatDate } from './iso-time.js';
