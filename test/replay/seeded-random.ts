@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a tiny, fast, well-mixed 32-bit PRNG. Fault injection needs reproducible draws (the same seed
+ * gives the same faults for the same request sequence), not cryptographic quality.
+ */
+export function createSeededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
