@@ -1,0 +1,113 @@
+/**
+ * Runs one embedding function over the evaluation sets and measures it: labeled precision@k, the place
+ * proxy's recall@k (shifted view, other source), and the collapse metric over every embedded image.
+ */
+import { createHash } from 'node:crypto';
+import { AppError, ValidationError } from '../../errors/index.js';
+import type { EmbedFn } from './embed-fn.js';
+import type { LabeledSet } from './labeled-set.js';
+import type { PlaceProxySet, RetrievalTask } from './place-proxy-set.js';
+import { collapseStd, precisionAtKs, recallAtKs, type RecallResult } from './metrics.js';
+
+export interface EvalSets {
+  labeled?: LabeledSet;
+  proxy?: PlaceProxySet;
+}
+
+export interface EvaluateOptions {
+  /** default [1, 5, 10] */
+  ks?: number[];
+  /** images per EmbedFn call (default 64) */
+  batchSize?: number;
+}
+
+export interface EvalReport {
+  /** identifies the evaluation sets: reports are comparable only when this matches */
+  datasetId: string;
+  labeled?: { precisionAt: Record<number, number>; queries: number; items: number; chance: number };
+  proxy?: { shifted: RecallResult; crossSource: RecallResult };
+  /** SimSiam's collapse metric over every embedded image; ≈ 1/sqrt(dim) when spread, 0 when collapsed */
+  collapseStd: number;
+  dim: number;
+  /** wall time: embedding plus metrics */
+  seconds: number;
+}
+
+/**
+ * A fingerprint of what was evaluated (sources, crops, places, input size), not of pixel values: two
+ * reports from the same sets and options share it.
+ */
+export function datasetId(sets: EvalSets): string {
+  const h = createHash('sha256');
+  if (sets.labeled) {
+    const l = sets.labeled;
+    h.update(JSON.stringify({ labeled: l.sources.map((s) => s.file), items: l.images.length, size: l.inputSize }));
+  }
+  if (sets.proxy) {
+    const p = sets.proxy;
+    const task = (t: RetrievalTask) => t.place;
+    h.update(JSON.stringify({ split: p.split, size: p.inputSize, places: p.places.map((x) => x.bbox.map((v) => v.toFixed(4))), shifted: task(p.shifted), cross: task(p.crossSource) }));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+async function embedAll(embed: EmbedFn, images: Float32Array[], batchSize: number): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < images.length; i += batchSize) {
+    const batch = images.slice(i, i + batchSize);
+    const vectors = await embed(batch);
+    if (!Array.isArray(vectors) || vectors.length !== batch.length) {
+      throw new AppError('EVAL_EMBED_MISMATCH', `embedding function returned ${Array.isArray(vectors) ? vectors.length : typeof vectors} vectors for ${batch.length} images`, { retriable: false });
+    }
+    out.push(...vectors);
+  }
+  return out;
+}
+
+export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: EvaluateOptions = {}): Promise<EvalReport> {
+  const started = performance.now();
+  const ks = options.ks ?? [1, 5, 10];
+  const batchSize = options.batchSize ?? 64;
+  if (!sets.labeled && !sets.proxy) throw new ValidationError('nothing to evaluate: no labeled set and no place proxy set', { code: 'EVAL_EMPTY' });
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
+  const sizes = [sets.labeled?.inputSize, sets.proxy?.inputSize].filter((s): s is number => s !== undefined);
+  if (new Set(sizes).size > 1) throw new ValidationError(`evaluation sets disagree on input size: ${sizes.join(' vs ')}`);
+
+  // The proxy tasks share their query crops: embed each distinct image once (identity, not content).
+  const unique: Float32Array[] = [];
+  const slot = new Map<Float32Array, number>();
+  const register = (images: Float32Array[]) => images.map((img) => {
+    let s = slot.get(img);
+    if (s === undefined) { s = unique.length; unique.push(img); slot.set(img, s); }
+    return s;
+  });
+  const idx = {
+    labeled: sets.labeled ? register(sets.labeled.images) : [],
+    shiftedQ: sets.proxy ? register(sets.proxy.shifted.queries) : [],
+    shiftedG: sets.proxy ? register(sets.proxy.shifted.gallery) : [],
+    crossQ: sets.proxy ? register(sets.proxy.crossSource.queries) : [],
+    crossG: sets.proxy ? register(sets.proxy.crossSource.gallery) : [],
+  };
+  const expected = sizes[0] * sizes[0] * 3;
+  unique.forEach((img, i) => {
+    if (img.length !== expected) throw new ValidationError(`image ${i} has ${img.length} values, expected ${expected} (${sizes[0]}x${sizes[0]}x3)`, { code: 'EVAL_BAD_IMAGE' });
+  });
+
+  const vectors = await embedAll(embed, unique, batchSize);
+  const pick = (slots: number[]) => slots.map((s) => vectors[s]);
+
+  const report: EvalReport = { datasetId: datasetId(sets), collapseStd: collapseStd(vectors), dim: vectors[0].length, seconds: 0 };
+  if (sets.labeled) {
+    const l = sets.labeled;
+    const p = precisionAtKs(pick(idx.labeled), l.labels, l.groups, ks);
+    report.labeled = { precisionAt: p.precisionAt, queries: p.queries, items: l.images.length, chance: p.chance };
+  }
+  if (sets.proxy) {
+    report.proxy = {
+      shifted: recallAtKs(pick(idx.shiftedQ), pick(idx.shiftedG), sets.proxy.shifted.truth, ks),
+      crossSource: recallAtKs(pick(idx.crossQ), pick(idx.crossG), sets.proxy.crossSource.truth, ks),
+    };
+  }
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}

@@ -1,0 +1,21 @@
+export type { EmbedFn } from './embed-fn.js';
+export { l2Normalize, normalizeAll, expectedHitsAtK, precisionAtK, precisionAtKs, recallAtK, recallAtKs, collapseStd } from './metrics.js';
+export type { PrecisionResult, RecallResult } from './metrics.js';
+export { colourHistogramEmbed, constantEmbed } from './baselines.js';
+export type { ColourHistogramOptions } from './baselines.js';
+export { decodeRaster, cropToTensor, imageStats, RasterCache } from './raster.js';
+export type { Raster, PixelRect, DecodeOptions, ImageStats } from './raster.js';
+export {
+  SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, EVAL_FRACTION, cellSplit, cellBBox, placeCell, placeSplit, bboxSplit, splitCells,
+} from './place-split.js';
+export type { Split, BBox, SplitCell } from './place-split.js';
+export { buildPlaceProxySet, MODIS_MOSAIC, BLUE_MARBLE_MOSAIC } from './place-proxy-set.js';
+export type { PlaceProxyOptions, PlaceProxySet, Place, RetrievalTask } from './place-proxy-set.js';
+export { buildLabeledSet } from './labeled-set.js';
+export type { LabeledSet, LabeledSetOptions, LabeledSource } from './labeled-set.js';
+export { evaluateEncoder, datasetId } from './evaluate.js';
+export type { EvalSets, EvaluateOptions, EvalReport } from './evaluate.js';
+export { compareReports, defaultGatePolicy, metricName, readMetric } from './gate.js';
+export type { GatePolicy, GateMetric, GateDecision } from './gate.js';
+export { formatEvalTable } from './format-table.js';
+export type { NamedReport } from './format-table.js';

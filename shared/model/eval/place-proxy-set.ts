@@ -1,0 +1,167 @@
+/**
+ * The label-free proxy: can the encoder find another view of the same place among many other places?
+ *
+ * One place per split cell (see place-split.ts), at a seeded position inside the cell. The query is a crop
+ * of the MODIS Terra true-colour mosaic of 2020-09-27 there. Two tasks, each with its own gallery:
+ * - shifted: the positive is the same mosaic cropped again, shifted by `shiftFraction` of the crop in one of
+ *   8 directions (75% overlap at the default 0.25); the gallery holds the shifted crops of every place.
+ * - crossSource: the positive is the same footprint in the Blue Marble mosaic (another sensor and season,
+ *   cloud-free); the gallery holds the Blue Marble crops of every place.
+ * Query and positive stay inside one cell and cells never share pixels, so a place's views never overlap
+ * another place's, and with split 'eval' none of it overlaps any crop the trainer may use.
+ *
+ * Views that carry no signal are skipped, because a task that no encoder can solve only adds noise: a view
+ * is "uninformative" when more than `maxDarkFraction` of its pixels are no-data black (swath gaps, polar
+ * night, brightest channel < 0.05) or when its per-channel standard deviation, averaged over RGB, is below
+ * `minStd` (featureless open ocean in Blue Marble, solid cloud decks). A place enters a task only when the
+ * query and that task's positive are both informative.
+ */
+import path from 'node:path';
+import { ValidationError } from '../../errors/index.js';
+import { cropToTensor, imageStats, RasterCache, type PixelRect, type Raster } from './raster.js';
+import { SPLIT_CELL_DEG, splitCells, type BBox, type Split } from './place-split.js';
+import { createRng, mixSeed, shuffled } from './prng.js';
+
+export const MODIS_MOSAIC = 'gibs/mosaic/MODIS_Terra_CorrectedReflectance_TrueColor_2020-09-27_global.jpeg';
+export const BLUE_MARBLE_MOSAIC = 'gibs/mosaic/bluemarble_small_8192x4096.jpg';
+
+export interface PlaceProxyOptions {
+  /** the data kit (../shared/data), holding gibs/mosaic/ */
+  dataDir: string;
+  inputSize: number;
+  /** default 'eval'; 'train' builds the same task on training places (an overfitting check, never the gate) */
+  split?: Split;
+  /** picks each place's position in its cell, its shift direction, and the subsample (default 1) */
+  seed?: number;
+  /** at most this many places per task (default: every usable cell of the split) */
+  places?: number;
+  /** crop side in degrees (default 6: ~67 px of the MODIS mosaic, ~2/3 of a GIBS level-5 tile) */
+  cropDeg?: number;
+  /** shift of the positive, as a fraction of the crop side (default 0.5; see the module comment) */
+  shiftFraction?: number;
+  /** uninformative-view thresholds (defaults 0.04 and 0.02), see the module comment */
+  minStd?: number;
+  maxDarkFraction?: number;
+  /** keep decoded mosaics across calls (default: a fresh cache, dropped after the call) */
+  cache?: RasterCache;
+}
+
+export interface Place {
+  /** the query's footprint (the shifted positive is offset from it by `shift`) */
+  bbox: BBox;
+  cell: { col: number; row: number };
+  /** offset of the shifted view in degrees, east and north */
+  shift: { dLon: number; dLat: number };
+}
+
+export interface RetrievalTask {
+  queries: Float32Array[];
+  gallery: Float32Array[];
+  /** truth[q] = index in `gallery` of query q's positive */
+  truth: number[];
+  /** place[q] = index in `PlaceProxySet.places` of query q */
+  place: number[];
+}
+
+export interface PlaceProxySet {
+  split: Split;
+  inputSize: number;
+  places: Place[];
+  shifted: RetrievalTask;
+  crossSource: RetrievalTask;
+  /** candidate places (cells of the split) and why views were refused */
+  candidates: number;
+  skipped: { queryUninformative: number; shiftedUninformative: number; blueMarbleUninformative: number };
+}
+
+function bboxToRect(raster: Raster, [minLon, minLat, maxLon, maxLat]: BBox): PixelRect {
+  // both mosaics are plate carrée over the whole globe: x ∝ lon + 180, y ∝ 90 - lat
+  const x0 = Math.round(((minLon + 180) / 360) * raster.width);
+  const x1 = Math.round(((maxLon + 180) / 360) * raster.width);
+  const y0 = Math.round(((90 - maxLat) / 180) * raster.height);
+  const y1 = Math.round(((90 - minLat) / 180) * raster.height);
+  return { left: x0, top: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
+}
+
+const DIRECTIONS: ReadonlyArray<[number, number]> = [[1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -1]];
+
+function checkOptions(o: PlaceProxyOptions): Required<Omit<PlaceProxyOptions, 'cache' | 'places'>> & { places: number } {
+  const inputSize = o.inputSize;
+  if (!Number.isInteger(inputSize) || inputSize < 8 || inputSize > 1024) throw new ValidationError(`inputSize must be an integer in 8..1024, got ${inputSize}`);
+  const cropDeg = o.cropDeg ?? 6;
+  const shiftFraction = o.shiftFraction ?? 0.5;
+  if (!(shiftFraction > 0 && shiftFraction < 1)) throw new ValidationError(`shiftFraction must be in (0, 1), got ${shiftFraction}`);
+  if (!(cropDeg > 0) || cropDeg * (1 + shiftFraction) > SPLIT_CELL_DEG) {
+    throw new ValidationError(`cropDeg ${cropDeg} with shift ${shiftFraction} does not fit a ${SPLIT_CELL_DEG}° split cell`);
+  }
+  const split = o.split ?? 'eval';
+  if (split !== 'eval' && split !== 'train') throw new ValidationError(`split must be 'eval' or 'train', got ${String(split)}`);
+  const places = o.places ?? Number.POSITIVE_INFINITY;
+  if (!(places >= 2)) throw new ValidationError(`places must be at least 2 (a gallery needs distractors), got ${places}`);
+  return {
+    dataDir: o.dataDir, inputSize, split, seed: o.seed ?? 1, places, cropDeg, shiftFraction,
+    minStd: o.minStd ?? 0.04, maxDarkFraction: o.maxDarkFraction ?? 0.02,
+  };
+}
+
+export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<PlaceProxySet> {
+  const o = checkOptions(options);
+  const cache = options.cache ?? new RasterCache();
+  // Blue Marble shrunk on decode to the MODIS mosaic's ~0.09°/px: crops are resized far below either anyway
+  const [modis, marble] = await Promise.all([
+    cache.get(path.join(o.dataDir, MODIS_MOSAIC)),
+    cache.get(path.join(o.dataDir, BLUE_MARBLE_MOSAIC), { maxWidth: 4096 }),
+  ]);
+  const informative = (img: Float32Array) => {
+    const s = imageStats(img);
+    return s.meanStd >= o.minStd && s.darkFraction <= o.maxDarkFraction;
+  };
+
+  const cells = splitCells(o.split);
+  const skipped = { queryUninformative: 0, shiftedUninformative: 0, blueMarbleUninformative: 0 };
+  type Candidate = { place: Place; query: Float32Array; shifted?: Float32Array; marble?: Float32Array };
+  const kept: Candidate[] = [];
+  for (const cell of cells) {
+    const rng = createRng(mixSeed(o.seed, cell.col, cell.row));
+    const [dx, dy] = DIRECTIONS[Math.floor(rng() * DIRECTIONS.length)];
+    const shift = { dLon: dx * o.shiftFraction * o.cropDeg, dLat: dy * o.shiftFraction * o.cropDeg };
+    // room left in the cell once the crop and its shifted copy are both inside
+    const [cMinLon, cMinLat] = cell.bbox;
+    const slack = SPLIT_CELL_DEG - o.cropDeg - o.shiftFraction * o.cropDeg;
+    const minLon = cMinLon + Math.max(0, -shift.dLon) + rng() * slack;
+    const minLat = cMinLat + Math.max(0, -shift.dLat) + rng() * slack;
+    const bbox: BBox = [minLon, minLat, minLon + o.cropDeg, minLat + o.cropDeg];
+    const shiftedBox: BBox = [bbox[0] + shift.dLon, bbox[1] + shift.dLat, bbox[2] + shift.dLon, bbox[3] + shift.dLat];
+    const query = await cropToTensor(modis, bboxToRect(modis, bbox), o.inputSize);
+    if (!informative(query)) { skipped.queryUninformative++; continue; }
+    const candidate: Candidate = { place: { bbox, cell: { col: cell.col, row: cell.row }, shift }, query };
+    const shifted = await cropToTensor(modis, bboxToRect(modis, shiftedBox), o.inputSize);
+    if (informative(shifted)) candidate.shifted = shifted; else skipped.shiftedUninformative++;
+    const marbleView = await cropToTensor(marble, bboxToRect(marble, bbox), o.inputSize);
+    if (informative(marbleView)) candidate.marble = marbleView; else skipped.blueMarbleUninformative++;
+    if (candidate.shifted || candidate.marble) kept.push(candidate);
+  }
+
+  const places: Place[] = kept.map((c) => c.place);
+  const task = (pick: (c: Candidate) => Float32Array | undefined, salt: number): RetrievalTask => {
+    const usable = kept.map((c, i) => ({ i, positive: pick(c) })).filter((x) => x.positive !== undefined);
+    const chosen = shuffled(usable, createRng(mixSeed(o.seed, salt))).slice(0, o.places).sort((a, b) => a.i - b.i);
+    return {
+      queries: chosen.map((x) => kept[x.i].query),
+      gallery: chosen.map((x) => x.positive as Float32Array),
+      truth: chosen.map((_, q) => q),
+      place: chosen.map((x) => x.i),
+    };
+  };
+  const result: PlaceProxySet = {
+    split: o.split, inputSize: o.inputSize, places,
+    shifted: task((c) => c.shifted, 1), crossSource: task((c) => c.marble, 2),
+    candidates: cells.length, skipped,
+  };
+  for (const [name, t] of [['shifted', result.shifted], ['crossSource', result.crossSource]] as const) {
+    if (t.queries.length < 2) {
+      throw new ValidationError(`place proxy (${name}): only ${t.queries.length} usable places in split '${o.split}'; the thresholds or crop size leave too little`, { code: 'EVAL_NO_QUERIES' });
+    }
+  }
+  return result;
+}
