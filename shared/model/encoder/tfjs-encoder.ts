@@ -1,0 +1,182 @@
+/**
+ * The tfjs interpretation of the encoder graph (graph.ts): seeded initial weights, the forward pass for
+ * training (batch statistics, differentiable) and inference (moving statistics), and a small inference
+ * wrapper. The ONNX exporter interprets the same graph; both must agree to 1e-4 (tested there).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ValidationError } from '../../errors/index.js';
+import { createRng } from '../augment/index.js';
+import { graphParams, type EncoderGraph, type GraphNode, type WeightMap } from './graph.js';
+import { batchNormInference, batchNormTraining } from './tfjs-batch-norm.js';
+
+/**
+ * He-normal (std = sqrt(2 / fan_in), fan_in = kh·kw·in) for kernels, zeros/ones as the ParamSpec says.
+ * Deterministic: one seeded stream walked in graphParams order, so the same seed gives the same bytes.
+ */
+export function initWeights(graph: EncoderGraph, seed: number): WeightMap {
+  const rng = createRng(seed);
+  const weights: WeightMap = {};
+  for (const spec of graphParams(graph)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    if (spec.init === 'ones') data.fill(1);
+    else if (spec.init === 'he_normal') {
+      const fanIn = spec.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const std = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
+    }
+    weights[spec.name] = { shape: [...spec.shape], data };
+  }
+  return weights;
+}
+
+export interface ForwardMode {
+  /** true: batch statistics (and updated moving statistics returned); false: moving statistics */
+  training: boolean;
+}
+
+export interface ForwardResult {
+  /** L2-normalised pooled features [n, dim] */
+  embedding: tf.Tensor2D;
+  /** global-average-pooled backbone output before normalisation [n, dim] */
+  pooled: tf.Tensor2D;
+  /** training only: `${bn}/moving_mean` and `${bn}/moving_variance` after this batch */
+  movingStats?: Record<string, tf.Tensor>;
+}
+
+function param(params: Record<string, tf.Tensor>, name: string, shape: number[]): tf.Tensor {
+  const t = params[name];
+  if (!t) throw new ValidationError(`missing encoder parameter ${name}`);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ValidationError(`encoder parameter ${name} has shape [${t.shape}], expected [${shape}]`);
+  }
+  return t;
+}
+
+/** x / sqrt(max(Σx², ε)) over channels: the formula the ONNX exporter emits too. */
+export function l2Normalize(x: tf.Tensor2D, epsilon: number): tf.Tensor2D {
+  return tf.div(x, tf.sqrt(tf.maximum(tf.sum(tf.square(x), 1, true), epsilon)));
+}
+
+/**
+ * Runs the graph on an NHWC batch. Call it inside tf.tidy / a gradient function: intermediates are not
+ * disposed here. In training the returned moving statistics follow the graph's momentum
+ * (new = m·old + (1−m)·batch, with the unbiased batch variance, as PyTorch keeps it).
+ */
+export function forwardEncoder(graph: EncoderGraph, params: Record<string, tf.Tensor>, input: tf.Tensor4D, mode: ForwardMode): ForwardResult {
+  if (input.rank !== 4 || input.shape[3] !== 3) throw new ValidationError(`encoder input must be NHWC with 3 channels, got [${input.shape}]`);
+  const values = new Map<string, tf.Tensor>([['input', input]]);
+  const get = (name: string): tf.Tensor => {
+    const v = values.get(name);
+    if (!v) throw new ValidationError(`graph value ${name} used before it is produced`);
+    return v;
+  };
+  const movingStats: Record<string, tf.Tensor> = {};
+  let pooled: tf.Tensor2D | undefined;
+  let embedding: tf.Tensor2D | undefined;
+  for (const node of graph.nodes) {
+    const out = runNode(node, get, params, mode, movingStats);
+    values.set(node.output, out);
+    if (node.op === 'global_avg_pool') pooled = out as tf.Tensor2D;
+    if (node.op === 'l2normalize') embedding = out as tf.Tensor2D;
+  }
+  if (!pooled || !embedding) throw new ValidationError('encoder graph has no global_avg_pool / l2normalize node');
+  return mode.training ? { embedding, pooled, movingStats } : { embedding, pooled };
+}
+
+function runNode(
+  node: GraphNode,
+  get: (name: string) => tf.Tensor,
+  params: Record<string, tf.Tensor>,
+  mode: ForwardMode,
+  movingStats: Record<string, tf.Tensor>,
+): tf.Tensor {
+  switch (node.op) {
+    case 'conv': {
+      const kernel = param(params, `${node.name}/kernel`, [node.kernel, node.kernel, node.inChannels, node.outChannels]) as tf.Tensor4D;
+      const p = node.pad;
+      const y = tf.conv2d(get(node.input) as tf.Tensor4D, kernel, node.stride, [[0, 0], [p, p], [p, p], [0, 0]]);
+      return node.bias ? tf.add(y, param(params, `${node.name}/bias`, [node.outChannels])) : y;
+    }
+    case 'batchnorm': {
+      const c = [node.channels];
+      const gamma = param(params, `${node.name}/gamma`, c);
+      const beta = param(params, `${node.name}/beta`, c);
+      const x = get(node.input) as tf.Tensor4D;
+      if (!mode.training) {
+        return batchNormInference(x, param(params, `${node.name}/moving_mean`, c), param(params, `${node.name}/moving_variance`, c), gamma, beta, node.epsilon);
+      }
+      const { y, mean, variance } = batchNormTraining(x, gamma, beta, node.epsilon);
+      const count = x.size / node.channels;
+      const unbiased = count > 1 ? count / (count - 1) : 1;
+      const m = node.momentum;
+      movingStats[`${node.name}/moving_mean`] = tf.add(tf.mul(param(params, `${node.name}/moving_mean`, c), m), tf.mul(mean, 1 - m));
+      movingStats[`${node.name}/moving_variance`] = tf.add(tf.mul(param(params, `${node.name}/moving_variance`, c), m), tf.mul(variance, (1 - m) * unbiased));
+      return y;
+    }
+    case 'relu':
+      return tf.relu(get(node.input));
+    case 'add':
+      return tf.add(get(node.inputs[0]), get(node.inputs[1]));
+    case 'maxpool': {
+      const p = node.pad;
+      return tf.maxPool(get(node.input) as tf.Tensor4D, node.kernel, node.stride, [[0, 0], [p, p], [p, p], [0, 0]] as never);
+    }
+    case 'global_avg_pool':
+      return tf.mean(get(node.input), [1, 2]);
+    case 'l2normalize':
+      return l2Normalize(get(node.input) as tf.Tensor2D, node.epsilon);
+  }
+}
+
+export interface TfjsEncoder {
+  /** embeds n NHWC images (normalised, size×size×3 each) with the active tfjs backend; one unit vector each */
+  embed(input: Float32Array, n: number, size: number): Promise<Float32Array[]>;
+  dispose(): void;
+}
+
+/** Inference wrapper (moving statistics). Uses the active backend: call initBackend first. */
+export function createTfjsEncoder(graph: EncoderGraph, weights: WeightMap, options: { maxBatch?: number } = {}): TfjsEncoder {
+  const maxBatch = options.maxBatch ?? 64;
+  const params: Record<string, tf.Tensor> = {};
+  try {
+    for (const spec of graphParams(graph)) {
+      const w = weights[spec.name];
+      if (!w) throw new ValidationError(`weights lack ${spec.name}`);
+      if (w.shape.join(',') !== spec.shape.join(',') || w.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
+        throw new ValidationError(`weights ${spec.name} have shape [${w.shape}] (${w.data.length} values), expected [${spec.shape}]`);
+      }
+      params[spec.name] = tf.tensor(w.data, spec.shape, 'float32');
+    }
+  } catch (error) {
+    tf.dispose(Object.values(params));
+    throw error;
+  }
+  let disposed = false;
+  return {
+    async embed(input, n, size) {
+      if (disposed) throw new ValidationError('encoder was disposed');
+      if (!Number.isInteger(n) || n < 0 || !Number.isInteger(size) || size < 1) throw new ValidationError(`bad batch n=${n} size=${size}`);
+      const per = size * size * 3;
+      if (input.length !== n * per) throw new ValidationError(`input has ${input.length} values, expected ${n}×${size}×${size}×3 = ${n * per}`);
+      const out: Float32Array[] = [];
+      for (let start = 0; start < n; start += maxBatch) {
+        const count = Math.min(maxBatch, n - start);
+        const emb = tf.tidy(() => {
+          const x = tf.tensor4d(input.subarray(start * per, (start + count) * per), [count, size, size, 3]);
+          return forwardEncoder(graph, params, x, { training: false }).embedding;
+        });
+        const data = (await emb.data()) as Float32Array;
+        emb.dispose();
+        const dim = data.length / count;
+        for (let i = 0; i < count; i++) out.push(data.slice(i * dim, (i + 1) * dim));
+      }
+      return out;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      tf.dispose(Object.values(params));
+    },
+  };
+}
