@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './exit-codes.js';
 
 /**
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerConfigCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 
