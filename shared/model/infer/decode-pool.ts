@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError, ValidationError, describeError } from '../../errors/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
-import type { ChannelStats } from '../augment/index.js';
+import type { ChannelStats } from '../data/index.js';
 import type { DecodeReply, DecodeWorkerData } from './decode-messages.js';
 import { preprocessImage } from './preprocess-image.js';
 import { startModuleWorker } from './start-worker.js';
@@ -18,7 +18,7 @@ export interface DecodePoolOptions {
 export interface DecodePool {
   readonly workers: number;
   readonly inputSize: number;
-  /** rejects with an AppError (IMAGE_UNDECODABLE for bad bytes) */
+  /** rejects with an AppError (UNDECODABLE for bad bytes) */
   decode(bytes: Uint8Array): Promise<Float32Array>;
   /** finishes queued and running decodes, then stops the workers */
   close(): Promise<void>;

@@ -16,7 +16,7 @@ export interface ImageEmbedderOptions {
 
 /**
  * One result per input image, in input order: its unit vector, or the AppError that image alone caused
- * (IMAGE_UNDECODABLE for bad bytes). A failure that is not the image's fault (the encoder failing) rejects
+ * (UNDECODABLE for bad bytes). A failure that is not the image's fault (the encoder failing) rejects
  * the whole call instead, so a caller can never mistake an outage for bad data.
  */
 export type EmbedResult = Float32Array | AppError;

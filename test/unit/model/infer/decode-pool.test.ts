@@ -26,7 +26,7 @@ describe('createDecodePool', () => {
     }
   });
 
-  it('rejects an undecodable image with IMAGE_UNDECODABLE and keeps decoding the others', async () => {
+  it('rejects an undecodable image with UNDECODABLE and keeps decoding the others', async () => {
     const [good] = await readTiles();
     const pool = await createDecodePool({ workers: 2, inputSize: SIZE, stats: testStats });
     try {
@@ -35,7 +35,7 @@ describe('createDecodePool', () => {
       for (const r of results) {
         if (r.status === 'rejected') {
           assert.ok(r.reason instanceof AppError, 'an AppError crosses the thread boundary');
-          assert.equal(r.reason.code, 'IMAGE_UNDECODABLE');
+          assert.equal(r.reason.code, 'UNDECODABLE');
           assert.equal(r.reason.retriable, false);
         }
       }

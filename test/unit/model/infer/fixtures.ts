@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { ChannelStats } from '../../../../shared/model/augment/index.js';
+import type { ChannelStats } from '../../../../shared/model/data/index.js';
 import type { Logger } from '../../../../shared/log/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');

@@ -45,8 +45,8 @@ describe('createImageEmbedder', () => {
   it('gives a bad image its own AppError and still embeds the others', async () => {
     const images = [tiles[0], corruptJpeg, tiles[1], new TextEncoder().encode('<html>oops</html>'), tiles[2]];
     const results = await createImageEmbedder({ encoder, pool, batchSize: 2 }).embed(images);
-    assert.ok(results[1] instanceof AppError && results[1].code === 'IMAGE_UNDECODABLE');
-    assert.ok(results[3] instanceof AppError && results[3].code === 'IMAGE_UNDECODABLE');
+    assert.ok(results[1] instanceof AppError && results[1].code === 'UNDECODABLE');
+    assert.ok(results[3] instanceof AppError && results[3].code === 'UNDECODABLE');
     for (const [i, k] of [[0, 0], [2, 1], [4, 2]]) {
       const r = results[i];
       assert.ok(r instanceof Float32Array);
