@@ -96,6 +96,7 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.requests++;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
+      stats.errors++;
       sendText(req, res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
       return;
     }
