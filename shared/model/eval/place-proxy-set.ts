@@ -71,7 +71,13 @@ export interface PlaceProxySet {
   crossSource: RetrievalTask;
   /** candidate places (cells of the split) and why views were refused */
   candidates: number;
-  skipped: { queryUninformative: number; shiftedUninformative: number; blueMarbleUninformative: number };
+  skipped: {
+    queryUninformative: number;
+    shiftedUninformative: number;
+    blueMarbleUninformative: number;
+    /** informative query, but neither positive was: the place is dropped from both tasks */
+    noPositive: number;
+  };
 }
 
 function bboxToRect(raster: Raster, [minLon, minLat, maxLon, maxLat]: BBox): PixelRect {
@@ -104,6 +110,12 @@ function checkOptions(o: PlaceProxyOptions): Required<Omit<PlaceProxyOptions, 'c
   };
 }
 
+async function mapInChunks<T, R>(items: readonly T[], chunk: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += chunk) out.push(...(await Promise.all(items.slice(i, i + chunk).map(fn))));
+  return out;
+}
+
 export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<PlaceProxySet> {
   const o = checkOptions(options);
   const cache = options.cache ?? new RasterCache();
@@ -118,10 +130,12 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
   };
 
   const cells = splitCells(o.split);
-  const skipped = { queryUninformative: 0, shiftedUninformative: 0, blueMarbleUninformative: 0 };
+  const skipped = { queryUninformative: 0, shiftedUninformative: 0, blueMarbleUninformative: 0, noPositive: 0 };
   type Candidate = { place: Place; query: Float32Array; shifted?: Float32Array; marble?: Float32Array };
   const kept: Candidate[] = [];
-  for (const cell of cells) {
+  // Cut the three views of a cell concurrently (sharp works on libuv's pool); collect in cell order so the
+  // result does not depend on timing.
+  const views = await mapInChunks(cells, 16, async (cell) => {
     const rng = createRng(mixSeed(o.seed, cell.col, cell.row));
     const [dx, dy] = DIRECTIONS[Math.floor(rng() * DIRECTIONS.length)];
     const shift = { dLon: dx * o.shiftFraction * o.cropDeg, dLat: dy * o.shiftFraction * o.cropDeg };
@@ -132,14 +146,19 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
     const minLat = cMinLat + Math.max(0, -shift.dLat) + rng() * slack;
     const bbox: BBox = [minLon, minLat, minLon + o.cropDeg, minLat + o.cropDeg];
     const shiftedBox: BBox = [bbox[0] + shift.dLon, bbox[1] + shift.dLat, bbox[2] + shift.dLon, bbox[3] + shift.dLat];
-    const query = await cropToTensor(modis, bboxToRect(modis, bbox), o.inputSize);
-    if (!informative(query)) { skipped.queryUninformative++; continue; }
-    const candidate: Candidate = { place: { bbox, cell: { col: cell.col, row: cell.row }, shift }, query };
-    const shifted = await cropToTensor(modis, bboxToRect(modis, shiftedBox), o.inputSize);
-    if (informative(shifted)) candidate.shifted = shifted; else skipped.shiftedUninformative++;
-    const marbleView = await cropToTensor(marble, bboxToRect(marble, bbox), o.inputSize);
-    if (informative(marbleView)) candidate.marble = marbleView; else skipped.blueMarbleUninformative++;
-    if (candidate.shifted || candidate.marble) kept.push(candidate);
+    const [query, shifted, marbleView] = await Promise.all([
+      cropToTensor(modis, bboxToRect(modis, bbox), o.inputSize),
+      cropToTensor(modis, bboxToRect(modis, shiftedBox), o.inputSize),
+      cropToTensor(marble, bboxToRect(marble, bbox), o.inputSize),
+    ]);
+    return { place: { bbox, cell: { col: cell.col, row: cell.row }, shift }, query, shifted, marbleView };
+  });
+  for (const v of views) {
+    if (!informative(v.query)) { skipped.queryUninformative++; continue; }
+    const candidate: Candidate = { place: v.place, query: v.query };
+    if (informative(v.shifted)) candidate.shifted = v.shifted; else skipped.shiftedUninformative++;
+    if (informative(v.marbleView)) candidate.marble = v.marbleView; else skipped.blueMarbleUninformative++;
+    if (candidate.shifted || candidate.marble) kept.push(candidate); else skipped.noPositive++;
   }
 
   const places: Place[] = kept.map((c) => c.place);

@@ -1,0 +1,158 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppError } from '../../../../shared/errors/index.js';
+import {
+  RasterCache, bboxSplit, buildLabeledSet, buildPlaceProxySet, imageStats, type BBox, type PlaceProxySet,
+} from '../../../../shared/model/eval/index.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const dataDir = path.resolve(repoRoot, '../shared/data');
+const labeledDir = path.join(dataDir, 'labeled');
+const hasCode = (code: string) => (e: unknown) => e instanceof AppError && e.code === code && !e.retriable;
+
+describe('buildLabeledSet (real phenomenon scenes)', () => {
+  let tmp: string;
+  before(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'eval-labeled-')); });
+  after(async () => { await rm(tmp, { recursive: true, force: true }); });
+
+  it('cuts every scene into crops grouped by source file', async () => {
+    const set = await buildLabeledSet(labeledDir, { inputSize: 32, cropsPerImage: 4 });
+    assert.deepEqual(set.classes, ['cloud_streets', 'dust', 'high_latitude_dust', 'hurricane', 'smoke', 'transverse_cirrus_bands']);
+    assert.equal(set.sources.length, 9);
+    assert.equal(set.images.length, 36);
+    assert.equal(new Set(set.groups).size, 9);
+    for (const [i, img] of set.images.entries()) {
+      assert.equal(img.length, 32 * 32 * 3);
+      assert.ok(img.every((x) => x >= 0 && x <= 1));
+      assert.ok(set.groups[i].startsWith(`${set.labels[i]}/`), 'a group is a file inside its class folder');
+    }
+    // RGBA PNGs (GOES scenes) decode to 3 channels too
+    assert.ok(set.sources.some((s) => s.file === 'hurricane/hurricane_goes.png'));
+    // crops of one scene differ (different positions), and the build is reproducible from the seed
+    assert.notDeepEqual(set.images[0], set.images[1]);
+    const again = await buildLabeledSet(labeledDir, { inputSize: 32, cropsPerImage: 4 });
+    assert.deepEqual(again.images, set.images);
+    const other = await buildLabeledSet(labeledDir, { inputSize: 32, cropsPerImage: 4, seed: 2 });
+    assert.notDeepEqual(other.images, set.images);
+  });
+
+  it('refuses a missing folder, a folder without class folders, and classes with one scene each', async () => {
+    await assert.rejects(buildLabeledSet(path.join(tmp, 'nope'), { inputSize: 32 }), hasCode('EVAL_NO_DIR'));
+    const empty = path.join(tmp, 'empty');
+    await mkdir(empty);
+    await assert.rejects(buildLabeledSet(empty, { inputSize: 32 }), hasCode('EVAL_NO_CLASSES'));
+    const flat = path.join(tmp, 'flat');
+    await mkdir(flat);
+    await copyFile(path.join(labeledDir, 'dust/dust.jpg'), path.join(flat, 'dust.jpg'));
+    await assert.rejects(buildLabeledSet(flat, { inputSize: 32 }), hasCode('EVAL_NO_CLASSES'));
+    const oneClass = path.join(tmp, 'one-class');
+    await mkdir(path.join(oneClass, 'smoke'), { recursive: true });
+    await copyFile(path.join(labeledDir, 'smoke/smoke.jpg'), path.join(oneClass, 'smoke/a.jpg'));
+    await copyFile(path.join(labeledDir, 'smoke/smoke_goes.png'), path.join(oneClass, 'smoke/b.png'));
+    await assert.rejects(buildLabeledSet(oneClass, { inputSize: 32 }), hasCode('EVAL_NO_CLASSES'));
+    const singles = path.join(tmp, 'singles');
+    await mkdir(path.join(singles, 'dust'), { recursive: true });
+    await mkdir(path.join(singles, 'smoke'), { recursive: true });
+    await copyFile(path.join(labeledDir, 'dust/dust.jpg'), path.join(singles, 'dust/dust.jpg'));
+    await copyFile(path.join(labeledDir, 'smoke/smoke.jpg'), path.join(singles, 'smoke/smoke.jpg'));
+    await assert.rejects(buildLabeledSet(singles, { inputSize: 32 }), hasCode('EVAL_NO_QUERIES'));
+  });
+
+  it('names an undecodable image instead of skipping it', async () => {
+    const dir = path.join(tmp, 'corrupt');
+    await mkdir(path.join(dir, 'dust'), { recursive: true });
+    await mkdir(path.join(dir, 'smoke'), { recursive: true });
+    await copyFile(path.join(labeledDir, 'dust/dust.jpg'), path.join(dir, 'dust/dust.jpg'));
+    await writeFile(path.join(dir, 'smoke/broken.jpg'), Buffer.from('not a jpeg at all'));
+    await assert.rejects(buildLabeledSet(dir, { inputSize: 32 }), (e: unknown) => hasCode('EVAL_BAD_IMAGE')(e) && /broken\.jpg/.test((e as Error).message));
+  });
+
+  it('refuses bad options', async () => {
+    await assert.rejects(buildLabeledSet(labeledDir, { inputSize: 0 }), hasCode('VALIDATION'));
+    await assert.rejects(buildLabeledSet(labeledDir, { inputSize: 32, cropsPerImage: 0 }), hasCode('VALIDATION'));
+    await assert.rejects(buildLabeledSet(labeledDir, { inputSize: 32, cropFraction: 1.5 }), hasCode('VALIDATION'));
+  });
+});
+
+describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
+  const cache = new RasterCache();
+  let evalSet: PlaceProxySet;
+  let seconds = 0;
+  before(async () => {
+    const t0 = performance.now();
+    evalSet = await buildPlaceProxySet({ dataDir, inputSize: 32, cache });
+    seconds = (performance.now() - t0) / 1000;
+  });
+
+  it('builds in well under 10 s with a gallery of a hundred-odd held-out places', () => {
+    assert.ok(seconds < 10, `${seconds.toFixed(1)} s`);
+    assert.ok(evalSet.shifted.queries.length >= 100, `${evalSet.shifted.queries.length} shifted places`);
+    assert.ok(evalSet.crossSource.queries.length >= 50, `${evalSet.crossSource.queries.length} cross-source places`);
+    for (const t of [evalSet.shifted, evalSet.crossSource]) {
+      assert.equal(t.gallery.length, t.queries.length);
+      assert.deepEqual(t.truth, t.queries.map((_, i) => i));
+      assert.equal(new Set(t.place).size, t.place.length, 'one query per place');
+      for (const img of [...t.queries, ...t.gallery]) assert.equal(img.length, 32 * 32 * 3);
+    }
+    const s = evalSet.skipped;
+    assert.equal(evalSet.candidates, evalSet.places.length + s.queryUninformative + s.noPositive, 'every candidate place is kept or counted as skipped');
+  });
+
+  it('keeps every view of every place inside eval cells, apart from other places', () => {
+    const boxes: BBox[] = [];
+    for (const p of evalSet.places) {
+      const shifted: BBox = [p.bbox[0] + p.shift.dLon, p.bbox[1] + p.shift.dLat, p.bbox[2] + p.shift.dLon, p.bbox[3] + p.shift.dLat];
+      assert.equal(bboxSplit(p.bbox), 'eval');
+      assert.equal(bboxSplit(shifted), 'eval');
+      boxes.push([Math.min(p.bbox[0], shifted[0]), Math.min(p.bbox[1], shifted[1]), Math.max(p.bbox[2], shifted[2]), Math.max(p.bbox[3], shifted[3])]);
+      // the default shift is half the crop, so the two views overlap but are not the same picture
+      assert.ok(Math.max(Math.abs(p.shift.dLon), Math.abs(p.shift.dLat)) > 0);
+    }
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        const overlap = a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+        assert.ok(!overlap, `places ${i} and ${j} overlap`);
+      }
+    }
+  });
+
+  it('builds the train side on train cells only, sharing no place with the eval side', async () => {
+    const trainSet = await buildPlaceProxySet({ dataDir, inputSize: 32, split: 'train', places: 40, cache });
+    assert.equal(trainSet.shifted.queries.length, 40);
+    for (const p of trainSet.places) assert.equal(bboxSplit(p.bbox), 'train');
+    const evalCells = new Set(evalSet.places.map((p) => `${p.cell.col},${p.cell.row}`));
+    assert.ok(trainSet.places.every((p) => !evalCells.has(`${p.cell.col},${p.cell.row}`)));
+  });
+
+  it('skips uninformative views: no query is no-data black or featureless', () => {
+    for (const img of [...evalSet.shifted.queries, ...evalSet.shifted.gallery, ...evalSet.crossSource.gallery]) {
+      const s = imageStats(img);
+      assert.ok(s.darkFraction <= 0.02 && s.meanStd >= 0.04, JSON.stringify(s));
+    }
+    // the real mosaic has swath gaps and polar night: some candidates must have been refused
+    assert.ok(evalSet.skipped.queryUninformative > 0);
+    assert.ok(evalSet.skipped.blueMarbleUninformative > 0, 'open ocean in Blue Marble is featureless');
+  });
+
+  it('is reproducible from its seed, and the seed moves the places', async () => {
+    const again = await buildPlaceProxySet({ dataDir, inputSize: 32, cache });
+    assert.deepEqual(again.places, evalSet.places);
+    assert.deepEqual(again.shifted.queries[0], evalSet.shifted.queries[0]);
+    const other = await buildPlaceProxySet({ dataDir, inputSize: 32, seed: 7, cache });
+    assert.notDeepEqual(other.places.map((p) => p.bbox), evalSet.places.map((p) => p.bbox));
+  });
+
+  it('refuses options that cannot work, and a data folder without the mosaics', async () => {
+    await assert.rejects(buildPlaceProxySet({ dataDir, inputSize: 32, cropDeg: 8 }), hasCode('VALIDATION'));
+    await assert.rejects(buildPlaceProxySet({ dataDir, inputSize: 32, places: 1 }), hasCode('VALIDATION'));
+    await assert.rejects(buildPlaceProxySet({ dataDir, inputSize: 32, shiftFraction: 0 }), hasCode('VALIDATION'));
+    await assert.rejects(buildPlaceProxySet({ dataDir: os.tmpdir(), inputSize: 32 }), hasCode('EVAL_NOT_FOUND'));
+    // thresholds nothing can pass: a clear error, not an empty gallery
+    await assert.rejects(buildPlaceProxySet({ dataDir, inputSize: 32, minStd: 2, cache }), hasCode('EVAL_NO_QUERIES'));
+  });
+});
