@@ -1,0 +1,178 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError } from '../../shared/errors/index.js';
+
+export type LedgerStatus = 'produced' | 'blank' | 'failed';
+
+/** What the harvester remembers about one tile (keyed by tile key layer/date/tms/z/row/col). */
+export interface LedgerEntry {
+  key: string;
+  /** produced = stored and acknowledged by the bus; blank = GIBS's no-data image; failed = never succeeded yet */
+  status: LedgerStatus;
+  etag?: string;
+  sha256?: string;
+  blobKey?: string;
+  bytes?: number;
+  /** the last failure, kept even when an earlier run succeeded */
+  code?: string;
+  reason?: string;
+  updatedAt: string;
+}
+
+export type LedgerRecord =
+  | { key: string; status: 'produced'; etag?: string; sha256: string; blobKey: string; bytes: number }
+  | { key: string; status: 'blank'; etag?: string; sha256: string }
+  | { key: string; status: 'failed'; code: string; reason: string };
+
+/**
+ * Idempotence and resume for harvests. A row turns 'produced' only after the bus acknowledged the tile's
+ * message, so a crash in between re-produces that message on the next run (at-least-once; the message id
+ * is the tile's deterministic point id, so consumers write the same point twice, not two points).
+ */
+export interface HarvestLedger {
+  get(key: string): Promise<LedgerEntry | undefined>;
+  /** Writes all records in one transaction. A failure never downgrades a produced/blank tile: it only notes the error. */
+  record(records: LedgerRecord[]): Promise<void>;
+  /** Tiles per status among keys starting with `prefix` (e.g. 'LAYER/2020-09-27/'). */
+  counts(prefix?: string): Promise<Record<LedgerStatus, number>>;
+  close(): Promise<void>;
+}
+
+interface Row {
+  key: string;
+  status: LedgerStatus;
+  etag: string | null;
+  sha256: string | null;
+  blob_key: string | null;
+  bytes: number | null;
+  code: string | null;
+  reason: string | null;
+  updated_at: string;
+}
+
+const SCHEMA_VERSION = 1;
+
+/** The ledger in its own SQLite file (e.g. {dataDir}/harvester.db), WAL mode. */
+export class SqliteHarvestLedger implements HarvestLedger {
+  private readonly db: Database.Database;
+  private readonly selectOne: Database.Statement<[string], Row>;
+  private readonly upsertDone: Database.Statement<[string, string, string | null, string, string | null, number | null, string]>;
+  private readonly upsertFailed: Database.Statement<[string, string, string, string]>;
+  private readonly writeAll: (records: LedgerRecord[]) => void;
+  private closed = false;
+
+  /** Use openHarvestLedger: it creates the directory first. */
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.selectOne = db.prepare<[string], Row>('SELECT * FROM harvest_tiles WHERE key = ?');
+    this.upsertDone = db.prepare(
+      `INSERT INTO harvest_tiles (key, status, etag, sha256, blob_key, bytes, code, reason, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)
+       ON CONFLICT (key) DO UPDATE SET status = excluded.status, etag = excluded.etag, sha256 = excluded.sha256,
+         blob_key = excluded.blob_key, bytes = excluded.bytes, code = NULL, reason = NULL, updated_at = excluded.updated_at`,
+    );
+    this.upsertFailed = db.prepare(
+      `INSERT INTO harvest_tiles (key, status, code, reason, updated_at) VALUES (?, 'failed', ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET code = excluded.code, reason = excluded.reason, updated_at = excluded.updated_at`,
+    );
+    this.writeAll = db.transaction((records: LedgerRecord[]) => {
+      const now = new Date().toISOString();
+      for (const r of records) {
+        if (r.status === 'failed') this.upsertFailed.run(r.key, r.code, r.reason, now);
+        else if (r.status === 'produced') this.upsertDone.run(r.key, 'produced', r.etag ?? null, r.sha256, r.blobKey, r.bytes, now);
+        else this.upsertDone.run(r.key, 'blank', r.etag ?? null, r.sha256, null, null, now);
+      }
+    });
+  }
+
+  async get(key: string): Promise<LedgerEntry | undefined> {
+    this.assertOpen();
+    const row = this.selectOne.get(key);
+    return row ? toEntry(row) : undefined;
+  }
+
+  async record(records: LedgerRecord[]): Promise<void> {
+    this.assertOpen();
+    if (records.length === 0) return;
+    try {
+      this.writeAll(records);
+    } catch (error) {
+      throw sqliteError('write', error);
+    }
+  }
+
+  async counts(prefix = ''): Promise<Record<LedgerStatus, number>> {
+    this.assertOpen();
+    const rows = this.db
+      .prepare<[string, string], { status: LedgerStatus; n: number }>(
+        // Range scan on the primary key instead of LIKE, which would treat '_' in layer names as a wildcard.
+        'SELECT status, COUNT(*) AS n FROM harvest_tiles WHERE key >= ? AND key < ? GROUP BY status',
+      )
+      .all(prefix, `${prefix}\uffff`);
+    const out: Record<LedgerStatus, number> = { produced: 0, blank: 0, failed: 0 };
+    for (const row of rows) out[row.status] = row.n;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AppError('LEDGER_CLOSED', 'the harvest ledger is closed', { retriable: false });
+  }
+}
+
+/** Opens (creating when needed) the ledger file. */
+export async function openHarvestLedger(options: { path: string }): Promise<SqliteHarvestLedger> {
+  try {
+    await mkdir(path.dirname(path.resolve(options.path)), { recursive: true });
+    const db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    // NORMAL: a power cut may lose the last rows, which only means re-producing those tiles (at-least-once).
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new AppError('LEDGER_TOO_NEW', `harvest ledger ${options.path} has schema ${version}; this build knows ${SCHEMA_VERSION}`, { retriable: false });
+    }
+    db.exec(`CREATE TABLE IF NOT EXISTS harvest_tiles (
+      key TEXT PRIMARY KEY,
+      status TEXT NOT NULL CHECK (status IN ('produced', 'blank', 'failed')),
+      etag TEXT, sha256 TEXT, blob_key TEXT, bytes INTEGER, code TEXT, reason TEXT,
+      updated_at TEXT NOT NULL,
+      CHECK (status = 'failed' OR sha256 IS NOT NULL),
+      CHECK (status <> 'produced' OR blob_key IS NOT NULL)
+    ) WITHOUT ROWID`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    return new SqliteHarvestLedger(db);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw sqliteError(`open ${options.path}`, error);
+  }
+}
+
+function toEntry(row: Row): LedgerEntry {
+  return {
+    key: row.key,
+    status: row.status,
+    ...(row.etag !== null ? { etag: row.etag } : {}),
+    ...(row.sha256 !== null ? { sha256: row.sha256 } : {}),
+    ...(row.blob_key !== null ? { blobKey: row.blob_key } : {}),
+    ...(row.bytes !== null ? { bytes: row.bytes } : {}),
+    ...(row.code !== null ? { code: row.code } : {}),
+    ...(row.reason !== null ? { reason: row.reason } : {}),
+    updatedAt: row.updated_at,
+  };
+}
+
+function sqliteError(op: string, error: unknown): AppError {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'UNKNOWN';
+  // Busy/locked/full may pass; corruption or a bad path will not.
+  const retriable = /SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code);
+  return new AppError('LEDGER_IO', `harvest ledger ${op} failed: ${code}`, { retriable, cause: error });
+}

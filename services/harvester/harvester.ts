@@ -1,0 +1,197 @@
+import type { BlobStore } from '../../shared/blob/index.js';
+import type { Bus } from '../../shared/bus/index.js';
+import { AppError, describeError } from '../../shared/errors/index.js';
+import type { GibsClient } from '../../shared/http/index.js';
+import type { Logger } from '../../shared/log/index.js';
+import { createCapabilitiesCache } from './capabilities-cache.js';
+import type { HarvestLedger } from './harvest-ledger.js';
+import { planHarvest, type HarvestPlan } from './harvest-plan.js';
+import { scheduledHarvestDate, scheduleHarvests, type ScheduledJob } from './harvest-schedule.js';
+import { harvestTile, type TileContext, type TileResult, type TileTask } from './harvest-tile.js';
+import type { HarvestFailure, HarvestOptions, HarvestProgress, HarvestRequest, HarvestSummary, HarvesterConfig } from './harvester-config.js';
+import type { HarvesterMetrics } from './harvester-metrics.js';
+import { ProduceBatcher } from './produce-batcher.js';
+import { resolveHarvesterConfig } from './resolve-config.js';
+
+export interface HarvesterDeps {
+  bus: Bus;
+  blobs: BlobStore;
+  gibs: GibsClient;
+  ledger: HarvestLedger;
+  log: Logger;
+  metrics?: HarvesterMetrics;
+}
+
+export interface Harvester {
+  /** Backfill or one-off harvest. Bad input → ValidationError before any tile request; tile failures are counted, never thrown. */
+  harvest(request: HarvestRequest, options?: HarvestOptions): Promise<HarvestSummary>;
+  /** Every configured job for today − lagDays (what the cron tick runs); a job that cannot run is logged and skipped. */
+  runScheduled(now?: Date): Promise<HarvestSummary[]>;
+  /** Schedules the cron job (and a first run when runOnStart). */
+  start(): Promise<void>;
+  /** Stops the schedule, lets in-flight tiles finish (aborting them after drainTimeoutMs), waits for running harvests. */
+  stop(): Promise<void>;
+  /** When the cron job fires next; null when not started. */
+  nextRun(): Date | null;
+}
+
+/** Failures listed in a summary at most (all are counted, and all are in the ledger). */
+const MAX_LISTED_FAILURES = 1000;
+
+function* tasksOf(plan: HarvestPlan): Generator<TileTask> {
+  for (const date of plan.dates) {
+    for (const z of plan.levels) {
+      for (const tile of plan.tilesByLevel.get(z) ?? []) yield { date, z, row: tile.row, col: tile.col };
+    }
+  }
+}
+
+export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): Harvester {
+  const cfg = resolveHarvesterConfig(config);
+  const { log, metrics } = deps;
+  const capabilities = createCapabilitiesCache(deps.gibs, { ttlMs: cfg.capabilitiesTtlMs, log });
+  const running = new Set<Promise<unknown>>();
+  let stopping = false;
+  // Aborted only when stop() has waited drainTimeoutMs for in-flight tiles.
+  let drain = new AbortController();
+  let job: ScheduledJob | undefined;
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    running.add(work);
+    void work.finally(() => running.delete(work)).catch(() => undefined); // the caller handles `work` itself
+    return work;
+  };
+
+  async function run(request: HarvestRequest, options: HarvestOptions): Promise<HarvestSummary> {
+    const started = performance.now();
+    const signal = options.signal ? AbortSignal.any([options.signal, drain.signal]) : drain.signal;
+    const plan = planHarvest(request, await capabilities.get(signal), { maxTiles: cfg.maxTilesPerHarvest });
+    log.info({ layer: plan.layer.id, tms: plan.tms, dates: plan.dates.length, levels: plan.levels, tiles: plan.total }, 'harvest started');
+    const batcher = new ProduceBatcher({
+      bus: deps.bus,
+      ledger: deps.ledger,
+      batchSize: cfg.produceBatchSize,
+      lingerMs: cfg.produceLingerMs,
+      retry: cfg.storeRetry,
+    });
+    const ctx: TileContext = { plan, gibs: deps.gibs, blobs: deps.blobs, ledger: deps.ledger, batcher, metrics, storeRetry: cfg.storeRetry, signal };
+    const progress: HarvestProgress = { done: 0, total: plan.total, fetched: 0, blank: 0, unchanged: 0, failed: 0 };
+    const failures: HarvestFailure[] = [];
+    let bytes = 0;
+    let interrupted = false;
+    const tasks = tasksOf(plan);
+
+    const tally = (task: TileTask, result: TileResult): void => {
+      progress.done++;
+      progress[result.outcome]++;
+      metrics?.tiles.inc({ outcome: result.outcome });
+      if (result.outcome === 'fetched') {
+        bytes += result.bytes;
+        metrics?.bytes.inc(result.bytes);
+      } else if (result.outcome === 'failed') {
+        const tile = `${plan.layer.id}/${task.date.date}/${plan.tms}/${task.z}/${task.row}/${task.col}`;
+        if (failures.length < MAX_LISTED_FAILURES) failures.push({ tile, code: result.code, reason: result.reason });
+        log.debug({ tile, code: result.code }, `tile failed: ${result.reason}`);
+      }
+      options.onProgress?.({ ...progress });
+    };
+
+    const worker = async (): Promise<void> => {
+      for (let next = tasks.next(); !next.done; next = tasks.next()) {
+        if (stopping || signal.aborted) {
+          interrupted = true;
+          return;
+        }
+        let result: TileResult;
+        try {
+          result = await harvestTile(ctx, next.value);
+        } catch (error) {
+          if (signal.aborted) {
+            interrupted = true;
+            return;
+          }
+          // harvestTile turns tile problems into results; reaching here means the ledger itself failed.
+          log.error({ err: error }, 'tile could not be recorded');
+          result = { outcome: 'failed', code: error instanceof AppError ? error.code : 'INTERNAL', reason: describeError(error) };
+        }
+        tally(next.value, result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(cfg.concurrency, plan.total) }, worker));
+    await batcher.drain();
+
+    const summary: HarvestSummary = {
+      layer: plan.layer.id,
+      tms: plan.tms,
+      dates: plan.dates.map((d) => d.date),
+      levels: plan.levels,
+      tiles: plan.total,
+      fetched: progress.fetched,
+      blank: progress.blank,
+      unchanged: progress.unchanged,
+      failed: progress.failed,
+      failures,
+      bytes,
+      seconds: Math.round(performance.now() - started) / 1000,
+      interrupted,
+    };
+    metrics?.harvests.inc({ result: interrupted ? 'interrupted' : summary.failed > 0 ? 'partial' : 'ok' });
+    const { failures: listed, ...counts } = summary;
+    const logLevel = summary.failed > 0 || interrupted ? 'warn' : 'info';
+    log[logLevel]({ ...counts, dates: counts.dates.length, firstFailures: listed.slice(0, 5) }, 'harvest finished');
+    return summary;
+  }
+
+  const harvester: Harvester = {
+    harvest(request, options = {}) {
+      if (stopping) return Promise.reject(new AppError('HARVESTER_STOPPED', 'the harvester is stopping; no new harvests', { retriable: false }));
+      const work = run(request, options);
+      // Counted here; the rejection itself goes to the caller through the returned promise.
+      work.then(undefined, () => metrics?.harvests.inc({ result: 'error' }));
+      return track(work);
+    },
+
+    async runScheduled(now = new Date()) {
+      const date = scheduledHarvestDate(now, cfg.lagDays);
+      const summaries: HarvestSummary[] = [];
+      for (const j of cfg.jobs) {
+        if (stopping) break;
+        try {
+          summaries.push(await harvester.harvest({ layer: j.layer, tms: j.tms, levels: j.levels, bbox: j.bbox, from: date, to: date }));
+        } catch (error) {
+          // One job's bad layer or an unreachable GIBS must not cost the other jobs their run.
+          log.error({ err: error, layer: j.layer, date }, `scheduled harvest failed: ${describeError(error)}`);
+        }
+      }
+      return summaries;
+    },
+
+    async start() {
+      if (job) return;
+      stopping = false;
+      drain = new AbortController();
+      const tick = async (): Promise<void> => {
+        await track(harvester.runScheduled());
+      };
+      job = scheduleHarvests(cfg.schedule, cfg.timezone, tick, log);
+      log.info({ schedule: cfg.schedule, timezone: cfg.timezone, lagDays: cfg.lagDays, jobs: cfg.jobs.length, next: job.nextRun()?.toISOString() }, 'harvester scheduled');
+      if (cfg.runOnStart) void tick().catch((error: unknown) => log.error({ err: error }, 'first harvest failed'));
+    },
+
+    async stop() {
+      stopping = true;
+      await job?.stop();
+      job = undefined;
+      const timer = setTimeout(() => drain.abort(), cfg.drainTimeoutMs);
+      try {
+        await Promise.allSettled([...running]);
+      } finally {
+        clearTimeout(timer);
+      }
+      log.info('harvester stopped');
+    },
+
+    nextRun: () => job?.nextRun() ?? null,
+  };
+  return harvester;
+}

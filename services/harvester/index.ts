@@ -1,0 +1,14 @@
+export { createHarvester } from './harvester.js';
+export type { Harvester, HarvesterDeps } from './harvester.js';
+export { harvesterDefaults, MAX_HARVEST_CONCURRENCY } from './harvester-config.js';
+export type { HarvesterConfig, HarvestJob, HarvestRequest, HarvestSummary, HarvestFailure, HarvestProgress, HarvestOptions } from './harvester-config.js';
+export { resolveHarvesterConfig } from './resolve-config.js';
+export type { ResolvedHarvesterConfig } from './resolve-config.js';
+export { openHarvestLedger, SqliteHarvestLedger } from './harvest-ledger.js';
+export type { HarvestLedger, LedgerEntry, LedgerRecord, LedgerStatus } from './harvest-ledger.js';
+export { planHarvest } from './harvest-plan.js';
+export type { HarvestPlan, PlannedDate } from './harvest-plan.js';
+export { scheduledHarvestDate, validateSchedule } from './harvest-schedule.js';
+export { createHarvesterMetrics } from './harvester-metrics.js';
+export type { HarvesterMetrics, TileOutcome } from './harvester-metrics.js';
+export { tileBlobKey } from './harvest-tile.js';
