@@ -189,6 +189,10 @@ export class KafkaBusConsumer implements BusConsumer {
   }
 
   private async startOnce(): Promise<void> {
+    // with auto-creation off kafkajs would wait on a missing topic's metadata; say so plainly instead
+    const existing = await this.deps.admin.listTopics();
+    const missing = this.options.topics.filter((t) => !existing.includes(t));
+    if (missing.length > 0) throw busError(busErrorCodes.unknownTopic, `unknown topic ${missing.join(', ')}: create it with ensureTopics first`);
     const consumer = this.deps.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
@@ -209,12 +213,18 @@ export class KafkaBusConsumer implements BusConsumer {
     });
     await consumer.connect();
     this.consumer = consumer;
-    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload) => this.onBatch(payload),
-    });
+    try {
+      await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => this.onBatch(payload),
+      });
+    } catch (error) {
+      this.consumer = undefined;
+      await consumer.disconnect().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'bus: kafka consumer disconnect after a failed start failed'));
+      throw error;
+    }
     this.state = this.state === 'closed' ? 'closed' : 'running';
   }
 
