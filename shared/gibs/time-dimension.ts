@@ -62,10 +62,11 @@ function parseInterval(interval: TimeInterval): ParsedInterval {
 }
 
 /**
- * Calls `visit` with every available instant of the interval in [fromMs, toMs) in order; stops when it
- * returns false. Available are the grid instants start + k * period (k >= 0) up to end, and end itself:
- * GIBS builds intervals from the real dates, so the end is a real date even where it is off the grid (MODIS
- * 8-day composites restart on 1 January, giving e.g. 2016-01-01/2017-03-30/P8D whose end is 2017-03-30).
+ * Calls `visit` with every grid instant start + k * period (k >= 0, up to end) in [fromMs, toMs), in order;
+ * stops when it returns false. An end that is off the grid is not an instant of its own: OnEarth's time
+ * service snaps any request inside an interval to the previous grid step (time_service.lua, time_snap),
+ * so e.g. 2016-01-01/2017-03-30/P8D serves 2017-03-30 as 2017-03-24. Harvesting the end would store the
+ * 2017-03-24 image a second time under another date.
  */
 function forEachInstant(iv: ParsedInterval, fromMs: number, toMs: number, visit: (ms: number) => boolean): void {
   const lo = Math.max(fromMs, iv.start);
@@ -74,12 +75,17 @@ function forEachInstant(iv: ParsedInterval, fromMs: number, toMs: number, visit:
   let k = Math.max(0, stepsBefore(iv.start, iv.period, lo));
   let t = addDuration(iv.start, iv.period, k);
   while (t < lo) t = addDuration(iv.start, iv.period, ++k);
-  let last: number | undefined;
   for (; t < hi; t = addDuration(iv.start, iv.period, ++k)) {
     if (!visit(t)) return;
-    last = t;
   }
-  if (iv.end < hi && last !== iv.end) visit(iv.end);
+}
+
+/** The last grid instant of an interval (start + k * period <= end, k as large as possible). */
+function lastInstant(iv: ParsedInterval): number {
+  let k = Math.max(0, stepsBefore(iv.start, iv.period, iv.end));
+  while (addDuration(iv.start, iv.period, k + 1) <= iv.end) k++;
+  while (k > 0 && addDuration(iv.start, iv.period, k) > iv.end) k--;
+  return addDuration(iv.start, iv.period, k);
 }
 
 function intervalsOf(layer: TimedLayer): ParsedInterval[] {
@@ -114,9 +120,10 @@ export function layerDates(layer: TimedLayer, from: string, to: string): string[
   for (const iv of intervalsOf(layer)) {
     const step = fixedLengthMs(iv.period);
     if (step !== undefined && step <= DAY_MS) {
-      // Sub-daily or daily steps hit every day from the start's to the end's: no need to walk (PT10M over
-      // years would be millions of instants).
-      for (let d = Math.max(fromMs, startOfDay(iv.start)); d < toMs && d <= iv.end; d += DAY_MS) days.add(d);
+      // Sub-daily or daily steps hit every day from the first instant's to the last one's: no need to walk
+      // (PT10M over years would be millions of instants).
+      const last = lastInstant(iv);
+      for (let d = Math.max(fromMs, startOfDay(iv.start)); d < toMs && d <= last; d += DAY_MS) days.add(d);
       continue;
     }
     forEachInstant(iv, fromMs, toMs, (t) => {
@@ -127,11 +134,12 @@ export function layerDates(layer: TimedLayer, from: string, to: string): string[
   return [...days].sort((a, b) => a - b).map(formatDate);
 }
 
-/** The last day the layer has imagery for (YYYY-MM-DD), or undefined when it has no time dimension. */
+/** The last day holding a grid instant (YYYY-MM-DD), or undefined when the layer has no time dimension. */
 export function latestDate(layer: TimedLayer): string | undefined {
   let latest: number | undefined;
   for (const iv of intervalsOf(layer)) {
-    if (latest === undefined || iv.end > latest) latest = iv.end;
+    const last = lastInstant(iv);
+    if (latest === undefined || last > latest) latest = last;
   }
   return latest === undefined ? undefined : formatDate(latest);
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AppError } from '../../../shared/errors/index.js';
-import { type Capabilities, extForFormat, layerHasDate, parseCapabilities } from '../../../shared/gibs/index.js';
+import { type Capabilities, extForFormat, latestDate, layerHasDate, parseCapabilities } from '../../../shared/gibs/index.js';
 
 const capsDir = path.resolve(import.meta.dirname, '../../..', '../shared/data/gibs/capabilities');
 const badCaps = (e: unknown): boolean => e instanceof AppError && e.code === 'BAD_CAPABILITIES' && e.retriable === false;
@@ -80,9 +80,18 @@ describe('WMTS capabilities parser', () => {
       default: '2016-12-31T23:18:30Z',
       intervals: [{ start: '2016-01-01T10:13:24Z', end: '2016-12-31T23:18:30Z', period: 'P1D' }],
     });
-    // Every layer's default date is one it has.
+    // The default is the latest grid date for all but 16 layers, whose last interval ends off its own grid
+    // (8-day SST restarting on 1 January, CCMP monthly starting on the 2nd, ASTER's date-time end): the
+    // end there is served as the previous grid step, so it is not a date of its own.
+    const offGrid = [...caps.layers.values()].filter((l) => l.time?.default && !layerHasDate(l, l.time.default));
+    assert.equal(offGrid.length, 16);
+    assert.ok(offGrid.every((l) => /_8Day$|^CCMP_.*_Monthly$|^ASTER_/.test(l.id)), offGrid.map((l) => l.id).join());
+    const sst = caps.layers.get('MODIS_Terra_L3_SST_Thermal_4km_Day_8Day');
+    assert.ok(sst);
+    assert.equal(latestDate(sst), '2017-03-24');
     for (const layer of caps.layers.values()) {
-      if (layer.time?.default) assert.ok(layerHasDate(layer, layer.time.default), `${layer.id} default ${layer.time.default}`);
+      if (!layer.time?.default || offGrid.includes(layer)) continue;
+      assert.ok(layerHasDate(layer, layer.time.default), layer.id);
     }
   });
 
