@@ -58,9 +58,13 @@ function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
 
-/** Text of an element that may carry attributes (<ows:Title xml:lang="en">x</ows:Title>). */
+/**
+ * Text of an element that may carry attributes (<ows:Title xml:lang="en">x</ows:Title>); of a repeated
+ * element (a Title per language), the first.
+ */
 function text(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return text(v[0]);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (isNode(v)) return text(v['#text']);
   return undefined;

@@ -100,22 +100,3 @@ export function parseTilePath(pathname: string): ParsedTilePath | undefined {
   if (!NAME_RE.test(layer) || !NAME_RE.test(tms) || !TIME_RE.test(time)) return undefined;
   return { projection, product, layer, style, time, tms, z: Number(z), row: Number(row), col: Number(col), ext };
 }
-
-/** File extension GIBS uses for a MIME type in tile URLs. */
-export function extForFormat(format: string): string {
-  switch (format.trim().toLowerCase()) {
-    case 'image/jpeg':
-    case 'image/jpg':
-      return 'jpg';
-    case 'image/png':
-      return 'png';
-    case 'image/webp':
-      return 'webp';
-    case 'image/tiff':
-      return 'tiff';
-    case 'application/vnd.mapbox-vector-tile':
-      return 'mvt';
-    default:
-      throw new ValidationError(`no tile extension known for format '${format}'`, { code: 'UNKNOWN_FORMAT' });
-  }
-}

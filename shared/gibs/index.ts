@@ -1,5 +1,6 @@
 export type { TileRequest, ParsedTilePath } from './gibs-url.js';
-export { tileUrl, capabilitiesUrl, isCapabilitiesPath, parseTilePath, extForFormat } from './gibs-url.js';
+export { tileUrl, capabilitiesUrl, isCapabilitiesPath, parseTilePath } from './gibs-url.js';
+export { extForFormat } from './tile-format.js';
 export type { Capabilities, LayerInfo, TileMatrixLevel, TileMatrixSetInfo } from './capabilities.js';
 export { parseCapabilities } from './capabilities.js';
 export type { TimeInterval, TimeDimension, TimedLayer } from './time-dimension.js';

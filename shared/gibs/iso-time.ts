@@ -32,7 +32,8 @@ export function isDateOnly(value: string): boolean {
 export function parseInstant(value: string): number {
   const m = DATE_RE.exec(value) ?? DATE_TIME_RE.exec(value);
   if (!m) throw badTime('date', value);
-  const [y, mo, d, h = '0', mi = '0', s = '0', ms = '0'] = m.slice(1).map((v) => v ?? undefined);
+  // Unmatched optional groups are undefined and take the defaults.
+  const [, y, mo, d, h = '0', mi = '0', s = '0', ms = '0'] = m;
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);

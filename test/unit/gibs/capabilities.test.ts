@@ -141,10 +141,12 @@ describe('WMTS capabilities parser', () => {
         layerXml('Good', ['2021-01-01']) +
         '<Layer><Format>image/png</Format></Layer>' +
         layerXml('Listed', ['2020-01-01,2020-01-05', '2020-02-01/2020-02-03/P1D']) +
-        layerXml('Untimed', []),
+        layerXml('Untimed', []) +
+        '<Layer><ows:Title xml:lang="en">English</ows:Title><ows:Title xml:lang="fr">Français</ows:Title><ows:Identifier>Bilingual</ows:Identifier><Format>image/jpeg</Format></Layer>',
     );
     const c = parseCapabilities(doc);
-    assert.deepEqual([...c.layers.keys()], ['Good', 'Listed', 'Untimed']);
+    assert.deepEqual([...c.layers.keys()], ['Good', 'Listed', 'Untimed', 'Bilingual']);
+    assert.equal(c.layers.get('Bilingual')?.title, 'English');
     assert.equal(c.layers.get('Good')?.title, 'T & Good');
     assert.equal(c.layers.get('Good')?.time?.intervals.length, 1);
     assert.deepEqual(c.layers.get('Listed')?.time?.intervals, [
