@@ -1,4 +1,5 @@
 export { buildEncoderGraph, graphParams, countTrainableParams, resnet18Half, smallCnn } from './graph.js';
 export type { EncoderArch, EncoderGraph, GraphNode, Norm, ParamSpec, WeightMap } from './graph.js';
-export { initWeights, forwardEncoder, createTfjsEncoder, l2Normalize } from './tfjs-encoder.js';
+export { initWeights, initParams, forwardEncoder, createTfjsEncoder, l2Normalize } from './tfjs-encoder.js';
 export type { ForwardMode, ForwardResult, TfjsEncoder } from './tfjs-encoder.js';
+export { batchNormTraining, batchNormInference } from './tfjs-batch-norm.js';

@@ -6,17 +6,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../errors/index.js';
 import { createRng } from '../augment/index.js';
-import { graphParams, type EncoderGraph, type GraphNode, type WeightMap } from './graph.js';
+import { graphParams, type EncoderGraph, type GraphNode, type ParamSpec, type WeightMap } from './graph.js';
 import { batchNormInference, batchNormTraining } from './tfjs-batch-norm.js';
 
 /**
- * He-normal (std = sqrt(2 / fan_in), fan_in = kh·kw·in) for kernels, zeros/ones as the ParamSpec says.
- * Deterministic: one seeded stream walked in graphParams order, so the same seed gives the same bytes.
+ * He-normal (std = sqrt(2 / fan_in), fan_in = product of all but the last dimension: kh·kw·in for HWIO
+ * kernels, `in` for dense [in, out]) for kernels, zeros/ones as each ParamSpec says. Deterministic: one
+ * seeded stream walked in spec order, so the same seed gives the same bytes.
  */
-export function initWeights(graph: EncoderGraph, seed: number): WeightMap {
+export function initParams(specs: readonly ParamSpec[], seed: number): WeightMap {
   const rng = createRng(seed);
   const weights: WeightMap = {};
-  for (const spec of graphParams(graph)) {
+  for (const spec of specs) {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(size);
     if (spec.init === 'ones') data.fill(1);
@@ -28,6 +29,11 @@ export function initWeights(graph: EncoderGraph, seed: number): WeightMap {
     weights[spec.name] = { shape: [...spec.shape], data };
   }
   return weights;
+}
+
+/** Seeded He-normal initial weights for every parameter of the graph (graphParams order). */
+export function initWeights(graph: EncoderGraph, seed: number): WeightMap {
+  return initParams(graphParams(graph), seed);
 }
 
 export interface ForwardMode {
