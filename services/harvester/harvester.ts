@@ -3,7 +3,7 @@ import type { Bus } from '../../shared/bus/index.js';
 import { AppError, describeError } from '../../shared/errors/index.js';
 import type { GibsClient } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/log/index.js';
-import { createCapabilitiesCache } from './capabilities-cache.js';
+import { createCapabilitiesCache, type CapabilitiesCache } from './capabilities-cache.js';
 import type { HarvestLedger } from './harvest-ledger.js';
 import { planHarvest, type HarvestPlan } from './harvest-plan.js';
 import { scheduledHarvestDate, scheduleHarvests, type ScheduledJob } from './harvest-schedule.js';
@@ -20,6 +20,8 @@ export interface HarvesterDeps {
   ledger: HarvestLedger;
   log: Logger;
   metrics?: HarvesterMetrics;
+  /** share one capabilities cache between components (parsing GIBS's document takes seconds); default: its own */
+  capabilities?: CapabilitiesCache;
 }
 
 export interface Harvester {
@@ -49,7 +51,7 @@ function* tasksOf(plan: HarvestPlan): Generator<TileTask> {
 export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): Harvester {
   const cfg = resolveHarvesterConfig(config);
   const { log, metrics } = deps;
-  const capabilities = createCapabilitiesCache(deps.gibs, { ttlMs: cfg.capabilitiesTtlMs, log });
+  const capabilities = deps.capabilities ?? createCapabilitiesCache(deps.gibs, { ttlMs: cfg.capabilitiesTtlMs, log });
   const running = new Set<Promise<unknown>>();
   let stopping = false;
   // Aborted only when stop() has waited drainTimeoutMs for in-flight tiles.

@@ -12,3 +12,5 @@ export { scheduledHarvestDate, validateSchedule } from './harvest-schedule.js';
 export { createHarvesterMetrics } from './harvester-metrics.js';
 export type { HarvesterMetrics, TileOutcome } from './harvester-metrics.js';
 export { tileBlobKey } from './harvest-tile.js';
+export { createCapabilitiesCache } from './capabilities-cache.js';
+export type { CapabilitiesCache } from './capabilities-cache.js';
