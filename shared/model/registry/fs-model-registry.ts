@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, open as openFile, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, ValidationError } from '../../errors/index.js';
+import { silentLogger, type Logger } from '../../log/index.js';
+import {
+  CHECKPOINT_ID_PATTERN,
+  METADATA_FILE,
+  addCheckpointFiles,
+  canonicalJson,
+  loadCheckpoint,
+  readCheckpointFile,
+  readCheckpointMeta,
+  verifyCheckpoint,
+  type CheckpointMeta,
+  type LoadedCheckpoint,
+} from '../checkpoint/index.js';
+import type { LatestPointer, ModelRegistry, RegistryWatch, WatchOptions } from './model-registry.js';
+import { pollLatest } from './poll-latest.js';
+
+export interface FsModelRegistryOptions {
+  /** directory holding `checkpoints/<id>/` and `latest.json` (created on first write) */
+  root: string;
+  /** where corrupt entries met while listing are reported */
+  log?: Logger;
+}
+
+const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOSPC', 'EIO']);
+const LATEST_FILE = 'latest.json';
+
+/**
+ * ModelRegistry on a local (or mounted) filesystem. Every write goes to a temp name, is fsynced, and is
+ * published by rename, so a reader sees a whole checkpoint or none, and `latest.json` always names a
+ * checkpoint that was fully verified when it was promoted.
+ */
+export class FsModelRegistry implements ModelRegistry {
+  private readonly root: string;
+  private readonly log: Logger;
+  private readonly watches = new Set<RegistryWatch>();
+  private closed = false;
+
+  constructor(options: FsModelRegistryOptions) {
+    this.root = path.resolve(options.root);
+    this.log = options.log ?? silentLogger();
+  }
+
+  async publish(checkpointDir: string): Promise<CheckpointMeta> {
+    this.assertOpen();
+    const source = await verifyCheckpoint(checkpointDir);
+    const target = this.dirOf(source.id);
+    if (await this.exists(target)) return this.mergeInto(source, checkpointDir);
+    const checkpoints = path.dirname(target);
+    await this.io(`create ${checkpoints}`, () => mkdir(checkpoints, { recursive: true }));
+    const temp = path.join(checkpoints, `.tmp-${source.id}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(temp);
+      for (const name of [...Object.keys(source.files), METADATA_FILE]) {
+        await copyFile(path.join(checkpointDir, name), path.join(temp, name));
+        await syncPath(path.join(temp, name));
+      }
+      await syncPath(temp);
+      // the copy is what will be served: verify it, not just the source (which could change meanwhile)
+      const copied = await verifyCheckpoint(temp);
+      if (copied.digest !== source.digest) throw new AppError('CHECKPOINT_CONFLICT', `${checkpointDir} changed while it was being published`, { retriable: true });
+      await rename(temp, target);
+      await syncPath(checkpoints);
+    } catch (error) {
+      await this.removeTemp(temp, error);
+      if (isErrno(error, 'EEXIST', 'ENOTEMPTY')) return this.mergeInto(source, checkpointDir); // a concurrent publish won
+      if (error instanceof AppError) throw error;
+      throw ioError(`cannot publish ${source.id}`, error);
+    }
+    return source;
+  }
+
+  async get(id: string): Promise<CheckpointMeta | undefined> {
+    this.assertOpen();
+    const dir = this.dirOf(id);
+    if (!(await this.exists(dir))) return undefined;
+    return readCheckpointMeta(dir);
+  }
+
+  async list(): Promise<CheckpointMeta[]> {
+    this.assertOpen();
+    let names: string[];
+    try {
+      names = await readdir(path.join(this.root, 'checkpoints'));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw ioError(`cannot list ${this.root}`, error);
+    }
+    const metas: CheckpointMeta[] = [];
+    for (const name of names.filter((n) => CHECKPOINT_ID_PATTERN.test(n))) {
+      try {
+        metas.push(await readCheckpointMeta(this.dirOf(name)));
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'CHECKPOINT_CORRUPT')) throw error;
+        this.log.warn({ err: error, id: name }, 'model registry: leaving a corrupt checkpoint out of the listing');
+      }
+    }
+    return metas.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1));
+  }
+
+  async latest(): Promise<CheckpointMeta | undefined> {
+    this.assertOpen();
+    const pointer = await this.readPointer();
+    if (!pointer) return undefined;
+    const meta = await this.get(pointer.id);
+    if (!meta) throw new AppError('REGISTRY_CORRUPT', `${LATEST_FILE} points at ${pointer.id}, which is not in the registry`, { retriable: false });
+    return meta;
+  }
+
+  async promote(id: string): Promise<CheckpointMeta> {
+    this.assertOpen();
+    const dir = this.dirOf(id);
+    if (!(await this.exists(dir))) throw notFound(id);
+    const meta = await verifyCheckpoint(dir);
+    const previous = await this.readPointer();
+    const pointer: LatestPointer = { id, promoted_at: new Date().toISOString(), previous: previous?.id ?? null };
+    const file = path.join(this.root, LATEST_FILE);
+    const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      const handle = await openFile(temp, 'w');
+      try {
+        await handle.writeFile(`${JSON.stringify(pointer)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+      await syncPath(this.root);
+    } catch (error) {
+      await this.removeTemp(temp, error);
+      throw ioError(`cannot move ${LATEST_FILE} to ${id}`, error);
+    }
+    return meta;
+  }
+
+  async open(id: string): Promise<LoadedCheckpoint> {
+    this.assertOpen();
+    const dir = this.dirOf(id);
+    if (!(await this.exists(dir))) throw notFound(id);
+    return loadCheckpoint(dir);
+  }
+
+  async readFile(id: string, name: string): Promise<Uint8Array> {
+    this.assertOpen();
+    const dir = this.dirOf(id);
+    if (!(await this.exists(dir))) throw notFound(id);
+    return readCheckpointFile(dir, name);
+  }
+
+  watch(onChange: (latest: CheckpointMeta | undefined) => void | Promise<void>, options: WatchOptions): RegistryWatch {
+    this.assertOpen();
+    const inner = pollLatest(() => this.latest(), onChange, options);
+    const handle: RegistryWatch = {
+      stop: () => {
+        inner.stop();
+        this.watches.delete(handle);
+      },
+    };
+    this.watches.add(handle);
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of [...this.watches]) w.stop();
+  }
+
+  /** Same id already stored: a no-op, or add files the stored copy lacks; anything else is a conflict. */
+  private async mergeInto(source: CheckpointMeta, sourceDir: string): Promise<CheckpointMeta> {
+    const target = this.dirOf(source.id);
+    const stored = await verifyCheckpoint(target);
+    const strip = ({ files: _f, digest: _d, ...rest }: CheckpointMeta) => canonicalJson(rest);
+    const clash = Object.entries(source.files).find(([name, f]) => stored.files[name] && stored.files[name].sha256 !== f.sha256);
+    if (strip(stored) !== strip(source) || clash) {
+      throw new AppError('CHECKPOINT_CONFLICT', `${source.id} is already stored with different ${clash ? clash[0] : 'metadata'}; checkpoints are immutable`, { retriable: false });
+    }
+    const missing = Object.keys(source.files).filter((name) => !stored.files[name]);
+    if (missing.length === 0) return stored;
+    const extra: Record<string, Uint8Array> = {};
+    for (const name of missing) extra[name] = await readCheckpointFile(sourceDir, name);
+    return addCheckpointFiles(target, extra);
+  }
+
+  private async readPointer(): Promise<LatestPointer | undefined> {
+    let text: string;
+    try {
+      text = await readFile(path.join(this.root, LATEST_FILE), 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw ioError(`cannot read ${LATEST_FILE}`, error);
+    }
+    try {
+      const pointer = JSON.parse(text) as Partial<LatestPointer>;
+      if (typeof pointer.id !== 'string' || !CHECKPOINT_ID_PATTERN.test(pointer.id)) throw new Error(`no valid id in ${JSON.stringify(pointer)}`);
+      return { id: pointer.id, promoted_at: String(pointer.promoted_at), previous: pointer.previous ?? null };
+    } catch (error) {
+      throw new AppError('REGISTRY_CORRUPT', `${path.join(this.root, LATEST_FILE)} is unreadable: ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
+    }
+  }
+
+  private dirOf(id: string): string {
+    if (typeof id !== 'string' || !CHECKPOINT_ID_PATTERN.test(id)) throw new ValidationError(`not a checkpoint id: ${JSON.stringify(id)}`, { code: 'INVALID_CHECKPOINT_ID' });
+    return path.join(this.root, 'checkpoints', id);
+  }
+
+  private async exists(target: string): Promise<boolean> {
+    try {
+      await stat(target);
+      return true;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return false;
+      throw ioError(`cannot stat ${target}`, error);
+    }
+  }
+
+  private async io<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (error) {
+      throw ioError(what, error);
+    }
+  }
+
+  private async removeTemp(temp: string, original: unknown): Promise<void> {
+    await rm(temp, { recursive: true, force: true }).catch((cleanupError: unknown) => {
+      this.log.warn({ err: cleanupError, temp, original }, 'model registry: could not remove a temp path after a failure');
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AppError('REGISTRY_CLOSED', 'the model registry is closed', { retriable: false });
+  }
+}
+
+function notFound(id: string): AppError {
+  return new AppError('CHECKPOINT_NOT_FOUND', `checkpoint ${id} is not in the registry`, { retriable: false });
+}
+
+function isErrno(error: unknown, ...codes: string[]): boolean {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  return errno !== undefined && codes.includes(errno);
+}
+
+function ioError(message: string, error: unknown): AppError {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  return new AppError('REGISTRY_IO', `model registry: ${message}: ${errno ?? (error instanceof Error ? error.message : String(error))}`, { retriable: errno !== undefined && TRANSIENT.has(errno), cause: error });
+}
+
+async function syncPath(target: string): Promise<void> {
+  const handle = await openFile(target, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,4 @@
+export { FsModelRegistry } from './fs-model-registry.js';
+export type { FsModelRegistryOptions } from './fs-model-registry.js';
+export { pollLatest } from './poll-latest.js';
+export type { ModelRegistry, WatchOptions, RegistryWatch, LatestPointer } from './model-registry.js';
