@@ -16,6 +16,9 @@ export interface ImageInspection extends ImageInfo {
   blank: boolean;
 }
 
+/** Byte order of this machine; the RGBA fast path reads four bands as one 32-bit word. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const KNOWN_FORMATS = new Set<string>(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif', 'jp2', 'svg', 'raw']);
 
 function undecodable(cause: unknown, detail: string): AppError {
@@ -98,7 +101,7 @@ function allPixelsBlank(data: Buffer, channels: number, alpha: boolean, wide: bo
     for (let i = words * 4; i < data.byteLength; i++) if (data[i] !== 0) return false;
     return true;
   }
-  if (!wide && channels === 4 && data.byteOffset % 4 === 0) {
+  if (!wide && channels === 4 && LITTLE_ENDIAN && data.byteOffset % 4 === 0) {
     // Little-endian RGBA: alpha is the top byte of each 32-bit pixel.
     const px = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
     for (let i = 0; i < px.length; i++) {
