@@ -34,19 +34,20 @@ export interface EvalReport {
 }
 
 /**
- * A fingerprint of what was evaluated (sources, crops, places, input size), not of pixel values: two
- * reports from the same sets and options share it.
+ * A fingerprint of what was evaluated (source scenes, crop count, places), not of pixels: two reports from
+ * the same sets share it. The input size is left out on purpose: checkpoints of different input sizes
+ * are compared on the same places and crops, each at its own resolution.
  */
 export function datasetId(sets: EvalSets): string {
   const h = createHash('sha256');
   if (sets.labeled) {
     const l = sets.labeled;
-    h.update(JSON.stringify({ labeled: l.sources.map((s) => s.file), items: l.images.length, size: l.inputSize }));
+    h.update(JSON.stringify({ labeled: l.sources.map((s) => s.file), items: l.images.length, crops: l.crops }));
   }
   if (sets.proxy) {
     const p = sets.proxy;
     const task = (t: RetrievalTask) => t.place;
-    h.update(JSON.stringify({ split: p.split, size: p.inputSize, places: p.places.map((x) => x.bbox.map((v) => v.toFixed(4))), shifted: task(p.shifted), cross: task(p.crossSource) }));
+    h.update(JSON.stringify({ split: p.split, places: p.places.map((x) => x.bbox.map((v) => v.toFixed(4))), shifted: task(p.shifted), cross: task(p.crossSource) }));
   }
   return h.digest('hex').slice(0, 16);
 }

@@ -3,13 +3,13 @@ export { l2Normalize, normalizeAll, expectedHitsAtK, precisionAtK, precisionAtKs
 export type { PrecisionResult, RecallResult } from './metrics.js';
 export { colourHistogramEmbed, constantEmbed } from './baselines.js';
 export type { ColourHistogramOptions } from './baselines.js';
-export { decodeRaster, cropToTensor, imageStats, RasterCache } from './raster.js';
+export { decodeRaster, cropToTensor, imageStats, rasterStats, RasterCache } from './raster.js';
 export type { Raster, PixelRect, DecodeOptions, ImageStats } from './raster.js';
 export {
   SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, EVAL_FRACTION, cellSplit, cellBBox, placeCell, placeSplit, bboxSplit, splitCells,
 } from './place-split.js';
 export type { Split, BBox, SplitCell } from './place-split.js';
-export { buildPlaceProxySet, MODIS_MOSAIC, BLUE_MARBLE_MOSAIC } from './place-proxy-set.js';
+export { buildPlaceProxySet, bboxToRect, MODIS_MOSAIC, BLUE_MARBLE_MOSAIC } from './place-proxy-set.js';
 export type { PlaceProxyOptions, PlaceProxySet, Place, RetrievalTask } from './place-proxy-set.js';
 export { buildLabeledSet } from './labeled-set.js';
 export type { LabeledSet, LabeledSetOptions, LabeledSource } from './labeled-set.js';
@@ -19,3 +19,9 @@ export { compareReports, defaultGatePolicy, metricName, readMetric } from './gat
 export type { GatePolicy, GateMetric, GateDecision } from './gate.js';
 export { formatEvalTable } from './format-table.js';
 export type { NamedReport } from './format-table.js';
+export { embedFnFromEncoder } from './tensor-embed-fn.js';
+export type { BatchEncoder } from './tensor-embed-fn.js';
+export { buildEvalSets } from './build-eval-sets.js';
+export type { BuildEvalSetsOptions } from './build-eval-sets.js';
+export { runEval } from './run-eval.js';
+export type { RunEvalOptions, RunEvalResult } from './run-eval.js';

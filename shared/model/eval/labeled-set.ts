@@ -42,6 +42,8 @@ export interface LabeledSet {
   sources: LabeledSource[];
   /** class folders holding no image (reported, not fatal) */
   emptyClasses: string[];
+  /** how the crops were cut (part of the evaluation set's identity) */
+  crops: { perImage: number; fraction: number; seed: number };
 }
 
 async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
@@ -65,7 +67,10 @@ export async function buildLabeledSet(dir: string, options: LabeledSetOptions): 
   if (classDirs.length === 0) {
     throw new ValidationError(`labeled set ${dir} has no class folders (expected ${dir}/<class>/<image>)`, { code: 'EVAL_NO_CLASSES' });
   }
-  const set: LabeledSet = { inputSize, images: [], labels: [], groups: [], classes: [], sources: [], emptyClasses: [] };
+  const set: LabeledSet = {
+    inputSize, images: [], labels: [], groups: [], classes: [], sources: [], emptyClasses: [],
+    crops: { perImage: cropsPerImage, fraction: cropFraction, seed },
+  };
   for (const label of classDirs) {
     const files = (await listDir(path.join(dir, label)))
       .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))

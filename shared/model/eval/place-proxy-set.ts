@@ -18,7 +18,7 @@
  */
 import path from 'node:path';
 import { ValidationError } from '../../errors/index.js';
-import { cropToTensor, imageStats, RasterCache, type PixelRect, type Raster } from './raster.js';
+import { cropToTensor, rasterStats, RasterCache, type PixelRect, type Raster } from './raster.js';
 import { SPLIT_CELL_DEG, splitCells, type BBox, type Split } from './place-split.js';
 import { createRng, mixSeed, shuffled } from './prng.js';
 
@@ -80,7 +80,8 @@ export interface PlaceProxySet {
   };
 }
 
-function bboxToRect(raster: Raster, [minLon, minLat, maxLon, maxLat]: BBox): PixelRect {
+/** The pixels of a whole-globe plate carrée raster under a lon/lat box (rounded to whole pixels). */
+export function bboxToRect(raster: Raster, [minLon, minLat, maxLon, maxLat]: BBox): PixelRect {
   // both mosaics are plate carrée over the whole globe: x ∝ lon + 180, y ∝ 90 - lat
   const x0 = Math.round(((minLon + 180) / 360) * raster.width);
   const x1 = Math.round(((maxLon + 180) / 360) * raster.width);
@@ -124,8 +125,9 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
     cache.get(path.join(o.dataDir, MODIS_MOSAIC)),
     cache.get(path.join(o.dataDir, BLUE_MARBLE_MOSAIC), { maxWidth: 4096 }),
   ]);
-  const informative = (img: Float32Array) => {
-    const s = imageStats(img);
+  // judged on the mosaic's own pixels, not the resized crop, so every input size gets the same places
+  const informative = (raster: Raster, box: BBox) => {
+    const s = rasterStats(raster, bboxToRect(raster, box));
     return s.meanStd >= o.minStd && s.darkFraction <= o.maxDarkFraction;
   };
 
@@ -135,7 +137,7 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
   const kept: Candidate[] = [];
   // Cut the three views of a cell concurrently (sharp works on libuv's pool); collect in cell order so the
   // result does not depend on timing.
-  const views = await mapInChunks(cells, 16, async (cell) => {
+  const placed = cells.map((cell) => {
     const rng = createRng(mixSeed(o.seed, cell.col, cell.row));
     const [dx, dy] = DIRECTIONS[Math.floor(rng() * DIRECTIONS.length)];
     const shift = { dLon: dx * o.shiftFraction * o.cropDeg, dLat: dy * o.shiftFraction * o.cropDeg };
@@ -146,25 +148,32 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
     const minLat = cMinLat + Math.max(0, -shift.dLat) + rng() * slack;
     const bbox: BBox = [minLon, minLat, minLon + o.cropDeg, minLat + o.cropDeg];
     const shiftedBox: BBox = [bbox[0] + shift.dLon, bbox[1] + shift.dLat, bbox[2] + shift.dLon, bbox[3] + shift.dLat];
-    const [query, shifted, marbleView] = await Promise.all([
-      cropToTensor(modis, bboxToRect(modis, bbox), o.inputSize),
-      cropToTensor(modis, bboxToRect(modis, shiftedBox), o.inputSize),
-      cropToTensor(marble, bboxToRect(marble, bbox), o.inputSize),
-    ]);
-    return { place: { bbox, cell: { col: cell.col, row: cell.row }, shift }, query, shifted, marbleView };
+    return { place: { bbox, cell: { col: cell.col, row: cell.row }, shift }, shiftedBox };
   });
-  for (const v of views) {
-    if (!informative(v.query)) { skipped.queryUninformative++; continue; }
-    const candidate: Candidate = { place: v.place, query: v.query };
-    if (informative(v.shifted)) candidate.shifted = v.shifted; else skipped.shiftedUninformative++;
-    if (informative(v.marbleView)) candidate.marble = v.marbleView; else skipped.blueMarbleUninformative++;
-    if (candidate.shifted || candidate.marble) kept.push(candidate); else skipped.noPositive++;
+  const usable: { place: Place; shiftedBox: BBox; shifted: boolean; marble: boolean }[] = [];
+  for (const p of placed) {
+    if (!informative(modis, p.place.bbox)) { skipped.queryUninformative++; continue; }
+    const shifted = informative(modis, p.shiftedBox);
+    const marbleOk = informative(marble, p.place.bbox);
+    if (!shifted) skipped.shiftedUninformative++;
+    if (!marbleOk) skipped.blueMarbleUninformative++;
+    if (shifted || marbleOk) usable.push({ ...p, shifted, marble: marbleOk }); else skipped.noPositive++;
   }
+  // Cut the views concurrently (sharp works on libuv's pool); collected in place order, so the result
+  // does not depend on timing.
+  kept.push(...await mapInChunks(usable, 16, async (u): Promise<Candidate> => {
+    const [query, shifted, marbleView] = await Promise.all([
+      cropToTensor(modis, bboxToRect(modis, u.place.bbox), o.inputSize),
+      u.shifted ? cropToTensor(modis, bboxToRect(modis, u.shiftedBox), o.inputSize) : undefined,
+      u.marble ? cropToTensor(marble, bboxToRect(marble, u.place.bbox), o.inputSize) : undefined,
+    ]);
+    return { place: u.place, query, shifted, marble: marbleView };
+  }));
 
   const places: Place[] = kept.map((c) => c.place);
   const task = (pick: (c: Candidate) => Float32Array | undefined, salt: number): RetrievalTask => {
-    const usable = kept.map((c, i) => ({ i, positive: pick(c) })).filter((x) => x.positive !== undefined);
-    const chosen = shuffled(usable, createRng(mixSeed(o.seed, salt))).slice(0, o.places).sort((a, b) => a.i - b.i);
+    const withPositive = kept.map((c, i) => ({ i, positive: pick(c) })).filter((x) => x.positive !== undefined);
+    const chosen = shuffled(withPositive, createRng(mixSeed(o.seed, salt))).slice(0, o.places).sort((a, b) => a.i - b.i);
     return {
       queries: chosen.map((x) => kept[x.i].query),
       gallery: chosen.map((x) => x.positive as Float32Array),

@@ -90,14 +90,30 @@ export interface ImageStats {
   darkFraction: number;
 }
 
+/** Statistics of an HWC RGB image in [0, 1]. */
 export function imageStats(image: Float32Array): ImageStats {
-  const pixels = image.length / 3;
+  return accumulateStats(image.length / 3, (p, c) => image[p * 3 + c]);
+}
+
+/**
+ * Statistics of a rectangle of a raster at its native resolution, so a decision taken on them (skip this
+ * place?) does not depend on the size the crop is later resized to.
+ */
+export function rasterStats(raster: Raster, rect: PixelRect): ImageStats {
+  const { data, width } = raster;
+  return accumulateStats(rect.width * rect.height, (p, c) => {
+    const x = rect.left + (p % rect.width), y = rect.top + Math.floor(p / rect.width);
+    return data[(y * width + x) * 3 + c] / 255;
+  });
+}
+
+function accumulateStats(pixels: number, value: (pixel: number, channel: number) => number): ImageStats {
   const sum = [0, 0, 0], sq = [0, 0, 0];
   let dark = 0;
-  for (let p = 0; p < image.length; p += 3) {
+  for (let p = 0; p < pixels; p++) {
     let max = 0;
     for (let c = 0; c < 3; c++) {
-      const v = image[p + c];
+      const v = value(p, c);
       sum[c] += v; sq[c] += v * v;
       if (v > max) max = v;
     }
