@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
+import { registerHarvestCommand } from './commands/harvest.js';
 import { registerReplayCommand } from './commands/replay.js';
+import { registerStartCommand } from './commands/start.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './exit-codes.js';
 
 /**
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerConfigCommand(program);
+  registerStartCommand(program);
+  registerHarvestCommand(program);
   registerReplayCommand(program);
   return program;
 }

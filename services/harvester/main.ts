@@ -23,6 +23,8 @@ export interface HarvesterService {
 export async function openHarvesterService(config: Config, log: Logger, registry: Registry): Promise<HarvesterService> {
   const svcLog = log.child({ svc: 'harvester' });
   const bus = await createBus(busOptions(config), { logger: svcLog });
+  // the producer makes sure its topic exists (with the configured partitions) before the first tile
+  await bus.ensureTopics([{ name: 'tiles.fetched', partitions: config.bus.partitions }]);
   const blobs = createBlobStore(blobStoreOptions(config));
   const gibs = new GibsClient(gibsClientOptions(config));
   const ledger = await openHarvestLedger({ path: harvestLedgerPath(config) });

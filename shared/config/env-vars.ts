@@ -27,7 +27,7 @@ export const envVars: EnvVar[] = [
   { name: 'KAFKA_SASL_MECHANISM', key: 'bus.sasl.mechanism', parse: 'string', help: 'plain|scram-sha-256|scram-sha-512' },
   { name: 'KAFKA_SASL_USERNAME', key: 'bus.sasl.username', parse: 'string', help: 'SASL user' },
   { name: 'KAFKA_SASL_PASSWORD', key: 'bus.sasl.password', parse: 'string', help: 'SASL password (masked in output)' },
-  { name: 'TILE_STORE_DIR', key: 'blobs.root', parse: 'string', help: 'tile store folder (default DATA_DIR/tiles)' },
+  { name: 'BLOB_STORE_DIR', key: 'blobs.root', parse: 'string', help: 'tile and artefact store folder (default DATA_DIR/blobs)' },
   { name: 'GIBS_BASE_URL', key: 'gibs.baseUrl', parse: 'string', help: 'GIBS endpoint; point it at `gibs-embed replay` for local runs' },
   { name: 'GIBS_USER_AGENT', key: 'gibs.userAgent', parse: 'string', help: 'User-Agent sent to GIBS' },
   { name: 'GIBS_CONCURRENCY', key: 'gibs.concurrency', parse: 'number', help: 'parallel tile requests (1-32)' },

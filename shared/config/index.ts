@@ -5,3 +5,4 @@ export type { Config, BusConfig, GibsConfig, HarvesterSettings, HarvestJobConfig
 export { envVars } from './env-vars.js';
 export type { EnvVar } from './env-vars.js';
 export { maskSecrets } from './mask-secrets.js';
+export { busOptions, blobStoreOptions, gibsClientOptions, harvestLedgerPath } from './adapter-options.js';

@@ -127,7 +127,7 @@ function resolvePaths(config: Config, cwd: string): Config {
     ...config,
     dataDir,
     bus: config.bus.kind === 'sqlite' ? { ...config.bus, path: under(config.bus.path, 'bus.db') } : config.bus,
-    blobs: { ...config.blobs, root: under(config.blobs.root, 'tiles') },
+    blobs: { ...config.blobs, root: under(config.blobs.root, 'blobs') },
     model: { ...config.model, registryDir: under(config.model.registryDir, 'models') },
   };
 }

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     const config = loadConfig({}, { cwd: '/srv/app' });
     assert.equal(config.dataDir, '/srv/app/data');
     assert.deepEqual(config.bus, { kind: 'sqlite', path: '/srv/app/data/bus.db', partitions: 4, retentionHours: 168, retentionMegabytes: 1024 });
-    assert.equal(config.blobs.root, '/srv/app/data/tiles');
+    assert.equal(config.blobs.root, '/srv/app/data/blobs');
     assert.equal(config.gibs.concurrency, 8);
     assert.ok(Object.isFrozen(config.gibs));
   });

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { BlobStoreOptions } from '../blob/index.js';
+import type { BusOptions } from '../bus/index.js';
+import type { GibsClientOptions } from '../http/index.js';
+import type { Config } from './schema.js';
+
+/**
+ * Config slices → adapter options: the one translation from what users write to what adapters take, so
+ * every composition root opens the same backend the same way.
+ */
+export function busOptions(config: Config): BusOptions {
+  const bus = config.bus;
+  if (bus.kind === 'kafka') {
+    return { kind: 'kafka', brokers: [...bus.brokers], clientId: bus.clientId, defaultPartitions: bus.partitions, replicationFactor: bus.replicationFactor, ssl: bus.ssl, sasl: bus.sasl && { ...bus.sasl } };
+  }
+  return {
+    kind: 'sqlite',
+    path: bus.path,
+    defaultPartitions: bus.partitions,
+    retention: { maxAgeMs: bus.retentionHours * 3_600_000, maxBytes: bus.retentionMegabytes * 1024 * 1024 },
+  };
+}
+
+export function blobStoreOptions(config: Config): BlobStoreOptions {
+  return { kind: config.blobs.kind, root: config.blobs.root };
+}
+
+export function gibsClientOptions(config: Config): GibsClientOptions {
+  const g = config.gibs;
+  return {
+    baseUrl: g.baseUrl,
+    userAgent: g.userAgent,
+    concurrency: g.concurrency,
+    timeoutMs: g.timeoutMs,
+    maxMbps: g.maxMbps,
+    retry: { retries: g.retries, initialMs: g.retryInitialMs, maxMs: g.retryMaxMs, factor: 2, jitter: 0.5 },
+  };
+}
+
+/** The harvester's own state file (ETags, sha256s, outcomes) beside the other embedded files. */
+export function harvestLedgerPath(config: Config): string {
+  return path.join(config.dataDir, 'harvester.db');
+}

@@ -1,0 +1,79 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createBus, parseRecord } from '../../shared/bus/index.js';
+import { startReplayServer } from '../replay/index.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataKit = path.resolve(repoRoot, '../shared/data');
+
+/**
+ * The main job as a user runs it: `gibs-embed start` in its own process against the replay server, a
+ * harvest at start-up, /metrics and /readyz on the ops server, and a clean exit on SIGTERM.
+ */
+describe('gibs-embed start', () => {
+  it('harvests on start onto the embedded bus, serves metrics, and stops cleanly on SIGTERM', async () => {
+    const replay = await startReplayServer({ dataDir: dataKit });
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-'));
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'start'], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        GIBS_EMBED_DATA_DIR: dataDir,
+        GIBS_BASE_URL: replay.url,
+        OPS_PORT: '0',
+        LOG_PRETTY: 'false',
+        HARVEST_RUN_ON_START: 'true',
+        // Blue Marble has no time dimension, so "today minus lag" is a date the replay serves
+        HARVEST_JOBS: JSON.stringify([{ layer: 'BlueMarble_ShadedRelief_Bathymetry', levels: [1] }]),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      let opsUrl: string | undefined;
+      let finished: { fetched: number; failed: number } | undefined;
+      const lines = readline.createInterface({ input: child.stderr! });
+      const seen = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no harvest within 90 s (ops ${opsUrl})`)), 90_000);
+        lines.on('line', (line) => {
+          const entry = JSON.parse(line) as { msg?: string; ops?: string; fetched?: number; failed?: number };
+          if (entry.msg === 'gibs-embed started') opsUrl = entry.ops;
+          if (entry.msg === 'harvest finished') finished = { fetched: entry.fetched ?? -1, failed: entry.failed ?? -1 };
+          if (opsUrl && finished) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await seen;
+      assert.deepEqual(finished, { fetched: 6, failed: 0 });
+      const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
+      assert.match(metrics, /gibs_embed_harvester_tiles_total\{outcome="fetched"\} 6/);
+      assert.equal((await fetch(`${opsUrl}/readyz`)).status, 200);
+
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+
+      const bus = await createBus({ kind: 'sqlite', path: path.join(dataDir, 'bus.db'), defaultPartitions: 4, retention: { maxAgeMs: Infinity, maxBytes: Infinity } });
+      try {
+        const consumer = bus.consumer({ groupId: 'check', topics: ['tiles.fetched'] });
+        const records = await consumer.poll({ maxMessages: 100, timeoutMs: 500 });
+        const rows = records.map((r) => parseRecord('tiles.fetched', r));
+        assert.equal(rows.length, 6);
+        assert.ok(rows.every((r) => r.ok && r.value.layer === 'BlueMarble_ShadedRelief_Bathymetry' && r.value.z === 1));
+      } finally {
+        await bus.close();
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await replay.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
