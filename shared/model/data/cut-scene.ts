@@ -12,7 +12,7 @@ export interface CutSceneOptions {
   tileSize?: number;
   /** side of every produced image */
   outSize: number;
-  /** step between squares; default tileSize (no overlap) */
+  /** step between squares; default the square's side (no overlap) */
   stride?: number;
 }
 
@@ -39,15 +39,15 @@ export function cropOffsets(length: number, side: number, stride: number): numbe
   return Array.from({ length: count }, (_, k) => Math.round((k * span) / (count - 1)));
 }
 
-function resolve(options: CutSceneOptions): { tileSize: number; outSize: number; stride: number } {
+function resolve(options: CutSceneOptions): { tileSize: number; outSize: number; stride: number | undefined } {
   const tileSize = options.tileSize ?? 512;
-  const stride = options.stride ?? tileSize;
+  const stride = options.stride;
   const positive = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new ValidationError(`cutScene: ${name} must be a positive integer, got ${v}`);
   };
   positive('tileSize', tileSize);
   positive('outSize', options.outSize);
-  positive('stride', stride);
+  if (stride !== undefined) positive('stride', stride);
   return { tileSize, outSize: options.outSize, stride };
 }
 
@@ -65,8 +65,8 @@ export async function* iterateSceneCrops(bytes: Uint8Array, options: CutSceneOpt
     throw new AppError('UNDECODABLE', `cannot decode image (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
   }
   const side = Math.min(tileSize, width, height);
-  const xs = cropOffsets(width, side, stride);
-  const ys = cropOffsets(height, side, stride);
+  const xs = cropOffsets(width, side, stride ?? side);
+  const ys = cropOffsets(height, side, stride ?? side);
 
   // One centred square covering the short side is exactly a 'cover' resize: let sharp do it straight from
   // the file, which for JPEG also shrinks while decoding (much faster than decoding at full size).

@@ -60,7 +60,11 @@ export async function loadImageDataset(options: LoadImageDatasetOptions): Promis
   // Files go in windows of `concurrency`, results kept in file order: the dataset is the same on every run.
   for (let start = 0; start < files.length && images.length < maxImages; start += concurrency) {
     const window = files.slice(start, start + concurrency);
-    const results = await Promise.all(window.map((file) => loadFile(file, inputSize, options.tileSize ?? 512, options.skipUndecodable ?? false)));
+    const settled = await Promise.allSettled(window.map((file) => loadFile(file, inputSize, options.tileSize ?? 512, options.skipUndecodable ?? false)));
+    // the first failure in file order, not in completion order: the same input fails the same way every run
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof loadFile>>>).value);
     results.forEach((result, k) => {
       const source = window[k];
       if ('undecodable' in result) {
