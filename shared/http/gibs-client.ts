@@ -116,12 +116,10 @@ export class GibsClient {
   /** Fetches a tile (or any binary resource): bytes and headers, or not-modified when `etag` still matches. */
   async fetchTile(url: string, options: FetchOptions = {}): Promise<TileFetch> {
     const target = this.resolve(url);
-    let attempts = 0;
     return withRetry(
       async (attempt) => {
-        attempts = attempt;
         const result = await this.attempt(target, options.etag, options.signal);
-        return { ...result, attempts } satisfies TileFetch;
+        return { ...result, attempts: attempt } satisfies TileFetch;
       },
       this.retry,
       { signal: options.signal, onRetry: options.onRetry, retryAfterMs: retryAfterOf },

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AbortedError, AppError, RetriesExhaustedError, ValidationError } from '../../../shared/errors/index.js';
-import { GibsClient, HttpError, type GibsClientOptions } from '../../../shared/http/index.js';
+import { GibsClient, HttpError, userAgent, type GibsClientOptions } from '../../../shared/http/index.js';
 import type { RetryPolicy } from '../../../shared/retry/index.js';
 
 const dataDir = path.resolve(import.meta.dirname, '../../../../shared/data');
@@ -190,6 +190,11 @@ describe('GibsClient against a scripted loopback server', () => {
     assert.throws(() => new GibsClient({ ...base, userAgent: ' ' }), ValidationError);
     assert.throws(() => new GibsClient({ ...base, baseUrl: 'gibs.earthdata' }), ValidationError);
     assert.throws(() => new GibsClient({ ...base, baseUrl: 'ftp://gibs.earthdata.nasa.gov' }), ValidationError);
+  });
+
+  it('builds the conventional User-Agent', () => {
+    assert.equal(userAgent('0.1.0', 'ops@example.org'), 'gibs-embed/0.1.0 (+ops@example.org)');
+    assert.equal(userAgent('0.1.0'), 'gibs-embed/0.1.0');
   });
 
   it('fails clearly after close', async () => {
