@@ -3,20 +3,19 @@
  * beside its two baselines (the same architecture with random initial weights, and a colour histogram)
  * on the held-out sets, and, given the current checkpoint, says whether the gate would promote it.
  * Every encoder runs through tfjs on the same crops with the checkpoint's own normalisation.
+ *
+ * Kept apart from shared/model/eval's index because it loads tfjs, checkpoints and the training backend;
+ * the metrics, sets and gate stay importable without them.
  */
-import { ValidationError } from '../../errors/index.js';
-import { silentLogger, type Logger } from '../../log/index.js';
-import { loadCheckpoint } from '../checkpoint/index.js';
-import { buildEncoderGraph, createTfjsEncoder, initWeights, type TfjsEncoder } from '../encoder/index.js';
-import { initBackend, type BackendKind } from '../train/backend.js';
-import { colourHistogramEmbed } from './baselines.js';
-import { buildEvalSets } from './build-eval-sets.js';
-import type { EmbedFn } from './embed-fn.js';
-import { evaluateEncoder, type EvalReport } from './evaluate.js';
-import { formatEvalTable, type NamedReport } from './format-table.js';
-import { compareReports, type GateDecision, type GatePolicy } from './gate.js';
-import { RasterCache } from './raster.js';
-import { embedFnFromEncoder } from './tensor-embed-fn.js';
+import { ValidationError } from '../../../errors/index.js';
+import { silentLogger, type Logger } from '../../../log/index.js';
+import { loadCheckpoint } from '../../checkpoint/index.js';
+import { buildEncoderGraph, createTfjsEncoder, initWeights, type TfjsEncoder } from '../../encoder/index.js';
+import { initBackend, type BackendKind } from '../../train/index.js';
+import {
+  RasterCache, buildEvalSets, colourHistogramEmbed, compareReports, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
+  type EmbedFn, type EvalReport, type GateDecision, type GatePolicy, type NamedReport,
+} from '../index.js';
 
 export interface RunEvalOptions {
   checkpointDir: string;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
-  BLUE_MARBLE_MOSAIC, MODIS_MOSAIC, RasterCache, bboxSplit, bboxToRect, buildLabeledSet, buildPlaceProxySet, imageStats, rasterStats,
+  BLUE_MARBLE_MOSAIC, MODIS_MOSAIC, RasterCache, bboxSplit, bboxToRect, buildLabeledSet, buildPlaceProxySet, buildSplitCrops, imageStats, rasterStats,
   type BBox, type Place, type PlaceProxySet, type Raster,
 } from '../../../../shared/model/eval/index.js';
 
@@ -173,5 +173,24 @@ describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
     await assert.rejects(buildPlaceProxySet({ dataDir: os.tmpdir(), inputSize: 32 }), hasCode('EVAL_NOT_FOUND'));
     // thresholds nothing can pass: a clear error, not an empty gallery
     await assert.rejects(buildPlaceProxySet({ dataDir, inputSize: 32, minStd: 2, cache }), hasCode('EVAL_NO_QUERIES'));
+  });
+});
+
+describe('buildSplitCrops (training crops that never touch held-out pixels)', () => {
+  it('keeps only crops wholly on the train side, none overlapping an eval place', async () => {
+    const cache = new RasterCache();
+    const crops = await buildSplitCrops({ dataDir, inputSize: 16, strideDeg: 4.5, cache });
+    const proxy = await buildPlaceProxySet({ dataDir, inputSize: 16, cache });
+    assert.ok(crops.images.length > 500, `${crops.images.length} crops`);
+    assert.deepEqual(new Set(crops.mosaics), new Set(['modis', 'bluemarble']));
+    const overlaps = (a: BBox, b: BBox) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    for (const [i, box] of crops.boxes.entries()) {
+      assert.equal(bboxSplit(box), 'train');
+      assert.equal(crops.images[i].length, 16 * 16 * 3);
+      for (const p of proxy.places) assert.ok(!overlaps(box, p.bbox), `crop ${i} overlaps an eval place`);
+    }
+    const heldOut = await buildSplitCrops({ dataDir, inputSize: 16, split: 'eval', strideDeg: 9, mosaics: ['modis'], cache });
+    assert.ok(heldOut.boxes.length > 0 && heldOut.boxes.every((b) => bboxSplit(b) === 'eval'));
+    await assert.rejects(buildSplitCrops({ dataDir, inputSize: 16, mosaics: [] }), hasCode('VALIDATION'));
   });
 });

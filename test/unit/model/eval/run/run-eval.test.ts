@@ -4,12 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppError } from '../../../../shared/errors/index.js';
-import { saveCheckpoint } from '../../../../shared/model/checkpoint/index.js';
-import { buildEncoderGraph, initWeights, smallCnn } from '../../../../shared/model/encoder/index.js';
-import { compareReports, runEval } from '../../../../shared/model/eval/index.js';
+import { AppError } from '../../../../../shared/errors/index.js';
+import { saveCheckpoint } from '../../../../../shared/model/checkpoint/index.js';
+import { buildEncoderGraph, initWeights, smallCnn } from '../../../../../shared/model/encoder/index.js';
+import { compareReports } from '../../../../../shared/model/eval/index.js';
+import { runEval } from '../../../../../shared/model/eval/run/index.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
 
 async function saveRandomCheckpoint(dir: string, seed: number, inputSize: number): Promise<void> {
