@@ -4,10 +4,22 @@ import type { CheckpointMeta } from './checkpoint-meta.js';
 
 /**
  * Which arrays a checkpoint of an architecture holds, and in what order: every encoder parameter in
- * `graphParams` order, then any training-only extras under `head/` (projection head, SimSiam predictor)
- * sorted by name, so a training run can resume from a checkpoint while inference ignores them.
+ * `graphParams` order, then any training-only state sorted by name: `head/…` (projection head, SimSiam
+ * predictor) and `optimizer/…` (optimiser slots and step), so a training run can resume exactly from a
+ * checkpoint while inference takes only the encoder (encoderWeights).
  */
-export const EXTRA_WEIGHT_PREFIX = 'head/';
+export const EXTRA_WEIGHT_PREFIXES = ['head/', 'optimizer/'] as const;
+
+function isExtra(name: string): boolean {
+  return EXTRA_WEIGHT_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** Only the encoder's parameters (what inference and ONNX export need), in graphParams order. */
+export function encoderWeights(arch: EncoderArch, weights: WeightMap): WeightMap {
+  const out: WeightMap = {};
+  for (const spec of graphParams(buildEncoderGraph(arch))) if (weights[spec.name]) out[spec.name] = weights[spec.name];
+  return out;
+}
 
 export type WeightManifest = CheckpointMeta['weights'];
 
@@ -33,7 +45,7 @@ export function weightMapProblems(arch: EncoderArch, weights: WeightMap, options
     else if (!sameShape(w.shape, spec.shape)) problems.push(`${spec.name} has shape ${JSON.stringify(w.shape)}, the architecture needs ${JSON.stringify(spec.shape)}`);
   }
   for (const [name, w] of Object.entries(weights)) {
-    if (!known.has(name) && !name.startsWith(EXTRA_WEIGHT_PREFIX)) problems.push(`unexpected ${name} (not a parameter of this architecture, nor under '${EXTRA_WEIGHT_PREFIX}')`);
+    if (!known.has(name) && !isExtra(name)) problems.push(`unexpected ${name} (not a parameter of this architecture, nor under ${EXTRA_WEIGHT_PREFIXES.join(' or ')})`);
     if (!(w.data instanceof Float32Array)) problems.push(`${name} is not a Float32Array`);
     else if (w.data.length !== elementCount(w.shape)) problems.push(`${name} holds ${w.data.length} values, shape ${JSON.stringify(w.shape)} needs ${elementCount(w.shape)}`);
     else if (options.checkFinite && !w.data.every(Number.isFinite)) problems.push(`${name} contains NaN or Infinity`);
@@ -82,7 +94,7 @@ export function manifestProblems(arch: EncoderArch, manifest: WeightManifest, fi
   const known = new Set(expected.map((p) => p.name));
   let offset = 0;
   for (const entry of manifest) {
-    if (!known.has(entry.name) && !entry.name.startsWith(EXTRA_WEIGHT_PREFIX)) problems.push(`unexpected ${entry.name} (not a parameter of this architecture)`);
+    if (!known.has(entry.name) && !isExtra(entry.name)) problems.push(`unexpected ${entry.name} (not a parameter of this architecture)`);
     if (entry.length !== elementCount(entry.shape)) problems.push(`${entry.name}: length ${entry.length} does not match shape ${JSON.stringify(entry.shape)}`);
     if (entry.offset !== offset) problems.push(`${entry.name}: offset ${entry.offset}, expected ${offset} (arrays are contiguous)`);
     offset = entry.offset + entry.length * 4;

@@ -8,6 +8,7 @@ import { resnet18Half, smallCnn, type WeightMap } from '../../../../shared/model
 import {
   CHECKPOINT_ID_PATTERN,
   addCheckpointFiles,
+  encoderWeights,
   loadCheckpoint,
   readCheckpointFile,
   readCheckpointMeta,
@@ -78,15 +79,21 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     assert.equal(bin.readFloatLE(last.offset + (last.length - 1) * 4), weights[last.name].data[last.length - 1]);
   });
 
-  it('keeps extra files (model.onnx) listed with their sha256, and training-only head weights', async () => {
+  it('keeps extra files (model.onnx) listed with their sha256, and training-only head/optimizer state', async () => {
     const onnx = new Uint8Array([8, 1, 2, 3, 4]);
     const dir = fresh();
-    const weights: WeightMap = { ...randomWeights(smallCnn, 2), 'head/dense1/kernel': { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) } };
+    const weights: WeightMap = {
+      ...randomWeights(smallCnn, 2),
+      'optimizer/t': { shape: [], data: new Float32Array([42]) },
+      'head/projector/fc1/kernel': { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) },
+    };
     const meta = await saveCheckpoint(dir, { weights, meta: description(smallCnn) }, { 'model.onnx': onnx });
     assert.equal(meta.files['model.onnx'].sha256, sha256Hex(onnx));
-    assert.equal(meta.weights[meta.weights.length - 1].name, 'head/dense1/kernel');
+    assert.deepEqual(meta.weights.slice(-2).map((w) => w.name), ['head/projector/fc1/kernel', 'optimizer/t']);
     const loaded = await loadCheckpoint(dir);
-    assert.deepEqual(loaded.weights['head/dense1/kernel'].data, new Float32Array([1, 2, 3, 4, 5, 6]));
+    assert.deepEqual(loaded.weights['head/projector/fc1/kernel'].data, new Float32Array([1, 2, 3, 4, 5, 6]));
+    assert.deepEqual(loaded.weights['optimizer/t'], { shape: [], data: new Float32Array([42]) });
+    assert.deepEqual(Object.keys(encoderWeights(smallCnn, loaded.weights)), Object.keys(randomWeights(smallCnn, 2)));
     assert.deepEqual(await readCheckpointFile(dir, 'model.onnx'), new Uint8Array(onnx));
   });
 
