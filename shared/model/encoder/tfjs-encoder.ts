@@ -78,16 +78,38 @@ export function forwardEncoder(graph: EncoderGraph, params: Record<string, tf.Te
     return v;
   };
   const movingStats: Record<string, tf.Tensor> = {};
+  const fused = mode.training ? fusableRelus(graph.nodes) : new Set<GraphNode>();
   let pooled: tf.Tensor2D | undefined;
   let embedding: tf.Tensor2D | undefined;
-  for (const node of graph.nodes) {
-    const out = runNode(node, get, params, mode, movingStats);
+  graph.nodes.forEach((node, i) => {
+    if (fused.has(node)) return; // computed with the batch norm before it
+    const next = graph.nodes[i + 1];
+    const reluAfter = next !== undefined && fused.has(next);
+    const out = runNode(node, get, params, mode, movingStats, reluAfter);
     values.set(node.output, out);
+    if (reluAfter) values.set(next.output, out);
     if (node.op === 'global_avg_pool') pooled = out as tf.Tensor2D;
     if (node.op === 'l2normalize') embedding = out as tf.Tensor2D;
-  }
+  });
   if (!pooled || !embedding) throw new ValidationError('encoder graph has no global_avg_pool / l2normalize node');
   return mode.training ? { embedding, pooled, movingStats } : { embedding, pooled };
+}
+
+/**
+ * ReLU nodes that directly follow a batch norm whose output nothing else reads: in training they run fused
+ * into the batch-norm kernel (one pass less each way, no separate ReLU gradient).
+ */
+function fusableRelus(nodes: readonly GraphNode[]): Set<GraphNode> {
+  const readers = new Map<string, number>();
+  for (const node of nodes) {
+    for (const input of node.op === 'add' ? node.inputs : [node.input]) readers.set(input, (readers.get(input) ?? 0) + 1);
+  }
+  const fused = new Set<GraphNode>();
+  nodes.forEach((node, i) => {
+    const next = nodes[i + 1];
+    if (node.op === 'batchnorm' && next?.op === 'relu' && next.input === node.output && readers.get(node.output) === 1) fused.add(next);
+  });
+  return fused;
 }
 
 function runNode(
@@ -96,6 +118,7 @@ function runNode(
   params: Record<string, tf.Tensor>,
   mode: ForwardMode,
   movingStats: Record<string, tf.Tensor>,
+  reluAfter: boolean,
 ): tf.Tensor {
   switch (node.op) {
     case 'conv': {
@@ -112,7 +135,7 @@ function runNode(
       if (!mode.training) {
         return batchNormInference(x, param(params, `${node.name}/moving_mean`, c), param(params, `${node.name}/moving_variance`, c), gamma, beta, node.epsilon);
       }
-      const { y, mean, variance } = batchNormTraining(x, gamma, beta, node.epsilon);
+      const { y, mean, variance } = batchNormTraining(x, gamma, beta, node.epsilon, { relu: reluAfter });
       const count = x.size / node.channels;
       const unbiased = count > 1 ? count / (count - 1) : 1;
       const m = node.momentum;

@@ -1,3 +1,5 @@
-export { registerWasmTrainingKernels, wasmTrainingKernels } from './register-wasm-kernels.js';
+export { registerTrainingKernels, trainingKernels } from './register-training-kernels.js';
 export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 export { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+export { maxPoolGradJs, maxPoolBackward } from './max-pool-grad.js';
+export { batchNormTrain, batchNormTrainForward, batchNormTrainBackward, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './batch-norm-train.js';

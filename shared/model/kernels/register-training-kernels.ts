@@ -1,20 +1,28 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { batchNormTrainConfigs, batchNormTrainGradConfig } from './batch-norm-train.js';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.js';
-
-/** The gradient kernels the project provides for the wasm backend (missing or too slow in tfjs 4.22). */
-export const wasmTrainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasmConfig, conv2dBackpropInputWasmConfig];
+import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 
 /**
- * Register (or re-register over the stock ones) the project's wasm gradient kernels. Idempotent; the kernel
- * registry is process-global in tfjs, so this affects every wasm backend in this thread. Returns the names.
+ * The kernels the project provides: gradient kernels missing from (Conv2DBackpropFilter) or too slow in
+ * (Conv2DBackpropInput, MaxPoolGrad) tfjs-backend-wasm 4.22, and the fused training batch norm
+ * (GibsBatchNormTrain + its gradient kernel) for wasm and cpu.
  */
-export function registerWasmTrainingKernels(): string[] {
-  for (const config of wasmTrainingKernels) {
+export const trainingKernels: readonly KernelConfig[] = [conv2dBackpropFilterWasmConfig, conv2dBackpropInputWasmConfig, maxPoolGradWasmConfig, ...batchNormTrainConfigs];
+
+/**
+ * Registers them (over the stock kernels where those exist) and the batch-norm gradient. Idempotent; the
+ * tfjs registries are per thread (per module instance), so every worker thread calls this for itself.
+ * Returns the kernel names.
+ */
+export function registerTrainingKernels(): string[] {
+  for (const config of trainingKernels) {
     const current = getKernel(config.kernelName, config.backendName);
     if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) unregisterKernel(config.kernelName, config.backendName);
     registerKernel(config);
   }
-  return wasmTrainingKernels.map((k) => k.kernelName);
+  if (getGradient(batchNormTrainGradConfig.kernelName) !== batchNormTrainGradConfig) registerGradient(batchNormTrainGradConfig);
+  return [...new Set(trainingKernels.map((k) => `${k.kernelName}@${k.backendName}`))];
 }

@@ -8,7 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '../../errors/index.js';
-import { registerWasmTrainingKernels } from '../kernels/index.js';
+import { registerTrainingKernels } from '../kernels/index.js';
 
 export type BackendKind = 'wasm' | 'cpu' | 'webgpu';
 
@@ -47,11 +47,12 @@ export async function initBackend(kind: BackendKind, options: BackendOptions = {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new AppError('VALIDATION', `threads must be a positive integer, got ${threads}`, { retriable: false });
   }
+  // the project's kernels (wasm gradient kernels, fused batch norm for wasm and cpu) and their gradients
+  registerTrainingKernels();
   if (kind === 'wasm') {
     if (threads !== 1) {
       throw new AppError('VALIDATION', 'tfjs wasm runs single-threaded under Node; use workers for more cores', { retriable: false });
     }
-    registerWasmTrainingKernels();
     if (!tf.findBackend('wasm') || tf.getBackend() !== 'wasm') {
       if (!tf.engine().registryFactory['wasm']) {
         throw new AppError('BACKEND_UNAVAILABLE', 'tfjs-backend-wasm is not registered', { retriable: false });
