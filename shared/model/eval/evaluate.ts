@@ -7,11 +7,14 @@ import { AppError, ValidationError } from '../../errors/index.js';
 import type { EmbedFn } from './embed-fn.js';
 import type { LabeledSet } from './labeled-set.js';
 import type { PlaceProxySet, RetrievalTask } from './place-proxy-set.js';
+import type { TileShiftSet } from './tile-shift-set.js';
 import { collapseStd, precisionAtKs, recallAtKs, type RecallResult } from './metrics.js';
 
 export interface EvalSets {
   labeled?: LabeledSet;
   proxy?: PlaceProxySet;
+  /** shifted views of held-out tiles from a folder (e.g. the harvested tile store) */
+  tiles?: TileShiftSet;
 }
 
 export interface EvaluateOptions {
@@ -26,6 +29,7 @@ export interface EvalReport {
   datasetId: string;
   labeled?: { precisionAt: Record<number, number>; queries: number; items: number; chance: number };
   proxy?: { shifted: RecallResult; crossSource: RecallResult };
+  tiles?: { shifted: RecallResult };
   /** SimSiam's collapse metric over every embedded image; ≈ 1/sqrt(dim) when spread, 0 when collapsed */
   collapseStd: number;
   dim: number;
@@ -49,6 +53,9 @@ export function datasetId(sets: EvalSets): string {
     const task = (t: RetrievalTask) => t.place;
     h.update(JSON.stringify({ split: p.split, places: p.places.map((x) => x.bbox.map((v) => v.toFixed(4))), shifted: task(p.shifted), cross: task(p.crossSource) }));
   }
+  if (sets.tiles) {
+    h.update(JSON.stringify({ tiles: sets.tiles.files, split: sets.tiles.split }));
+  }
   return h.digest('hex').slice(0, 16);
 }
 
@@ -69,9 +76,9 @@ export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: E
   const started = performance.now();
   const ks = options.ks ?? [1, 5, 10];
   const batchSize = options.batchSize ?? 64;
-  if (!sets.labeled && !sets.proxy) throw new ValidationError('nothing to evaluate: no labeled set and no place proxy set', { code: 'EVAL_EMPTY' });
+  if (!sets.labeled && !sets.proxy && !sets.tiles) throw new ValidationError('nothing to evaluate: no labeled set, place proxy or tile set', { code: 'EVAL_EMPTY' });
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
-  const sizes = [sets.labeled?.inputSize, sets.proxy?.inputSize].filter((s): s is number => s !== undefined);
+  const sizes = [sets.labeled?.inputSize, sets.proxy?.inputSize, sets.tiles?.inputSize].filter((s): s is number => s !== undefined);
   if (new Set(sizes).size > 1) throw new ValidationError(`evaluation sets disagree on input size: ${sizes.join(' vs ')}`);
 
   // The proxy tasks share their query crops: embed each distinct image once (identity, not content).
@@ -88,6 +95,8 @@ export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: E
     shiftedG: sets.proxy ? register(sets.proxy.shifted.gallery) : [],
     crossQ: sets.proxy ? register(sets.proxy.crossSource.queries) : [],
     crossG: sets.proxy ? register(sets.proxy.crossSource.gallery) : [],
+    tilesQ: sets.tiles ? register(sets.tiles.shifted.queries) : [],
+    tilesG: sets.tiles ? register(sets.tiles.shifted.gallery) : [],
   };
   const expected = sizes[0] * sizes[0] * 3;
   unique.forEach((img, i) => {
@@ -108,6 +117,9 @@ export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: E
       shifted: recallAtKs(pick(idx.shiftedQ), pick(idx.shiftedG), sets.proxy.shifted.truth, ks),
       crossSource: recallAtKs(pick(idx.crossQ), pick(idx.crossG), sets.proxy.crossSource.truth, ks),
     };
+  }
+  if (sets.tiles) {
+    report.tiles = { shifted: recallAtKs(pick(idx.tilesQ), pick(idx.tilesG), sets.tiles.shifted.truth, ks) };
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;

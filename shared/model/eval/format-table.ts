@@ -14,7 +14,7 @@ type Row = { metric: string; values: (number | undefined)[]; chance?: number; di
 export function formatEvalTable(rows: readonly NamedReport[]): string {
   if (rows.length === 0) return '(no reports)';
   const ks = [...new Set(rows.flatMap(({ report: r }) => [
-    ...Object.keys(r.labeled?.precisionAt ?? {}), ...Object.keys(r.proxy?.shifted.recallAt ?? {}),
+    ...Object.keys(r.labeled?.precisionAt ?? {}), ...Object.keys(r.proxy?.shifted.recallAt ?? {}), ...Object.keys(r.tiles?.shifted.recallAt ?? {}),
   ].map(Number)))].sort((a, b) => a - b);
   const first = rows[0].report;
   const table: Row[] = [];
@@ -25,6 +25,9 @@ export function formatEvalTable(rows: readonly NamedReport[]): string {
     for (const k of ks) {
       table.push({ metric: `${task === 'shifted' ? 'shifted-view' : 'cross-source'} recall@${k}`, values: rows.map(({ report }) => report.proxy?.[task].recallAt[k]), chance: first.proxy?.[task].chance[k] });
     }
+  }
+  for (const k of ks) {
+    table.push({ metric: `tiles shifted-view recall@${k}`, values: rows.map(({ report }) => report.tiles?.shifted.recallAt[k]), chance: first.tiles?.shifted.chance[k] });
   }
   table.push({ metric: 'collapse std', values: rows.map(({ report }) => report.collapseStd) });
   table.push({ metric: 'collapse std · sqrt(dim)', values: rows.map(({ report }) => report.collapseStd * Math.sqrt(report.dim)), chance: 1 });
@@ -41,5 +44,6 @@ export function formatEvalTable(rows: readonly NamedReport[]): string {
   const notes: string[] = [];
   if (first.labeled) notes.push(`labeled: ${first.labeled.items} crops, ${first.labeled.queries} scored queries`);
   if (first.proxy) notes.push(`proxy: ${first.proxy.shifted.queries} shifted-view places, ${first.proxy.crossSource.queries} cross-source places`);
+  if (first.tiles) notes.push(`tiles: ${first.tiles.shifted.queries} held-out tiles`);
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...body.map(render), ...(notes.length ? ['', notes.join('; ')] : [])].join('\n');
 }

@@ -20,7 +20,8 @@
 import { ValidationError } from '../../errors/index.js';
 import type { EvalReport } from './evaluate.js';
 
-export type GateMetric = { task: 'shifted' | 'crossSource' | 'labeled'; k: number };
+/** 'shifted' / 'crossSource': the mosaic place proxy; 'tiles': shifted views of a tile folder */
+export type GateMetric = { task: 'shifted' | 'crossSource' | 'tiles' | 'labeled'; k: number };
 
 export interface GatePolicy {
   primary: GateMetric;
@@ -43,12 +44,14 @@ export interface GateDecision {
 }
 
 export function metricName(m: GateMetric): string {
-  return m.task === 'labeled' ? `labeled precision@${m.k}` : `${m.task} recall@${m.k}`;
+  if (m.task === 'labeled') return `labeled precision@${m.k}`;
+  return m.task === 'tiles' ? `tiles shifted recall@${m.k}` : `${m.task} recall@${m.k}`;
 }
 
 /** The value of one metric in a report, or undefined when the report lacks it. */
 export function readMetric(report: EvalReport, m: GateMetric): number | undefined {
   if (m.task === 'labeled') return report.labeled?.precisionAt[m.k];
+  if (m.task === 'tiles') return report.tiles?.shifted.recallAt[m.k];
   return report.proxy?.[m.task].recallAt[m.k];
 }
 

@@ -25,3 +25,5 @@ export { buildEvalSets } from './build-eval-sets.js';
 export type { BuildEvalSetsOptions } from './build-eval-sets.js';
 export { buildSplitCrops } from './split-crops.js';
 export type { SplitCrops, SplitCropsOptions, MosaicName } from './split-crops.js';
+export { buildTileShiftSet, tileFileBBox } from './tile-shift-set.js';
+export type { TileShiftOptions, TileShiftSet } from './tile-shift-set.js';

@@ -1,5 +1,5 @@
 /**
- * `gibs-embed eval --checkpoint C [--labeled DIR] [--images DIR] [--current C2]`: evaluates a checkpoint
+ * `gibs-embed eval --checkpoint C [--labeled DIR] [--images DIR] [--tiles DIR] [--current C2]`: evaluates a checkpoint
  * beside its two baselines (the same architecture with random initial weights, and a colour histogram)
  * on the held-out sets, and, given the current checkpoint, says whether the gate would promote it.
  * Every encoder runs through tfjs on the same crops with the checkpoint's own normalisation.
@@ -22,6 +22,9 @@ export interface RunEvalOptions {
   labeledDir?: string;
   /** data folder holding gibs/mosaic/ for the place proxy */
   imagesDir?: string;
+  /** a tile folder (e.g. the tile store) for the tile shifted-view proxy; eval-side tiles only */
+  tilesDir?: string;
+  unlocatedTiles?: 'skip' | 'use';
   /** the serving checkpoint: when given, the gate's decision is part of the result */
   currentDir?: string;
   /** seed of the random-init baseline's weights (default 1) */
@@ -65,8 +68,8 @@ async function openCheckpoint(dir: string, name: string, randomSeed: number): Pr
 
 export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const log = options.log ?? silentLogger();
-  if (options.labeledDir === undefined && options.imagesDir === undefined) {
-    throw new ValidationError('eval needs --labeled DIR, --images DIR, or both', { code: 'EVAL_EMPTY' });
+  if (options.labeledDir === undefined && options.imagesDir === undefined && options.tilesDir === undefined) {
+    throw new ValidationError('eval needs at least one of --labeled DIR, --images DIR, --tiles DIR', { code: 'EVAL_EMPTY' });
   }
   const randomSeed = options.randomSeed ?? 1;
   await initBackend(options.backend ?? 'wasm');
@@ -85,7 +88,10 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     const setsFor = (inputSize: number) => {
       let sets = setsBySize.get(inputSize);
       if (!sets) {
-        sets = buildEvalSets({ inputSize, labeledDir: options.labeledDir, imagesDir: options.imagesDir, seed: options.setSeed, cache });
+        sets = buildEvalSets({
+          inputSize, labeledDir: options.labeledDir, imagesDir: options.imagesDir, tilesDir: options.tilesDir,
+          unlocatedTiles: options.unlocatedTiles, seed: options.setSeed, cache,
+        });
         setsBySize.set(inputSize, sets);
       }
       return sets;
