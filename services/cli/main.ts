@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerHarvestCommand } from './commands/harvest.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerStartCommand } from './commands/start.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerHarvestCommand(program);
   registerReplayCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 
