@@ -1,0 +1,152 @@
+/**
+ * Training throughput of the SimCLR step (half-width ResNet-18, 64 px views, batch 64 pairs = 128 views),
+ * the DESIGN.md reference workload. Measured side by side in one run:
+ * - model step alone (pre-made views) on wasm with 1 and 2 worker threads; the ratio is the scaling;
+ * - the tfjs cpu backend on a small step, against wasm on the same small step;
+ * - end-to-end trainEncoder on real tiles (decode → augment on the main thread → 2 workers);
+ * - PyTorch on CPU with the same architecture, when `python3 -c 'import torch'` works (Debian's
+ *   python3-torch; DESIGN.md measured ~305 img/s here), as ratio ours / torch.
+ * img/s counts source images (pairs): each is two augmented views through the encoder and head.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createRng } from '../../shared/model/augment/index.js';
+import { createAugmentedSource, loadImageDataset } from '../../shared/model/data/index.js';
+import { initWeights, initParams, resnet18Half } from '../../shared/model/encoder/index.js';
+import {
+  buildTrainingModel,
+  createLocalExecutor,
+  createWorkerExecutor,
+  flattenWeights,
+  headParams,
+  trainEncoder,
+  type BackendKind,
+  type GradientExecutor,
+  type ModelConfig,
+  type ShardInput,
+} from '../../shared/model/train/index.js';
+import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
+
+/**
+ * The PyTorch side of the training benchmark: the same half-width ResNet-18 (7x7/2 stem + max pool, basic
+ * blocks [2,2,2,2], width 32, batch norm), SimCLR head (dim → dim → BN → ReLU → 128) and NT-Xent (τ 0.1),
+ * SGD step on random 64 px views, 2 threads. argv: pairs, size, timed steps. Prints pairs/s last.
+ */
+export const torchReferenceScript = String.raw`
+import sys, time, torch, torch.nn as nn, torch.nn.functional as F
+torch.set_num_threads(2)
+pairs, size, steps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def unit(cin, cout, k, s, relu=True):
+    layers = [nn.Conv2d(cin, cout, k, s, (k - 1) // 2, bias=False), nn.BatchNorm2d(cout)]
+    return nn.Sequential(*(layers + [nn.ReLU()] if relu else layers))
+class Block(nn.Module):
+    def __init__(self, cin, cout, s):
+        super().__init__()
+        self.a, self.b = unit(cin, cout, 3, s), unit(cout, cout, 3, 1, False)
+        self.down = unit(cin, cout, 1, s, False) if s != 1 or cin != cout else nn.Identity()
+    def forward(self, x):
+        return F.relu(self.b(self.a(x)) + self.down(x))
+w = 32
+layers = [unit(3, w, 7, 2), nn.MaxPool2d(3, 2, 1)]
+cin = w
+for stage in range(4):
+    cout = w * 2 ** stage
+    for b in range(2):
+        layers.append(Block(cin, cout, 2 if stage > 0 and b == 0 else 1)); cin = cout
+encoder = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+head = nn.Sequential(nn.Linear(cin, cin, bias=False), nn.BatchNorm1d(cin), nn.ReLU(), nn.Linear(cin, 128))
+params = list(encoder.parameters()) + list(head.parameters())
+opt = torch.optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=5e-4)
+def step(x):
+    z = F.normalize(head(encoder(x)), dim=1)
+    logits = z @ z.t() / 0.1
+    logits.fill_diagonal_(-1e9)
+    n = x.shape[0] // 2
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    loss = F.cross_entropy(logits, target)
+    opt.zero_grad(); loss.backward(); opt.step()
+x = torch.randn(2 * pairs, 3, size, size)
+step(x)
+t0 = time.time()
+for _ in range(steps): step(x)
+print(steps * pairs / (time.time() - t0))
+`;
+
+const run = promisify(execFile);
+const config: ModelConfig = { arch: resnet18Half, technique: 'simclr', temperature: 0.1 };
+
+function views(pairs: number, size: number, workers: number, seed: number): ShardInput[] {
+  const rng = createRng(seed);
+  const per = size * size * 3;
+  return Array.from({ length: workers }, (_, w) => {
+    const n = Math.floor(pairs / workers) + (w < pairs % workers ? 1 : 0);
+    const make = () => Float32Array.from({ length: n * per }, () => rng.normal());
+    return { a: make(), b: make(), n };
+  });
+}
+
+/** pairs/s of `steps` gradient steps after one warm-up step (XNNPACK operator set-up, heap growth) */
+async function stepRate(executor: GradientExecutor, params: Float32Array, shards: ShardInput[], size: number, steps: number): Promise<number> {
+  await executor.step(params, shards, size);
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await executor.step(params, shards, size);
+  const pairs = shards.reduce((s, x) => s + x.n, 0);
+  return (steps * pairs) / ((performance.now() - t0) / 1000);
+}
+
+async function measure(backend: BackendKind, workers: number, pairs: number, size: number, steps: number): Promise<number> {
+  const model = buildTrainingModel(config);
+  const params = flattenWeights(model.layout, initWeights(model.graph, 1), initParams(headParams(model.heads), 2));
+  const executor = workers === 1 ? await createLocalExecutor(config, backend, params) : await createWorkerExecutor(config, backend, params, workers);
+  try {
+    return await stepRate(executor, params, views(pairs, size, workers, 3), size, steps);
+  } finally {
+    await executor.close();
+  }
+}
+
+async function torchAvailable(): Promise<boolean> {
+  try {
+    await run('python3', ['-c', 'import torch'], { timeout: 60_000 });
+    return true;
+  } catch {
+    return false; // not installed: the comparison is simply not made (reported by its absence)
+  }
+}
+
+export const benchTrain: BenchSuite = async (options: BenchOptions): Promise<BenchResult[]> => {
+  const { quick } = options;
+  const size = 64;
+  const pairs = quick ? 16 : 64;
+  const steps = quick ? 1 : 2;
+  const results: BenchResult[] = [];
+  const params = { arch: 'resnet18Half', technique: 'simclr', size, batch: pairs, views_per_image: 2 };
+  const push = (name: string, value: number, p: BenchResult['params'], ratio?: BenchResult['ratio']) =>
+    results.push({ suite: 'train', name, value, unit: 'img/s', params: p, ...(ratio ? { ratio } : {}) });
+
+  const one = await measure('wasm', 1, pairs, size, steps);
+  push('step wasm 1 worker (model only)', one, { ...params, workers: 1 });
+  const two = await measure('wasm', 2, pairs, size, steps);
+  push('step wasm 2 workers (model only)', two, { ...params, workers: 2 }, { baseline: 'wasm 1 worker', value: two / one });
+
+  // the cpu backend is orders of magnitude slower: compare on a small step only
+  const small = { pairs: quick ? 2 : 4, size: 32 };
+  const wasmSmall = await measure('wasm', 1, small.pairs, small.size, 1);
+  const cpuSmall = await measure('cpu', 1, small.pairs, small.size, 1);
+  push('step tfjs cpu backend (small step)', cpuSmall, { ...params, size: small.size, batch: small.pairs, workers: 1 }, { baseline: 'wasm same step', value: cpuSmall / wasmSmall });
+
+  // end to end on real tiles: decode, augmentation (main thread), 2 workers, optimiser
+  const dataset = await loadImageDataset({ dir: path.join(options.dataDir, 'bluemarble/4'), inputSize: 128, maxImages: quick ? 32 : 128 });
+  const data = createAugmentedSource(dataset, { viewSize: size });
+  const trained = await trainEncoder({ arch: resnet18Half, technique: 'simclr', inputSize: size, batchSize: pairs, epochs: 1, steps: steps + 1, workers: 2, seed: 1, lr: 0.05, temperature: 0.1, backend: 'wasm', data });
+  push('trainEncoder end to end, real tiles, 2 workers', trained.imagesPerSecond, { ...params, workers: 2, source: 'bluemarble z4 128px' }, { baseline: 'model-only 2 workers', value: trained.imagesPerSecond / two });
+
+  if (await torchAvailable()) {
+    const { stdout } = await run('python3', ['-c', torchReferenceScript, String(pairs), String(size), String(quick ? 2 : 5)], { timeout: 600_000 });
+    const torchRate = Number(stdout.trim().split('\n').pop());
+    push('PyTorch CPU reference step (2 threads)', torchRate, { ...params, framework: 'torch' });
+    push('ours vs PyTorch (wasm 2 workers)', two, { ...params, workers: 2 }, { baseline: 'PyTorch CPU', value: two / torchRate });
+  }
+  return results;
+};
