@@ -36,8 +36,12 @@ interface Slot {
   running: Map<number, Task>;
 }
 
-/** Two requests per worker keep it busy while a reply is in flight, without hoarding the queue. */
-const IN_FLIGHT_PER_WORKER = 2;
+/**
+ * Requests outstanding per worker. sharp's native decode runs on libuv's process-wide thread pool, so a
+ * worker only does the JS part (float conversion, normalisation) itself; it needs several decodes queued
+ * to keep that pool busy (measured on 2 cores: 2 in flight ≈ 320 img/s, 8 ≈ 380, main thread ≈ 400).
+ */
+const IN_FLIGHT_PER_WORKER = 8;
 
 export async function createDecodePool(options: DecodePoolOptions): Promise<DecodePool> {
   const { workers, inputSize, stats } = options;

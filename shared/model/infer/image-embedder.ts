@@ -38,7 +38,8 @@ export function createImageEmbedder(options: ImageEmbedderOptions): ImageEmbedde
     throw new ValidationError(`decode pool makes ${pool.inputSize} px tensors but the encoder expects ${encoder.inputSize} px`);
   }
   const perImage = encoder.inputSize * encoder.inputSize * 3;
-  const window = 2 * batchSize + 2 * Math.max(1, pool.workers);
+  // enough decodes ahead to fill the next batch and keep every worker fed (the pool runs 8 per worker)
+  const window = 2 * batchSize + 8 * Math.max(1, pool.workers);
 
   return {
     async embed(images) {
