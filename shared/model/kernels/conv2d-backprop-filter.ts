@@ -39,22 +39,22 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs })
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode);
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth, outHeight, outWidth, padInfo } = info;
 
-  let bottom = farPad(kh, outHeight, sh, inHeight, padInfo.top);
-  let right = farPad(kw, outWidth, sw, inWidth, padInfo.left);
+  // When the far pad comes out negative (stride > 1 and the last rows never reached by the filter), pad 0
+  // instead: the convolution then yields a few extra filter rows/columns, cropped from the small result;
+  // far cheaper than slicing the big transposed input.
+  const bottom = farPad(kh, outHeight, sh, inHeight, padInfo.top);
+  const right = farPad(kw, outWidth, sw, inWidth, padInfo.left);
   const temps: TensorInfo[] = [];
-  let xT = transposeInfo(wasm, x, [3, 1, 2, 0]);
+  const xT = transposeInfo(wasm, x, [3, 1, 2, 0]);
   temps.push(xT);
-  if (bottom < 0 || right < 0) {
-    // rows/columns that only ever met the far padding: drop them instead of padding negatively
-    xT = sliceInfo(wasm, xT, [0, 0, 0, 0], [-1, inHeight + Math.min(bottom, 0), inWidth + Math.min(right, 0), -1]);
-    temps.push(xT);
-    bottom = Math.max(bottom, 0);
-    right = Math.max(right, 0);
-  }
   const dyT = transposeInfo(wasm, dy, [1, 2, 0, 3]);
   temps.push(dyT);
-  const r = conv2dInfo(wasm, xT, dyT, { top: padInfo.top, bottom, left: padInfo.left, right }, [sh, sw]);
+  let r = conv2dInfo(wasm, xT, dyT, { top: padInfo.top, bottom: Math.max(bottom, 0), left: padInfo.left, right: Math.max(right, 0) }, [sh, sw]);
   temps.push(r);
+  if (bottom < 0 || right < 0) {
+    r = sliceInfo(wasm, r, [0, 0, 0, 0], [-1, kh, kw, -1]);
+    temps.push(r);
+  }
   const out = transposeInfo(wasm, r, [1, 2, 0, 3]);
   disposeInfos(wasm, ...temps);
   return out;
