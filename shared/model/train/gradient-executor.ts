@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../../errors/index.js';
 import { startModuleWorker } from '../infer/index.js';
 import { initBackend, type BackendKind } from './backend.js';
-import { createReplica, type ModelConfig, type ReplicaStepResult } from './replica.js';
+import { buildTrainingModel, createReplica, type ModelConfig, type ReplicaStepResult } from './replica.js';
 import type { FromTrainWorker, ToTrainWorker, TrainWorkerData } from './train-messages.js';
 
 export interface ShardInput {
@@ -47,9 +47,17 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** Starts `workers` training threads and waits until each has its backend and replica ready. */
+/**
+ * Starts `workers` training threads and waits until each has its backend and replica ready. The results'
+ * `grads`/`stats` are views of shared memory, valid until the next step.
+ */
 export async function createWorkerExecutor(config: ModelConfig, backend: BackendKind, params: Float32Array, workers: number): Promise<GradientExecutor> {
   const entry = new URL(import.meta.url.endsWith('.ts') ? './train-worker.ts' : './train-worker.js', import.meta.url);
+  const { layout } = buildTrainingModel(config);
+  const shared = (floats: number) => new SharedArrayBuffer(floats * Float32Array.BYTES_PER_ELEMENT);
+  const sharedParams = new Float32Array(shared(layout.size));
+  sharedParams.set(params);
+  const outputs = Array.from({ length: workers }, () => ({ grads: new Float32Array(shared(layout.size)), stats: new Float32Array(shared(layout.statsSize)) }));
   const threads: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -61,7 +69,13 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
   };
   let active = backend as string;
   const ready = Array.from({ length: workers }, (_, w) => {
-    const data: TrainWorkerData = { config, backend, params };
+    const data: TrainWorkerData = {
+      config,
+      backend,
+      params: sharedParams.buffer as SharedArrayBuffer,
+      grads: outputs[w].grads.buffer as SharedArrayBuffer,
+      stats: outputs[w].stats.buffer as SharedArrayBuffer,
+    };
     const worker = startModuleWorker(entry, { workerData: data });
     threads.push(worker);
     return new Promise<void>((resolve, reject) => {
@@ -70,7 +84,7 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
           active = message.backend;
           resolve();
         } else if (message.type === 'result') {
-          pending.get(message.id)?.resolve(message.result);
+          pending.get(message.id)?.resolve({ n: message.n, loss: message.loss, collapseStd: message.collapseStd, grads: outputs[w].grads, stats: outputs[w].stats });
           pending.delete(message.id);
         } else {
           const error = new AppError(message.code, `training worker ${w}: ${message.message}`, { retriable: false });
@@ -102,6 +116,7 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
     throw error;
   }
   let closed = false;
+  let inFlight = false;
   return {
     workers,
     backend: active,
@@ -109,17 +124,24 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
       if (failure) return Promise.reject(failure);
       if (closed) return Promise.reject(new AppError('EXECUTOR_CLOSED', 'training workers were closed', { retriable: false }));
       if (shards.length !== workers) return Promise.reject(new AppError('VALIDATION', `expected ${workers} shards, got ${shards.length}`, { retriable: false }));
-      return Promise.all(
+      if (p.length !== layout.size) return Promise.reject(new AppError('VALIDATION', `expected ${layout.size} parameters, got ${p.length}`, { retriable: false }));
+      if (inFlight) return Promise.reject(new AppError('VALIDATION', 'one step at a time: the previous step is still running', { retriable: false }));
+      inFlight = true;
+      sharedParams.set(p);
+      const done = Promise.all(
         shards.map(
           (shard, w) =>
             new Promise<ReplicaStepResult>((resolve, reject) => {
               const id = nextId++;
               pending.set(id, { resolve, reject });
-              const message: ToTrainWorker = { type: 'step', id, params: p, a: shard.a, b: shard.b, n: shard.n, size };
+              const message: ToTrainWorker = { type: 'step', id, a: shard.a, b: shard.b, n: shard.n, size };
               threads[w].postMessage(message);
             }),
         ),
       );
+      return done.finally(() => {
+        inFlight = false;
+      });
     },
     async close() {
       if (closed) return;

@@ -50,8 +50,11 @@ export interface ReplicaStepResult {
 export interface Replica {
   model: TrainingModel;
   setParams(flat: Float32Array): void;
-  /** views a and b: n × size × size × 3 each, normalised NHWC */
-  step(a: Float32Array, b: Float32Array, n: number, size: number): ReplicaStepResult;
+  /**
+   * Views a and b: n × size × size × 3 each, normalised NHWC. Gradients and statistics are written into
+   * `into` when given (e.g. shared memory a worker hands back without a copy), else into new arrays.
+   */
+  step(a: Float32Array, b: Float32Array, n: number, size: number, into?: { grads: Float32Array; stats: Float32Array }): ReplicaStepResult;
   dispose(): void;
 }
 
@@ -92,7 +95,7 @@ export function createReplica(config: ModelConfig, params: Float32Array): Replic
   return {
     model,
     setParams,
-    step(a, b, n, size) {
+    step(a, b, n, size, into) {
       const per = size * size * 3;
       if (!Number.isInteger(n) || n < 1 || a.length !== n * per || b.length !== n * per) {
         throw new ValidationError(`replica step: views must be ${n}×${size}×${size}×3, got ${a.length} and ${b.length} values`);
@@ -102,8 +105,12 @@ export function createReplica(config: ModelConfig, params: Float32Array): Replic
       both.set(b, n * per);
       let embedding: tf.Tensor | undefined;
       let moving: Record<string, tf.Tensor> = {};
-      const grads = new Float32Array(layout.size);
-      const stats = new Float32Array(layout.statsSize);
+      if (into && (into.grads.length !== layout.size || into.stats.length !== layout.statsSize)) {
+        throw new ValidationError('replica step: output buffers do not match the layout');
+      }
+      const grads = into?.grads ?? new Float32Array(layout.size);
+      if (into) grads.fill(0);
+      const stats = into?.stats ?? new Float32Array(layout.statsSize);
       let loss = 0;
       tf.tidy(() => {
         // both views in one batch: one call per layer (better GEMM shapes), batch statistics over 2n views

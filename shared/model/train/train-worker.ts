@@ -14,11 +14,13 @@ function codeOf(error: unknown): string {
 }
 
 async function runTrainWorker(port: MessagePort, data: TrainWorkerData): Promise<void> {
-  const post = (message: FromTrainWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  const post = (message: FromTrainWorker) => port.postMessage(message);
+  const params = new Float32Array(data.params);
+  const into = { grads: new Float32Array(data.grads), stats: new Float32Array(data.stats) };
   let replica: Replica;
   try {
     const backend = await initBackend(data.backend);
-    replica = createReplica(data.config, data.params);
+    replica = createReplica(data.config, params);
     post({ type: 'ready', backend });
   } catch (error) {
     post({ type: 'error', code: codeOf(error), message: describeError(error) });
@@ -32,9 +34,9 @@ async function runTrainWorker(port: MessagePort, data: TrainWorkerData): Promise
       return;
     }
     try {
-      replica.setParams(message.params);
-      const result = replica.step(message.a, message.b, message.n, message.size);
-      post({ type: 'result', id: message.id, result }, [result.grads.buffer as ArrayBuffer, result.stats.buffer as ArrayBuffer]);
+      replica.setParams(params);
+      const result = replica.step(message.a, message.b, message.n, message.size, into);
+      post({ type: 'result', id: message.id, n: result.n, loss: result.loss, collapseStd: result.collapseStd });
     } catch (error) {
       post({ type: 'error', id: message.id, code: codeOf(error), message: describeError(error) });
     }
