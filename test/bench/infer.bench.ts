@@ -1,7 +1,8 @@
 /**
  * Inference throughput, all side by side in one run: tfjs-wasm (the training engine) vs onnxruntime-node
  * through our embedder (JPEG bytes → vectors, decode on worker threads) vs the raw ORT session on
- * pre-made tensors (the engine's ceiling); plus decode+preprocess alone (sharp, inline vs worker pool).
+ * pre-made tensors (the engine's ceiling) and our OrtEncoder on the same tensors; plus decode+preprocess
+ * alone (sharp: one at a time, all at once on the main thread, worker pool).
  * Ratios: raw ORT vs tfjs at the same size/batch; concurrent decodes vs one at a time.
  */
 import { readFile } from 'node:fs/promises';
@@ -79,28 +80,42 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
       const poolRate = await rate(async () => (await Promise.all(decodeSet.map((b) => pool.decode(b)))).length, minSeconds);
       push(`decode+preprocess sharp worker pool ${size}px`, poolRate, { size, workers: cores }, { baseline: 'one at a time', value: poolRate / sequentialRate });
 
+      const inputs = new Map(batches.map((batch) => [batch, batchOf(decoded, batch)] as const));
+      const tfjsRates = new Map<number, number>();
       const tfjs = createTfjsEncoder(graph, weights, { maxBatch: 128 });
-      const raw = new Map<number, ort.InferenceSession>();
       try {
-        for (const batch of batches) {
-          const input = batchOf(decoded, batch);
+        for (const [batch, input] of inputs) {
           const tfjsRate = await rate(async () => (await tfjs.embed(input, batch, size)).length, minSeconds);
+          tfjsRates.set(batch, tfjsRate);
           push(`tfjs-wasm ${size}px batch ${batch}`, tfjsRate, { size, batch, threads: 1 });
-          for (const threads of threadCounts) {
-            let session = raw.get(threads);
-            if (!session) {
-              session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-              raw.set(threads, session);
-            }
-            const s = session;
-            const feed = { input: new ort.Tensor('float32', input, [batch, size, size, 3]) };
-            const rawRate = await rate(async () => ((await s.run(feed)).embedding.dims[0] as number), minSeconds);
-            push(`onnxruntime raw session ${size}px batch ${batch}`, rawRate, { size, batch, threads }, { baseline: 'tfjs-wasm', value: rawRate / tfjsRate });
-          }
         }
       } finally {
         tfjs.dispose();
-        for (const s of raw.values()) await s.release();
+      }
+      // one ORT session alive at a time: an idle session's spinning threads would slow the measured one
+      for (const threads of threadCounts) {
+        const rawRates = new Map<number, number>();
+        const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+        try {
+          for (const [batch, input] of inputs) {
+            const feed = { input: new ort.Tensor('float32', input, [batch, size, size, 3]) };
+            const rawRate = await rate(async () => (await session.run(feed)).embedding.dims[0] as number, minSeconds);
+            rawRates.set(batch, rawRate);
+            push(`onnxruntime raw session ${size}px batch ${batch}`, rawRate, { size, batch, threads }, { baseline: 'tfjs-wasm', value: rawRate / (tfjsRates.get(batch) as number) });
+          }
+        } finally {
+          await session.release();
+        }
+        // our wrapper on the same tensors: validation, row copies, spin-wait off (see ort-encoder.ts)
+        const encoder = await createOrtEncoder(model, { intraOpThreads: threads });
+        try {
+          for (const [batch, input] of inputs) {
+            const wrapped = await rate(async () => (await encoder.embedTensor(input, batch)).length, minSeconds);
+            push(`OrtEncoder.embedTensor ${size}px batch ${batch}`, wrapped, { size, batch, threads }, { baseline: 'raw session', value: wrapped / (rawRates.get(batch) as number) });
+          }
+        } finally {
+          await encoder.close();
+        }
       }
 
       // end to end from JPEG bytes: decode pool + ORT encoder + our pre/post processing
