@@ -8,6 +8,7 @@ import { ValidationError } from '../../errors/index.js';
 import { createRng } from '../augment/index.js';
 import { graphParams, type EncoderGraph, type GraphNode, type ParamSpec, type WeightMap } from './graph.js';
 import { batchNormInference, batchNormTraining } from './tfjs-batch-norm.js';
+import { denseConv2d, denseConvPays } from './tfjs-dense-conv.js';
 
 /**
  * He-normal (std = sqrt(2 / fan_in), fan_in = product of all but the last dimension: kh·kw·in for HWIO
@@ -124,7 +125,10 @@ function runNode(
     case 'conv': {
       const kernel = param(params, `${node.name}/kernel`, [node.kernel, node.kernel, node.inChannels, node.outChannels]) as tf.Tensor4D;
       const p = node.pad;
-      const y = tf.conv2d(get(node.input) as tf.Tensor4D, kernel, node.stride, [[0, 0], [p, p], [p, p], [0, 0]]);
+      const x = get(node.input) as tf.Tensor4D;
+      const y = denseConvPays(x.shape[1], x.shape[2], node.kernel, node.stride, p)
+        ? denseConv2d(x, kernel, node.stride, p)
+        : tf.conv2d(x, kernel, node.stride, [[0, 0], [p, p], [p, p], [0, 0]]);
       return node.bias ? tf.add(y, param(params, `${node.name}/bias`, [node.outChannels])) : y;
     }
     case 'batchnorm': {
