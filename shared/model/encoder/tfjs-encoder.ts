@@ -126,7 +126,9 @@ function runNode(
       const kernel = param(params, `${node.name}/kernel`, [node.kernel, node.kernel, node.inChannels, node.outChannels]) as tf.Tensor4D;
       const p = node.pad;
       const x = get(node.input) as tf.Tensor4D;
-      const y = denseConvPays(x.shape[1], x.shape[2], node.kernel, node.stride, p)
+      // the dense form reads the filter on the CPU: only where tensors live there
+      const cpuBackend = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
+      const y = cpuBackend && denseConvPays(x.shape[1], x.shape[2], node.kernel, node.stride, p)
         ? denseConv2d(x, kernel, node.stride, p)
         : tf.conv2d(x, kernel, node.stride, [[0, 0], [p, p], [p, p], [0, 0]]);
       return node.bias ? tf.add(y, param(params, `${node.name}/bias`, [node.outChannels])) : y;

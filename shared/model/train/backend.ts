@@ -26,19 +26,29 @@ export function wasmBinaryFolder(): string {
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
 }
 
+/**
+ * WebGPU under Node: Dawn's bindings (the `webgpu` npm package, prebuilt for linux-x64) provide
+ * navigator.gpu, then @tensorflow/tfjs-backend-webgpu registers itself. Evaluated here: both install and
+ * load, but without a GPU (or a Vulkan driver) Dawn finds no adapter, which is reported as unavailable.
+ */
 async function startWebgpu(): Promise<void> {
   // Names kept in variables: these packages are optional and not dependencies of the project.
   const dawnPackage = 'webgpu';
   const backendPackage = '@tensorflow/tfjs-backend-webgpu';
+  let gpu: { requestAdapter(): Promise<unknown> };
   try {
-    const dawn = (await import(dawnPackage)) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+    const dawn = (await import(dawnPackage)) as { create(flags: string[]): typeof gpu; globals: Record<string, unknown> };
     Object.assign(globalThis, dawn.globals);
-    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-    if (nav) Object.defineProperty(nav, 'gpu', { value: dawn.create([]), configurable: true });
-    else Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
+    gpu = dawn.create([]);
+    const nav = (globalThis as { navigator?: object }).navigator;
+    if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+    else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
     await import(backendPackage);
   } catch (cause) {
     throw new AppError('BACKEND_UNAVAILABLE', `webgpu backend needs the optional packages ${dawnPackage} and ${backendPackage} (not installed or not loadable here); use wasm`, { retriable: false, cause });
+  }
+  if (!(await gpu.requestAdapter())) {
+    throw new AppError('BACKEND_UNAVAILABLE', 'webgpu: no GPU adapter found (no GPU or no Vulkan driver); use wasm', { retriable: false });
   }
 }
 
