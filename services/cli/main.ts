@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
+import { registerEmbedImagesCommand } from './commands/embed-images.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerHarvestCommand } from './commands/harvest.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTrainCommand } from './commands/train.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './exit-codes.js';
 
 /**
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerHarvestCommand(program);
   registerReplayCommand(program);
+  registerTrainCommand(program);
+  registerEmbedImagesCommand(program);
   registerEvalCommand(program);
   return program;
 }

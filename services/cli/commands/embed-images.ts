@@ -1,0 +1,45 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { embedImagesToJsonl } from '../../../shared/model/infer/index.js';
+import { createContext, type GlobalOptions } from '../context.js';
+import { EXIT_FAILED } from '../exit-codes.js';
+import { choiceFlag, intFlag } from '../flags.js';
+
+interface EmbedImagesFlags {
+  checkpoint: string;
+  seed: number;
+  out: string;
+  inputSize?: number;
+  batch: number;
+  provider: 'cpu' | 'webgpu' | 'cuda';
+}
+
+/** Offline embedding of a folder: one JSONL line per image, for analysis and outside evaluation. */
+export function registerEmbedImagesCommand(program: Command): void {
+  program
+    .command('embed-images')
+    .description('embed every JPEG/PNG under DIR into a JSONL file of {"path", "vector"} lines')
+    .argument('<dir>', 'folder of images (searched recursively)')
+    .requiredOption('--checkpoint <dir|random>', "a checkpoint directory, or 'random' for a seeded random-initialised encoder")
+    .requiredOption('--out <file>', 'JSONL file to write')
+    .option('--seed <n>', "seed of the 'random' encoder", intFlag(0, 2 ** 31 - 1), 0)
+    .option('--input-size <px>', "input side for 'random' (a checkpoint brings its own)", intFlag(16, 512))
+    .option('--batch <n>', 'images per inference call', intFlag(1, 4096), 32)
+    .option('--provider <p>', 'cpu (default), webgpu or cuda (falls back to cpu when unavailable)', choiceFlag(['cpu', 'webgpu', 'cuda'] as const), 'cpu')
+    .action(async (dir: string, flags: EmbedImagesFlags) => {
+      const { log } = createContext(program.opts<GlobalOptions>());
+      const summary = await embedImagesToJsonl({
+        dir: path.resolve(dir),
+        checkpoint: flags.checkpoint === 'random' ? 'random' : path.resolve(flags.checkpoint),
+        seed: flags.seed,
+        inputSize: flags.inputSize,
+        out: path.resolve(flags.out),
+        batchSize: flags.batch,
+        executionProviders: flags.provider === 'cpu' ? ['cpu'] : [flags.provider, 'cpu'],
+        log: log.child({ svc: 'embed-images' }),
+      });
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      // the good images are written; a bad one is listed and makes the status say so
+      if (summary.failed.length > 0) process.exitCode = EXIT_FAILED;
+    });
+}

@@ -1,0 +1,4 @@
+export { runTraining } from './train-run.js';
+export type { TrainRunOptions, TrainRunResult } from './train-run.js';
+export { loadTrainingData } from './training-data.js';
+export type { TrainingSource, DataWindow, LoadedTrainingData } from './training-data.js';
