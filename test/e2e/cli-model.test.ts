@@ -74,7 +74,9 @@ describe('gibs-embed train → embed-images → eval', () => {
   });
 
   it('refuses bad flags with status 2', async () => {
-    assert.equal((await cli(['train', '--data', dataKit, '--from-store'])).code, 2);
+    const both = await cli(['train', '--data', dataKit, '--from-store']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /exactly one of --data DIR or --from-store/);
     assert.equal((await cli(['train', '--data', dataKit, '--technique', 'byol'])).code, 2);
     assert.equal((await cli(['train', '--data', dataKit, '--arch', 'vit'])).code, 2);
   });
