@@ -7,7 +7,7 @@ import { sendBytes, sendExceptionReport, sendText, sendTruncated } from './http-
 import { loadReplayData, type ReplayData } from './load-replay-data.js';
 import { createRealTileReader } from './real-tiles.js';
 import type { FaultKind, ReplayOptions, ReplayServer, ReplayStats } from './replay-types.js';
-import { createSeededRandom } from './seeded-random.js';
+import { mulberry32 } from '../../shared/random/index.js';
 import { createEtagger, resolveTile, type ResolverSources, type TileRequest } from './tile-resolver.js';
 
 const ENDPOINT = '/wmts/epsg4326/best/';
@@ -62,7 +62,7 @@ function isKvpGetCapabilities(url: URL): boolean {
 export async function startReplayServer(options: ReplayOptions): Promise<ReplayServer> {
   const logger: Logger = options.logger ?? silentLogger();
   const startedAt = performance.now();
-  const plan: FaultPlan = createFaultPlan(options.faults ?? {}, createSeededRandom(options.seed ?? 1));
+  const plan: FaultPlan = createFaultPlan(options.faults ?? {}, mulberry32(options.seed ?? 1));
   const data: ReplayData = await loadReplayData(options.dataDir, logger);
   if (options.pregenerate) {
     await Promise.all([...data.layers.values()].flatMap((l) => [...l.mosaics.values()].map((p) => p.build())));

@@ -11,7 +11,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../errors/index.js';
 import { cropToTensor, decodeRaster } from './raster.js';
-import { createRng, mixSeed } from './prng.js';
+import { mulberry32, mixSeed } from '../../random/index.js';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
 
@@ -82,7 +82,7 @@ export async function buildLabeledSet(dir: string, options: LabeledSetOptions): 
       const file = `${label}/${name}`;
       const raster = await decodeRaster(path.join(dir, label, name));
       const side = Math.max(1, Math.round(Math.min(raster.width, raster.height) * cropFraction));
-      const rng = createRng(mixSeed(seed, set.sources.length));
+      const rng = mulberry32(mixSeed(seed, set.sources.length));
       for (let c = 0; c < cropsPerImage; c++) {
         const left = Math.floor(rng() * (raster.width - side + 1));
         const top = Math.floor(rng() * (raster.height - side + 1));

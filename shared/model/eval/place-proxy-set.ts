@@ -20,7 +20,7 @@ import path from 'node:path';
 import { ValidationError } from '../../errors/index.js';
 import { cropToTensor, rasterStats, RasterCache, type PixelRect, type Raster } from './raster.js';
 import { SPLIT_CELL_DEG, splitCells, type BBox, type Split } from './place-split.js';
-import { createRng, mixSeed, shuffled } from './prng.js';
+import { mulberry32, mixSeed, shuffled } from '../../random/index.js';
 
 export const MODIS_MOSAIC = 'gibs/mosaic/MODIS_Terra_CorrectedReflectance_TrueColor_2020-09-27_global.jpeg';
 export const BLUE_MARBLE_MOSAIC = 'gibs/mosaic/bluemarble_small_8192x4096.jpg';
@@ -138,7 +138,7 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
   // Cut the three views of a cell concurrently (sharp works on libuv's pool); collect in cell order so the
   // result does not depend on timing.
   const placed = cells.map((cell) => {
-    const rng = createRng(mixSeed(o.seed, cell.col, cell.row));
+    const rng = mulberry32(mixSeed(o.seed, cell.col, cell.row));
     const [dx, dy] = DIRECTIONS[Math.floor(rng() * DIRECTIONS.length)];
     const shift = { dLon: dx * o.shiftFraction * o.cropDeg, dLat: dy * o.shiftFraction * o.cropDeg };
     // room left in the cell once the crop and its shifted copy are both inside
@@ -173,7 +173,7 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
   const places: Place[] = kept.map((c) => c.place);
   const task = (pick: (c: Candidate) => Float32Array | undefined, salt: number): RetrievalTask => {
     const withPositive = kept.map((c, i) => ({ i, positive: pick(c) })).filter((x) => x.positive !== undefined);
-    const chosen = shuffled(withPositive, createRng(mixSeed(o.seed, salt))).slice(0, o.places).sort((a, b) => a.i - b.i);
+    const chosen = shuffled(withPositive, mulberry32(mixSeed(o.seed, salt))).slice(0, o.places).sort((a, b) => a.i - b.i);
     return {
       queries: chosen.map((x) => kept[x.i].query),
       gallery: chosen.map((x) => x.positive as Float32Array),

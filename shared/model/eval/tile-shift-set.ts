@@ -17,7 +17,7 @@ import { listImageFiles } from '../data/index.js';
 import { tileBbox } from '../../tiles/index.js';
 import { bboxSplit, type BBox, type Split } from './place-split.js';
 import type { RetrievalTask } from './place-proxy-set.js';
-import { createRng, mixSeed, shuffled } from './prng.js';
+import { mulberry32, mixSeed, shuffled } from '../../random/index.js';
 import { cropToTensor, decodeRaster, rasterStats, type PixelRect } from './raster.js';
 
 export interface TileShiftOptions {
@@ -93,7 +93,7 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
     if (side === 'mixed') skipped.mixed++; else skipped.otherSide++;
     return false;
   });
-  const picked = shuffled(located, createRng(mixSeed(seed, 0x711e))).slice(0, maxImages)
+  const picked = shuffled(located, mulberry32(mixSeed(seed, 0x711e))).slice(0, maxImages)
     .sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
 
   const set: TileShiftSet = { split, inputSize, files: [], shifted: { queries: [], gallery: [], truth: [], place: [] }, skipped };
@@ -102,7 +102,7 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
     const short = Math.min(raster.width, raster.height);
     const side = Math.floor(short / (1 + shiftFraction));
     const step = Math.floor(side * shiftFraction);
-    const rng = createRng(mixSeed(seed, hashString(file.relative)));
+    const rng = mulberry32(mixSeed(seed, hashString(file.relative)));
     const [dx, dy] = DIRECTIONS[Math.floor(rng() * DIRECTIONS.length)];
     // query position chosen so the shifted crop stays inside the image
     const left = Math.max(0, -dx * step) + Math.floor(rng() * (raster.width - side - step + 1));

@@ -17,7 +17,7 @@ describe('ops server', () => {
       assert.equal((await fetch(`${ops.url}/healthz`)).status, 200);
       const notReady = await fetch(`${ops.url}/readyz`);
       assert.equal(notReady.status, 503);
-      assert.deepEqual((await notReady.json()).checks, [{ name: 'bus', ok: false }]);
+      assert.deepEqual(((await notReady.json()) as { checks: unknown }).checks, [{ name: 'bus', ok: false }]);
       ready = true;
       assert.equal((await fetch(`${ops.url}/readyz`)).status, 200);
       assert.equal((await fetch(`${ops.url}/nope`)).status, 404);

@@ -2,13 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../shared/errors/index.js';
 import { createFaultPlan } from '../../replay/fault-plan.js';
-import { createSeededRandom } from '../../replay/seeded-random.js';
+import { mulberry32 } from '../../../shared/random/index.js';
 
 describe('fault plan', () => {
   it('hits each kind at its rate over many draws, reproducibly per seed', () => {
     const faults = { errorRate: 0.1, rateLimitRate: 0.05, resetRate: 0.02, truncateRate: 0.03 };
     const draw = (seed: number): Array<string | undefined> => {
-      const plan = createFaultPlan(faults, createSeededRandom(seed));
+      const plan = createFaultPlan(faults, mulberry32(seed));
       return Array.from({ length: 20_000 }, () => plan.next());
     };
     const a = draw(3);
@@ -24,7 +24,7 @@ describe('fault plan', () => {
   });
 
   it('never faults with no rates, and uses defaults for latency and Retry-After', () => {
-    const plan = createFaultPlan({}, createSeededRandom(1));
+    const plan = createFaultPlan({}, mulberry32(1));
     assert.ok(Array.from({ length: 1000 }, () => plan.next()).every((k) => k === undefined));
     assert.deepEqual([plan.latencyMs, plan.retryAfterSeconds, plan.includeCapabilities], [0, 1, false]);
   });

@@ -1,23 +1,12 @@
+import { mulberry32 } from '../../../../shared/random/index.js';
 import { graphParams, type EncoderGraph, type WeightMap } from '../../../../shared/model/encoder/index.js';
-
-/** mulberry32: a tiny seeded PRNG so fixtures are reproducible without the training code. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random weights for every graph parameter. Batch-norm statistics are deliberately far from the identity
  * (mean ≠ 0, variance ≠ 1, gamma ≠ 1) so folding and BatchNormalization are really exercised.
  */
 export function randomWeights(graph: EncoderGraph, seed: number): WeightMap {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const weights: WeightMap = {};
   for (const p of graphParams(graph)) {
     const size = p.shape.reduce((a, b) => a * b, 1);
@@ -37,7 +26,7 @@ export function randomWeights(graph: EncoderGraph, seed: number): WeightMap {
 
 /** A deterministic NHWC input batch with values in a normalised-image range. */
 export function randomInput(n: number, size: number, seed: number): Float32Array {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const out = new Float32Array(n * size * size * 3);
   for (let i = 0; i < out.length; i++) out[i] = rand() * 4 - 2;
   return out;

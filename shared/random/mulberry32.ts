@@ -1,5 +1,9 @@
-/** mulberry32: a tiny seeded generator, so dataset construction is reproducible from its seed alone. */
-export function createRng(seed: number): () => number {
+/**
+ * mulberry32: a tiny, fast 32-bit generator for reproducible draws that need no streams or forks
+ * (evaluation sets, fault injection, test fixtures). Training augmentations use the forkable
+ * xoshiro generator in shared/model/augment (createRng).
+ */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

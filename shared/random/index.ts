@@ -1,0 +1,1 @@
+export { mulberry32, mixSeed, shuffled } from './mulberry32.js';
