@@ -96,6 +96,24 @@ export function headParams(heads: TrainingHeads): ParamSpec[] {
   return specs;
 }
 
+/**
+ * x · W with the gradient written with explicit transposes: tfjs differentiates matMul with transposed
+ * operands, which the wasm backend runs in a scalar loop (7–13 ms for 128×256·256×256) instead of
+ * XNNPACK (1–3 ms with the transpose).
+ */
+const dense = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, w] = args as tf.Tensor2D[];
+  const save = args[2] as tf.GradSaveFunc;
+  save([x, w]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as tf.Tensor2D[];
+      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
 /** Training-mode forward of one head on [n, in]; moving statistics of its batch norms go to `movingStats`. */
 export function forwardHead(head: HeadSpec, params: Record<string, tf.Tensor>, x: tf.Tensor2D, movingStats: Record<string, tf.Tensor>): tf.Tensor2D {
   const get = (name: string) => {
@@ -106,7 +124,7 @@ export function forwardHead(head: HeadSpec, params: Record<string, tf.Tensor>, x
   let h = x;
   for (const layer of head.layers) {
     if (layer.op === 'dense') {
-      h = tf.matMul(h, get(`${layer.name}/kernel`) as tf.Tensor2D);
+      h = dense(h, get(`${layer.name}/kernel`) as tf.Tensor2D);
       if (layer.bias) h = tf.add(h, get(`${layer.name}/bias`));
     } else if (layer.op === 'relu') {
       h = tf.relu(h);
