@@ -38,7 +38,7 @@ describe('training heads', () => {
         return tf.add(tf.matMul(h, p['head/projector/fc2/kernel'] as tf.Tensor2D), p['head/projector/fc2/bias']);
       };
       const ours = (p: Record<string, tf.Tensor>, input: tf.Tensor2D) => forwardHead(heads.projector, p, input, {});
-      const grads = (f: typeof ours) =>
+      const grads = (f: (p: Record<string, tf.Tensor>, input: tf.Tensor2D) => tf.Tensor) =>
         tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(f(Object.fromEntries(names.map((n, i) => [n, ts[i]])), ts[names.length] as tf.Tensor2D), r)))([...names.map((n) => params[n]), x]);
       const a = grads(reference);
       const b = grads(ours);
