@@ -1,5 +1,5 @@
 export type { EmbedFn } from './embed-fn.js';
-export { l2Normalize, normalizeAll, expectedHitsAtK, precisionAtK, precisionAtKs, recallAtK, recallAtKs, collapseStd } from './metrics.js';
+export { l2Normalize, normalizeAll, expectedHitsAtK, precisionAtK, precisionAtKs, recallAtK, recallAtKs, collapseStd, collapseStdPacked } from './metrics.js';
 export type { PrecisionResult, RecallResult } from './metrics.js';
 export { colourHistogramEmbed, constantEmbed } from './baselines.js';
 export type { ColourHistogramOptions } from './baselines.js';

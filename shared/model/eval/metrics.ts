@@ -194,12 +194,29 @@ export function collapseStd(vectors: readonly Float32Array[]): number {
   if (vectors.length < 2) throw new ValidationError(`collapse std needs at least 2 vectors, got ${vectors.length}`, { code: 'EVAL_EMPTY' });
   const unit = normalizeAll(vectors);
   const d = unit[0].length;
-  const n = unit.length;
+  const packed = new Float32Array(unit.length * d);
+  unit.forEach((v, i) => packed.set(v, i * d));
+  return collapseStdPacked(packed, unit.length);
+}
+
+/**
+ * The same metric over `n` already L2-normalised embeddings packed row after row (what a training step
+ * has at hand): the per-dimension standard deviation over the batch, averaged over dimensions. Two-pass
+ * in float64, so nearly identical vectors do not round to a spurious spread. 0 when n < 2.
+ */
+export function collapseStdPacked(embeddings: Float32Array, n: number): number {
+  if (n < 2 || embeddings.length % n !== 0) return 0;
+  const d = embeddings.length / n;
   const mean = new Float64Array(d);
-  for (const v of unit) for (let j = 0; j < d; j++) mean[j] += v[j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += embeddings[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= n;
   const sq = new Float64Array(d);
-  for (const v of unit) for (let j = 0; j < d; j++) { const x = v[j] - mean[j]; sq[j] += x * x; }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const x = embeddings[i * d + j] - mean[j];
+      sq[j] += x * x;
+    }
+  }
   let total = 0;
   for (let j = 0; j < d; j++) total += Math.sqrt(sq[j] / n);
   return total / d;

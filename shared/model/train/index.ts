@@ -16,4 +16,3 @@ export { createLocalExecutor, createWorkerExecutor } from './gradient-executor.j
 export type { GradientExecutor, ShardInput } from './gradient-executor.js';
 export { createParamLayout, flattenWeights, unflattenWeights } from './param-layout.js';
 export type { ParamLayout, ParamSegment } from './param-layout.js';
-export { collapseStd } from './collapse.js';

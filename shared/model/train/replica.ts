@@ -9,7 +9,7 @@ import { ValidationError } from '../../errors/index.js';
 import { buildEncoderGraph, forwardEncoder, graphParams, type EncoderArch, type EncoderGraph } from '../encoder/index.js';
 import { ntXentLoss, simSiamLoss } from '../losses/index.js';
 import { buildHeads, forwardHead, headParams, type HeadDims, type Technique, type TrainingHeads } from './heads.js';
-import { collapseStd } from './collapse.js';
+import { collapseStdPacked } from '../eval/index.js';
 import { createParamLayout, type ParamLayout } from './param-layout.js';
 
 /** What fixes the model's shape and loss: plain data, so it can be posted to a worker. */
@@ -145,7 +145,7 @@ export function createReplica(config: ModelConfig, params: Float32Array): Replic
         stats.set(t.dataSync() as Float32Array, seg.statOffset);
       }
       const emb = embedding!.dataSync() as Float32Array;
-      const std = collapseStd(emb, 2 * n);
+      const std = collapseStdPacked(emb, 2 * n);
       tf.dispose([embedding!, ...Object.values(moving)]);
       return { n, loss, collapseStd: std, grads, stats };
     },

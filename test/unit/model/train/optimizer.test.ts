@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ParamSpec } from '../../../../shared/model/encoder/index.js';
+import { collapseStdPacked as collapseStd } from '../../../../shared/model/eval/index.js';
 import {
-  collapseStd,
   createOptimizer,
   createParamLayout,
   defaultWarmupSteps,
