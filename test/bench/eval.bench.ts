@@ -11,7 +11,8 @@
  */
 import path from 'node:path';
 import { createAugmentedSource, createImageDataset } from '../../shared/model/data/index.js';
-import { buildEncoderGraph, createTfjsEncoder, initWeights, smallCnn, type EncoderArch, type TfjsEncoder } from '../../shared/model/encoder/index.js';
+import { buildEncoderGraph, initWeights, smallCnn, type EncoderArch } from '../../shared/model/encoder/index.js';
+import { createTfjsEncoder, type TfjsEncoder } from '../../shared/model/tfjs/index.js';
 import {
   RasterCache, buildEvalSets, buildSplitCrops, colourHistogramEmbed, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
   type EvalReport, type NamedReport,

@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../../log/index.js';
 import type { ChannelStats } from '../data/index.js';
 import type { DecodeReply, DecodeWorkerData } from './decode-messages.js';
 import { preprocessImage } from './preprocess-image.js';
-import { startModuleWorker } from './start-worker.js';
+import { startModuleWorker } from '../../workers/index.js';
 
 export interface DecodePoolOptions {
   /** worker threads; 0 decodes on the calling thread (small jobs, tests) */

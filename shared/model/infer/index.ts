@@ -5,7 +5,6 @@ export type { DecodePool, DecodePoolOptions } from './decode-pool.js';
 export { createImageEmbedder } from './image-embedder.js';
 export type { ImageEmbedder, ImageEmbedderOptions, EmbedResult, TensorEncoder } from './image-embedder.js';
 export { preprocessImage } from './preprocess-image.js';
-export { startModuleWorker } from './start-worker.js';
 export { prepareModel } from './prepare-model.js';
 export type { PrepareModelOptions, PreparedModel } from './prepare-model.js';
 export { embedImagesToJsonl } from './embed-images-to-jsonl.js';

@@ -1,8 +1,7 @@
 import { ValidationError } from '../../errors/index.js';
 import { loadCheckpoint } from '../checkpoint/index.js';
 import type { ChannelStats } from '../data/index.js';
-import type { EncoderArch } from '../encoder/index.js';
-import { buildEncoderGraph, resnet18Half } from '../encoder/graph.js';
+import { buildEncoderGraph, initWeights, resnet18Half, type EncoderArch } from '../encoder/index.js';
 import { exportOnnx } from '../onnx/index.js';
 
 export interface PrepareModelOptions {
@@ -43,8 +42,6 @@ export async function prepareModel(options: PrepareModelOptions): Promise<Prepar
     if (!Number.isInteger(seed)) throw new ValidationError(`seed must be an integer, got ${seed}`);
     const arch = options.arch ?? resnet18Half;
     const graph = buildEncoderGraph(arch);
-    // loaded on demand: the tfjs-side initialiser pulls in tfjs, which a checkpoint run never needs
-    const { initWeights } = await import('../encoder/index.js');
     const inputSize = options.inputSize ?? DEFAULT_RANDOM_SIZE;
     const modelId = `random-${arch.kind}-seed${seed}`;
     const onnx = exportOnnx(graph, initWeights(graph, seed), { inputSize, metadata: { model_id: modelId } });

@@ -1,6 +1,5 @@
 import { ValidationError } from '../../errors/index.js';
-// graph.ts directly: the encoder index also loads tfjs (seconds of startup) which ONNX export never needs
-import { graphParams, type EncoderGraph, type WeightMap } from '../encoder/graph.js';
+import { graphParams, type EncoderGraph, type WeightMap } from '../encoder/index.js';
 
 /**
  * Checks that `weights` holds every parameter the graph needs, with the declared shape, a Float32Array of the

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../errors/index.js';
-import { startModuleWorker } from '../infer/index.js';
+import { startModuleWorker } from '../../workers/index.js';
 import { initBackend, type BackendKind } from './backend.js';
 import { buildTrainingModel, createReplica, type ModelConfig, type ReplicaStepResult } from './replica.js';
 import type { FromTrainWorker, ToTrainWorker, TrainWorkerData } from './train-messages.js';

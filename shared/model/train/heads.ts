@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../errors/index.js';
-import { batchNormTraining, type Norm, type ParamSpec } from '../encoder/index.js';
+import { type Norm, type ParamSpec } from '../encoder/index.js';
+import { batchNormTraining } from '../tfjs/index.js';
 
 export type Technique = 'simclr' | 'simsiam';
 

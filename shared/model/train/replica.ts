@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../errors/index.js';
-import { buildEncoderGraph, forwardEncoder, graphParams, type EncoderArch, type EncoderGraph } from '../encoder/index.js';
+import { buildEncoderGraph, graphParams, type EncoderArch, type EncoderGraph } from '../encoder/index.js';
+import { forwardEncoder } from '../tfjs/index.js';
 import { ntXentLoss, simSiamLoss } from '../losses/index.js';
 import { buildHeads, forwardHead, headParams, type HeadDims, type Technique, type TrainingHeads } from './heads.js';
 import { collapseStdPacked } from '../eval/index.js';

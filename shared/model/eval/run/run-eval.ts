@@ -10,7 +10,8 @@
 import { ValidationError } from '../../../errors/index.js';
 import { silentLogger, type Logger } from '../../../log/index.js';
 import { loadCheckpoint } from '../../checkpoint/index.js';
-import { buildEncoderGraph, createTfjsEncoder, initWeights, type TfjsEncoder } from '../../encoder/index.js';
+import { buildEncoderGraph, initWeights } from '../../encoder/index.js';
+import { createTfjsEncoder, type TfjsEncoder } from '../../tfjs/index.js';
 import { initBackend, type BackendKind } from '../../train/index.js';
 import {
   RasterCache, buildEvalSets, colourHistogramEmbed, compareReports, embedFnFromEncoder, evaluateEncoder, formatEvalTable,

@@ -1,7 +1,8 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeToTensor, normalize } from '../../../../shared/model/data/index.js';
-import { buildEncoderGraph, createTfjsEncoder, initWeights, resnet18Half, smallCnn, type WeightMap } from '../../../../shared/model/encoder/index.js';
+import { buildEncoderGraph, initWeights, resnet18Half, smallCnn, type WeightMap } from '../../../../shared/model/encoder/index.js';
+import { createTfjsEncoder } from '../../../../shared/model/tfjs/index.js';
 import { createOrtEncoder } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
 import { initBackend } from '../../../../shared/model/train/backend.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../../shared/model/augment/index.js';
-import { denseConv2d, denseConvPays } from '../../../../shared/model/encoder/index.js';
+import { denseConv2d, denseConvPays } from '../../../../shared/model/tfjs/index.js';
 import { initBackend } from '../../../../shared/model/train/index.js';
 
 function randoms(count: number, seed: number): Float32Array {

@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../../shared/model/augment/index.js';
-import {
-  buildEncoderGraph,
-  createTfjsEncoder,
-  forwardEncoder,
-  graphParams,
-  initWeights,
-  resnet18Half,
-  smallCnn,
-  type EncoderArch,
-  type WeightMap,
-} from '../../../../shared/model/encoder/index.js';
+import { buildEncoderGraph, graphParams, initWeights, resnet18Half, smallCnn, type EncoderArch, type WeightMap } from '../../../../shared/model/encoder/index.js';
+import { createTfjsEncoder, forwardEncoder } from '../../../../shared/model/tfjs/index.js';
 import { initBackend } from '../../../../shared/model/train/index.js';
 
 function randoms(count: number, seed: number): Float32Array {

@@ -1,0 +1,1 @@
+export { startModuleWorker } from './start-module-worker.js';
