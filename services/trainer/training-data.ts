@@ -1,8 +1,8 @@
 import type { BlobStore } from '../../shared/blob/index.js';
 import { ValidationError } from '../../shared/errors/index.js';
-import { bboxSplit } from '../../shared/model/eval/index.js';
+import { maskEvalCells } from '../../shared/model/eval/index.js';
 import { createImageDataset, decodeToTensor, loadImageDataset, type ImageDataset } from '../../shared/model/data/index.js';
-import { clampBbox, tileBbox } from '../../shared/tiles/index.js';
+import { tileBbox } from '../../shared/tiles/index.js';
 
 /** Where training images come from: any folder of JPEG/PNG (scenes cut into tiles), or the harvested tile store. */
 export type TrainingSource = { kind: 'dir'; dir: string } | { kind: 'store'; blobs: BlobStore };
@@ -20,15 +20,17 @@ const TILE_KEY = /^tiles\/([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/(\d+)\/(\d+)\/(
 export interface LoadedTrainingData {
   dataset: ImageDataset;
   window: DataWindow;
-  /** tiles left out because they lie in the evaluation's held-out cells (or could not be placed) */
+  /** tiles left out: (almost) wholly in the evaluation's held-out cells, or not placeable from their key */
   heldOut: number;
 }
 
+/** A tile more held out than this is not worth training on. */
+const MAX_MASKED_SHARE = 0.9;
+
 /**
- * Loads the training images. From the tile store only tiles wholly inside the *train* cells of the
- * evaluation's place split are used: the gate evaluates on the other cells, so a checkpoint is never
- * evaluated on places it was trained on. (Coarse tiles span several cells and are therefore held out:
- * harvest level 5 or finer for training data.)
+ * Loads the training images. From the tile store, every pixel in the evaluation's held-out cells is
+ * blacked out (coarse tiles span cells of both sides), so the gate never evaluates a checkpoint on places
+ * it was trained on; tiles that are (almost) all held out are skipped.
  */
 export async function loadTrainingData(source: TrainingSource, options: { inputSize: number; maxImages?: number }): Promise<LoadedTrainingData> {
   if (source.kind === 'dir') {
@@ -46,20 +48,25 @@ export async function loadTrainingData(source: TrainingSource, options: { inputS
   for await (const key of source.blobs.list('tiles/')) {
     if (options.maxImages !== undefined && images.length >= options.maxImages) break;
     const match = TILE_KEY.exec(key);
-    const [z, row, col] = match ? [Number(match[4]), Number(match[5]), Number(match[6])] : [];
-    if (!match || match[3] === undefined || bboxSplit(clampBbox(tileBbox(z!, row!, col!))) !== 'train') {
+    if (!match) {
       heldOut++;
       continue;
     }
     const bytes = await source.blobs.get(key);
     if (!bytes) continue; // deleted since it was listed
-    images.push(await decodeToTensor(bytes, options.inputSize));
+    const image = await decodeToTensor(bytes, options.inputSize);
+    const bbox = tileBbox(Number(match[4]), Number(match[5]), Number(match[6]));
+    if (maskEvalCells(image, options.inputSize, options.inputSize, bbox) > MAX_MASKED_SHARE) {
+      heldOut++;
+      continue;
+    }
+    images.push(image);
     sources.push(key);
     dates.push(match[2]);
     layers.add(match[1]);
   }
   if (images.length === 0) {
-    throw new ValidationError(`the tile store holds no training tiles (${heldOut} held out for evaluation or unplaceable); harvest level 5 or finer`, { code: 'NO_TRAINING_DATA' });
+    throw new ValidationError(`the tile store holds no training tiles (${heldOut} tiles lie in the evaluation's held-out cells or have unknown places)`, { code: 'NO_TRAINING_DATA' });
   }
   dates.sort();
   const dataset = createImageDataset(images, sources, options.inputSize);

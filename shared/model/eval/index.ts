@@ -6,7 +6,7 @@ export type { ColourHistogramOptions } from './baselines.js';
 export { decodeRaster, cropToTensor, imageStats, rasterStats, RasterCache } from './raster.js';
 export type { Raster, PixelRect, DecodeOptions, ImageStats } from './raster.js';
 export {
-  SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, EVAL_FRACTION, cellSplit, cellBBox, placeCell, placeSplit, bboxSplit, splitCells,
+  SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, EVAL_FRACTION, cellSplit, cellBBox, placeCell, placeSplit, bboxSplit, splitCells, maskEvalCells,
 } from './place-split.js';
 export type { Split, BBox, SplitCell } from './place-split.js';
 export { buildPlaceProxySet, bboxToRect, MODIS_MOSAIC, BLUE_MARBLE_MOSAIC } from './place-proxy-set.js';

@@ -104,3 +104,45 @@ export function splitCells(split: Split): SplitCell[] {
   }
   return cells;
 }
+
+/**
+ * Blacks out (in place) every pixel of an HWC image covering `bbox` that lies in an eval cell, dilated by
+ * `marginPx` so resampling that smeared eval pixels into their neighbours is blacked out too; pixels past
+ * the world's edge count as held out. Returns the share of pixels blacked out. This is how coarse tiles,
+ * which span cells of both sides, can still feed the trainer: black is GIBS's no-data value, and the
+ * evaluation never sees a pixel the trainer saw.
+ */
+export function maskEvalCells(image: Float32Array, width: number, height: number, bbox: BBox, marginPx = 2): number {
+  if (image.length !== width * height * 3) throw new ValidationError(`image has ${image.length} values, expected ${width}x${height}x3`, { code: 'EVAL_BAD_PLACE' });
+  const [minLon, minLat, maxLon, maxLat] = bbox;
+  const dx = (maxLon - minLon) / width;
+  const dy = (maxLat - minLat) / height;
+  const heldOut = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const lon = minLon + (x + 0.5) * dx;
+      const lat = maxLat - (y + 0.5) * dy;
+      const outside = lon < -180 || lon > 180 || lat < -90 || lat > 90;
+      if (outside || placeSplit(lon, lat) === 'eval') heldOut[y * width + x] = 1;
+    }
+  }
+  let masked = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let near = false;
+      for (let yy = Math.max(0, y - marginPx); yy <= Math.min(height - 1, y + marginPx) && !near; yy++) {
+        for (let xx = Math.max(0, x - marginPx); xx <= Math.min(width - 1, x + marginPx); xx++) {
+          if (heldOut[yy * width + xx]) {
+            near = true;
+            break;
+          }
+        }
+      }
+      if (near) {
+        image.fill(0, (y * width + x) * 3, (y * width + x) * 3 + 3);
+        masked++;
+      }
+    }
+  }
+  return masked / (width * height);
+}

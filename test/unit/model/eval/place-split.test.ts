@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
-  EVAL_FRACTION, SPLIT_COLS, SPLIT_ROWS, bboxSplit, cellBBox, cellSplit, placeCell, placeSplit, splitCells, type BBox,
+  maskEvalCells,
+  EVAL_FRACTION, SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, bboxSplit, cellBBox, cellSplit, placeCell, placeSplit, splitCells, type BBox,
 } from '../../../../shared/model/eval/index.js';
 
 const isBadPlace = (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_PLACE';
@@ -67,5 +68,50 @@ describe('place split', () => {
     assert.throws(() => bboxSplit([10, 0, 5, 1]), isBadPlace);
     assert.throws(() => bboxSplit([190, 0, 200, 1]), isBadPlace);
     assert.throws(() => cellSplit(SPLIT_COLS, 0), isBadPlace);
+  });
+});
+
+describe('maskEvalCells', () => {
+  const evalCell = splitCells('eval')[10];
+  const trainCell = splitCells('train')[10];
+
+  it('blacks out exactly the held-out cells of an image spanning two cells (no margin)', () => {
+    // two neighbouring cells on different sides of the split, 18 px per cell
+    let col = 0, row = 0;
+    while (cellSplit(col, row) === cellSplit(col + 1, row)) {
+      col++;
+      if (col === SPLIT_COLS - 1) [col, row] = [0, row + 1];
+    }
+    const splits = [cellSplit(col, row), cellSplit(col + 1, row)];
+    const w = 36, h = 18;
+    const [minLon, minLat, , maxLat] = cellBBox(col, row);
+    const bbox: [number, number, number, number] = [minLon, minLat, minLon + 2 * SPLIT_CELL_DEG, maxLat];
+    const image = new Float32Array(w * h * 3).fill(0.5);
+    assert.equal(maskEvalCells(image, w, h, bbox, 0), 0.5);
+    for (let x = 0; x < w; x++) {
+      const inEval = splits[x < 18 ? 0 : 1] === 'eval';
+      assert.equal(image[(5 * w + x) * 3], inEval ? 0 : 0.5, `pixel ${x}`);
+    }
+    // with a margin, the train side loses the columns next to the border
+    const dilated = new Float32Array(w * h * 3).fill(0.5);
+    assert.equal(maskEvalCells(dilated, w, h, bbox, 2), 20 / 36);
+  });
+
+  it('masks nothing inside a train cell, everything inside an eval cell, and dilates by the margin', () => {
+    const inside = (cell: { bbox: [number, number, number, number] }) => {
+      const image = new Float32Array(8 * 8 * 3).fill(1);
+      return { share: maskEvalCells(image, 8, 8, cell.bbox), image };
+    };
+    assert.equal(inside(trainCell).share, 0);
+    assert.equal(inside(evalCell).share, 1);
+    assert.ok(inside(evalCell).image.every((v) => v === 0));
+    // a box straddling the world's southern edge: the part past -90 counts as held out
+    const image = new Float32Array(10 * 10 * 3).fill(1);
+    const share = maskEvalCells(image, 10, 10, [0, -99, 9, -81], 0);
+    assert.ok(share >= 0.5);
+  });
+
+  it('refuses an image whose size does not match', () => {
+    assert.throws(() => maskEvalCells(new Float32Array(10), 2, 2, [0, 0, 1, 1]), AppError);
   });
 });
