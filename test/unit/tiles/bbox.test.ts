@@ -38,7 +38,8 @@ describe('bbox helpers', () => {
           const box: Bbox = [a, Math.min(c, d), b, Math.max(c, d)];
           validateBbox(box);
           const { lon, lat } = tileCenter(box);
-          return lon >= -180 && lon < 180 + 1e-9 && lat > box[1] && lat < box[3];
+          // within the box (the midpoint of two adjacent doubles is one of them, so the bounds are inclusive)
+          return lon >= -180 && lon < 180 + 1e-9 && lat >= box[1] && lat <= box[3];
         },
       ),
     );
