@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
 import { registerEmbedImagesCommand } from './commands/embed-images.js';
@@ -8,6 +9,8 @@ import { registerStartCommand } from './commands/start.js';
 import { registerTrainCommand } from './commands/train.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './exit-codes.js';
 
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 /**
  * `gibs-embed`: one CLI over every stage. Each subcommand is a composition root: it loads the config,
  * opens the adapters it needs and runs one service (or, for `start`, all of them in this process).
@@ -15,6 +18,7 @@ import { EXIT_USAGE, exitCodeFor, reportError } from './exit-codes.js';
 export function buildProgram(): Command {
   const program = new Command('gibs-embed')
     .description('a live, searchable embedding index of NASA GIBS imagery')
+    .version(version)
     .option('-c, --config <file>', 'JSON config file (also GIBS_EMBED_CONFIG)')
     .option('--data-dir <dir>', 'data folder of the embedded defaults (also GIBS_EMBED_DATA_DIR)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (also LOG_LEVEL)')
