@@ -124,13 +124,17 @@ async function measure(backend: BackendKind, workers: number, pairs: number, siz
   }
 }
 
-async function torchAvailable(): Promise<boolean> {
-  try {
-    await run('python3', ['-c', 'import torch'], { timeout: 60_000 });
-    return true;
-  } catch {
-    return false; // not installed: the comparison is simply not made (reported by its absence)
+/** The first Python that imports torch: PATH's python3 may be a private build that cannot see Debian's python3-torch. */
+async function torchPython(): Promise<string | undefined> {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      await run(python, ['-c', 'import torch'], { timeout: 60_000 });
+      return python;
+    } catch {
+      // not importable there: try the next one; with none, the comparison is simply not made
+    }
   }
+  return undefined;
 }
 
 export const benchTrain: BenchSuite = async (options: BenchOptions): Promise<BenchResult[]> => {
@@ -169,8 +173,9 @@ export const benchTrain: BenchSuite = async (options: BenchOptions): Promise<Ben
   const endToEnd = pairs / median(stepSeconds);
   push('trainEncoder end to end, real tiles, 2 workers', endToEnd, { ...params, workers: 2, source: 'bluemarble z4 128px' }, { baseline: 'model-only 2 workers', value: endToEnd / two });
 
-  if (await torchAvailable()) {
-    const { stdout } = await run('python3', ['-c', torchReferenceScript, String(pairs), String(size), String(quick ? 2 : 5)], { timeout: 600_000 });
+  const python = await torchPython();
+  if (python) {
+    const { stdout } = await run(python, ['-c', torchReferenceScript, String(pairs), String(size), String(quick ? 2 : 5)], { timeout: 600_000 });
     const torchRate = Number(stdout.trim().split('\n').pop());
     push('PyTorch CPU reference step (2 threads)', torchRate, { ...params, framework: 'torch' });
     push('ours vs PyTorch (wasm 2 workers)', two, { ...params, workers: 2 }, { baseline: 'PyTorch CPU', value: two / torchRate });
