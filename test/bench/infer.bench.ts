@@ -16,6 +16,7 @@ import { createDecodePool, createImageEmbedder, createOrtEncoder, preprocessImag
 import { exportOnnx } from '../../shared/model/onnx/index.js';
 import { initBackend } from '../../shared/model/train/backend.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
+import { torchPython, torchReferenceRate } from './torch-reference.js';
 
 const STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as { mean: [number, number, number]; std: [number, number, number] };
 
@@ -58,7 +59,9 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
   const cores = availableParallelism();
 
   const sizes = quick ? [64] : [64, 128];
+  const python = await torchPython();
   for (const size of sizes) {
+    let wrappedTwoThreads32: number | undefined;
     const batches = quick ? [32] : size === 64 ? [1, 32, 128] : [32];
     const threadCounts = quick ? [2] : [1, 2];
     const decoded = await Promise.all(tiles.map((t) => preprocessImage(t, size, STATS)));
@@ -113,6 +116,7 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
           for (const [batch, input] of inputs) {
             const wrapped = await rate(async () => (await encoder.embedTensor(input, batch)).length, minSeconds);
             push(`OrtEncoder.embedTensor ${size}px batch ${batch}`, wrapped, { size, batch, threads }, { baseline: 'raw session', value: wrapped / (rawRates.get(batch) as number) });
+            if (threads === 2 && batch === 32) wrappedTwoThreads32 = wrapped;
           }
         } finally {
           await encoder.close();
@@ -134,6 +138,12 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
     } finally {
       await pool.close();
       await inline.close();
+    }
+    // the same encoder in PyTorch on the same CPU (Debian's python3-torch, when installed), side by side
+    if (python && wrappedTwoThreads32 !== undefined) {
+      const torchRate = await torchReferenceRate(python, { batch: 32, size, steps: quick ? 5 : 30, mode: 'infer' });
+      push(`PyTorch CPU reference ${size}px batch 32 (2 threads)`, torchRate, { size, batch: 32, threads: 2, framework: 'torch' });
+      push(`OrtEncoder vs PyTorch ${size}px batch 32 (2 threads)`, wrappedTwoThreads32, { size, batch: 32, threads: 2 }, { baseline: 'PyTorch CPU', value: wrappedTwoThreads32 / torchRate });
     }
   }
   return results;
