@@ -13,8 +13,10 @@ export interface TrainRunOptions {
   /** the checkpoint directory to write (must not exist) */
   out: string;
   technique: 'simclr' | 'simsiam';
+  /** ignored with `init`: a checkpoint brings its own architecture */
   arch: EncoderArch;
-  inputSize: number;
+  /** default: the init checkpoint's input size; required without one */
+  inputSize?: number;
   epochs: number;
   batchSize: number;
   workers: number;
@@ -47,11 +49,13 @@ export async function runTraining(options: TrainRunOptions, hooks: { log: Logger
   const parent = options.init ? await loadCheckpoint(options.init) : undefined;
   if (options.resume && !parent) throw new ValidationError('--resume needs --init CHECKPOINT');
   const arch = parent?.meta.arch ?? options.arch;
-  if (parent && parent.meta.input_size !== options.inputSize) {
-    throw new ValidationError(`--init checkpoint ${parent.meta.id} was trained at ${parent.meta.input_size} px; pass --input-size ${parent.meta.input_size}`);
+  const inputSize = options.inputSize ?? parent?.meta.input_size;
+  if (inputSize === undefined) throw new ValidationError('an input size is needed when no --init checkpoint brings one');
+  if (parent && parent.meta.input_size !== inputSize) {
+    throw new ValidationError(`--init checkpoint ${parent.meta.id} was trained at ${parent.meta.input_size} px, not ${inputSize}: leave out --input-size`);
   }
 
-  const { dataset, window, heldOut } = await loadTrainingData(options.source, { inputSize: options.inputSize, maxImages: options.maxImages });
+  const { dataset, window, heldOut } = await loadTrainingData(options.source, { inputSize, maxImages: options.maxImages });
   // a fine-tuned encoder keeps its parent's normalisation: its first layer was learned on those statistics
   const stats = parent?.meta.normalization ?? dataset.stats;
   log.info({ images: dataset.size, heldOut, window, stats }, 'training data loaded');
@@ -63,7 +67,7 @@ export async function runTraining(options: TrainRunOptions, hooks: { log: Logger
     {
       arch,
       technique: options.technique,
-      inputSize: options.inputSize,
+      inputSize,
       batchSize,
       epochs: options.epochs,
       steps: options.steps,
@@ -74,7 +78,7 @@ export async function runTraining(options: TrainRunOptions, hooks: { log: Logger
       backend: options.backend,
       initWeights: parent?.weights,
       startStep: options.resume ? (parent?.meta.metrics.next_step ?? 0) : 0,
-      data: createAugmentedSource(dataset, { viewSize: options.inputSize, stats }),
+      data: createAugmentedSource(dataset, { viewSize: inputSize, stats }),
     },
     {
       signal: hooks.signal,
@@ -88,7 +92,7 @@ export async function runTraining(options: TrainRunOptions, hooks: { log: Logger
   const last = result.history[result.history.length - 1];
   if (!last) throw new ValidationError('no training step ran: raise --epochs (or --steps)', { code: 'NO_TRAINING_STEPS' });
   const graph = buildEncoderGraph(arch);
-  const onnx = exportOnnx(graph, result.weights, { inputSize: options.inputSize, metadata: { parent: parent?.meta.id ?? '' } });
+  const onnx = exportOnnx(graph, result.weights, { inputSize, metadata: { parent: parent?.meta.id ?? '' } });
   const weights: WeightMap = { ...result.weights, ...result.state };
   const meta = await saveCheckpoint(
     path.resolve(options.out),
@@ -98,7 +102,7 @@ export async function runTraining(options: TrainRunOptions, hooks: { log: Logger
         parent: parent?.meta.id ?? null,
         technique: options.technique,
         arch,
-        input_size: options.inputSize,
+        input_size: inputSize,
         normalization: { mean: [...stats.mean], std: [...stats.std] },
         data_window: window,
         metrics: {

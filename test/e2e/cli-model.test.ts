@@ -40,6 +40,21 @@ describe('gibs-embed train → embed-images → eval', () => {
     assert.deepEqual(Object.keys(meta.files).sort(), ['model.onnx', 'train-log.jsonl', 'weights.bin']);
   });
 
+  it('resumes from the checkpoint (its size and architecture), recording it as the parent', async () => {
+    const parent = JSON.parse(await readFile(path.join(checkpoint, 'metadata.json'), 'utf8')) as { id: string };
+    const child = path.join(work, 'resumed');
+    const run = await cli(['train', '--data', path.join(dataKit, 'bluemarble/3'), '--init', checkpoint, '--resume', '--epochs', '3', '--batch', '16', '--workers', '1', '--technique', 'simsiam', '--out', child]);
+    assert.equal(run.code, 0, run.stderr);
+    const meta = JSON.parse(await readFile(path.join(child, 'metadata.json'), 'utf8')) as { parent: string; input_size: number; arch: { kind: string }; metrics: { next_step: number; steps: number } };
+    assert.equal(meta.parent, parent.id);
+    assert.deepEqual([meta.input_size, meta.arch.kind], [32, 'small']);
+    // 3 epochs of 4 steps in all, 8 of them done by the parent
+    assert.deepEqual([meta.metrics.steps, meta.metrics.next_step], [4, 12]);
+    const clash = await cli(['train', '--data', path.join(dataKit, 'bluemarble/3'), '--init', checkpoint, '--input-size', '64', '--out', path.join(work, 'clash')]);
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /trained at 32 px, not 64/);
+  });
+
   it('embeds a folder with the checkpoint, one unit vector per image', async () => {
     const out = path.join(work, 'vectors.jsonl');
     const run = await cli(['embed-images', path.join(dataKit, 'labeled'), '--checkpoint', checkpoint, '--out', out]);

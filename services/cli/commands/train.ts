@@ -50,7 +50,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch <n>', 'pairs per step over all workers', intFlag(2, 4096), 64)
     .option('--workers <n>', 'data-parallel worker threads', intFlag(1, 64), Math.max(1, Math.min(2, availableParallelism())))
     .option('--arch <name>', 'resnet18-half (default), resnet18 or small', archFlag, resnet18Half)
-    .option('--input-size <px>', 'side of the encoder input (default: model.inputSize, 128)', intFlag(16, 512))
+    .option('--input-size <px>', 'side of the encoder input (default: the --init checkpoint\'s, else model.inputSize = 128)', intFlag(16, 512))
     .option('--lr <rate>', 'peak learning rate (default 0.05 × batch / 256)', numberFlag(1e-7, 10))
     .option('--temperature <t>', 'NT-Xent temperature (SimCLR)', numberFlag(0.01, 10), 0.1)
     .option('--seed <n>', 'seed of initialisation, data order and augmentations', intFlag(0, 2 ** 31 - 1), 0)
@@ -70,7 +70,7 @@ export function registerTrainCommand(program: Command): void {
       try {
         const run = await runTraining(
           {
-            source, out, technique: flags.technique, arch: flags.arch, inputSize: flags.inputSize ?? config.model.inputSize,
+            source, out, technique: flags.technique, arch: flags.arch, inputSize: flags.inputSize ?? (flags.init ? undefined : config.model.inputSize),
             epochs: flags.epochs, steps: flags.steps, batchSize: flags.batch, workers: flags.workers, seed: flags.seed, lr: flags.lr,
             temperature: flags.temperature, backend: flags.backend, init: flags.init, resume: flags.resume, maxImages: flags.maxImages,
           },
