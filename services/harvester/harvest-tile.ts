@@ -1,5 +1,5 @@
 import type { BlobStore } from '../../shared/blob/index.js';
-import { sha256Hex } from '../../shared/blob/index.js';
+import { sha256Hex } from '../../shared/fs/index.js';
 import { AppError, RetriesExhaustedError, describeError } from '../../shared/errors/index.js';
 import { tileUrl } from '../../shared/gibs/index.js';
 import type { GibsClient } from '../../shared/http/index.js';

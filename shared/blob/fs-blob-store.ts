@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors/index.js';
+import { errnoOf, fsyncPath, isErrno, isTransientErrno, sha256Hex } from '../fs/index.js';
 import { validateBlobKey } from './blob-key.js';
 import type { BlobInfo, BlobStore } from './blob-store.js';
 
@@ -17,7 +18,6 @@ export interface FsBlobStoreOptions {
 }
 
 // Errors that may pass on their own (full disk, descriptor exhaustion, a busy file): worth retrying.
-const TRANSIENT_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'EDQUOT', 'ETIMEDOUT']);
 
 /**
  * BlobStore on a local directory: the object for key `a/b/c.jpg` is the file `{root}/a/b/c.jpg`, so the
@@ -49,7 +49,7 @@ export class FsBlobStore implements BlobStore {
         await handle.close();
       }
       await rename(temp, file);
-      if (this.fsync) await syncDirectory(dir);
+      if (this.fsync) await fsyncPath(dir);
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined); // best effort; the original error is what matters
       throw ioError('put', key, error);
@@ -142,31 +142,13 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
 // ENOTDIR: a parent segment of the key is a file, so the key cannot exist either.
 function isMissing(error: unknown): boolean {
-  const code = errnoCode(error);
-  return code === 'ENOENT' || code === 'ENOTDIR';
+  return isErrno(error, 'ENOENT', 'ENOTDIR');
 }
 
 function ioError(op: string, key: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const code = errnoCode(error) ?? 'UNKNOWN';
-  return new AppError('BLOB_IO', `blob ${op} "${key}" failed: ${code}`, { retriable: TRANSIENT_CODES.has(code), cause: error });
+  const code = errnoOf(error) ?? 'UNKNOWN';
+  return new AppError('BLOB_IO', `blob ${op} "${key}" failed: ${code}`, { retriable: isTransientErrno(error), cause: error });
 }

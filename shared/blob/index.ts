@@ -1,6 +1,6 @@
 export type { BlobStore, BlobInfo } from './blob-store.js';
 export { validateBlobKey } from './blob-key.js';
-export { FsBlobStore, sha256Hex } from './fs-blob-store.js';
+export { FsBlobStore } from './fs-blob-store.js';
 export type { FsBlobStoreOptions } from './fs-blob-store.js';
 export { createBlobStore } from './create-blob-store.js';
 export type { BlobStoreOptions } from './create-blob-store.js';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../fs/index.js';
 import { z } from 'zod';
 
 /**
@@ -73,12 +73,11 @@ export function metadataDigest(meta: Omit<CheckpointMeta, 'digest'> & { digest?:
   return sha256Hex(canonicalJson(rest));
 }
 
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** `ckpt-<yyyymmddhhmmss>-<12 hex>` from the creation time (UTC) and the weights' sha256. */
 export function checkpointId(createdAt: string, weightsSha256: string): string {
   const stamp = new Date(createdAt).toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `ckpt-${stamp}-${weightsSha256.slice(0, 12)}`;
 }
+
+export { sha256Hex };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppError } from '../../errors/index.js';
 import type { WeightMap } from '../encoder/index.js';
 import { CHECKPOINT_ID_PATTERN, CheckpointMetaSchema, METADATA_FILE, WEIGHTS_FILE, metadataDigest, sha256Hex, type CheckpointMeta } from './checkpoint-meta.js';
-import { ioError, isErrno } from './durable-fs.js';
+import { ioError, isErrno } from '../../fs/index.js';
 import { deserializeWeights, manifestProblems } from './weights-layout.js';
 
 export interface LoadedCheckpoint {

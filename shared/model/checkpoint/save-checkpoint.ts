@@ -16,7 +16,7 @@ import {
   type CheckpointDescription,
   type CheckpointMeta,
 } from './checkpoint-meta.js';
-import { fsyncDir, ioError, isErrno, removeAfterFailure, writeFileSynced } from './durable-fs.js';
+import { fsyncPath, ioError, isErrno, removeAfterFailure, writeFileSynced } from '../../fs/index.js';
 import { verifyCheckpoint } from './load-checkpoint.js';
 import { serializeWeights, weightMapProblems } from './weights-layout.js';
 
@@ -71,9 +71,9 @@ export async function saveCheckpoint(
     await writeFileSynced(path.join(temp, WEIGHTS_FILE), bytes);
     for (const [name, content] of Object.entries(extraFiles)) await writeFileSynced(path.join(temp, name), content);
     await writeFileSynced(path.join(temp, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
-    await fsyncDir(temp);
+    await fsyncPath(temp);
     await rename(temp, target);
-    await fsyncDir(parent);
+    await fsyncPath(parent);
   } catch (error) {
     await removeAfterFailure(temp, error);
     if (isErrno(error, 'ENOTEMPTY', 'EEXIST')) throw new AppError('CHECKPOINT_EXISTS', `refusing to save over ${target}: it appeared while saving`, { retriable: false, cause: error });
@@ -112,7 +112,7 @@ export async function addCheckpointFiles(dir: string, extraFiles: Record<string,
     }
     await writeFileSynced(path.join(dir, METADATA_FILE + suffix), `${JSON.stringify(next, null, 2)}\n`);
     await rename(path.join(dir, METADATA_FILE + suffix), path.join(dir, METADATA_FILE));
-    await fsyncDir(dir);
+    await fsyncPath(dir);
   } catch (error) {
     for (const name of [...toWrite.map(([n]) => n), METADATA_FILE]) await removeAfterFailure(path.join(dir, name + suffix), error);
     throw ioError('CHECKPOINT_WRITE_FAILED', `cannot add files to checkpoint ${dir}`, error);

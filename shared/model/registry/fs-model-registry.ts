@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open as openFile, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../errors/index.js';
+import { fsyncPath, ioError as sharedIoError, isErrno } from '../../fs/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
 import {
   CHECKPOINT_ID_PATTERN,
@@ -25,7 +26,6 @@ export interface FsModelRegistryOptions {
   log?: Logger;
 }
 
-const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOSPC', 'EIO']);
 const LATEST_FILE = 'latest.json';
 
 /**
@@ -56,14 +56,14 @@ export class FsModelRegistry implements ModelRegistry {
       await mkdir(temp);
       for (const name of [...Object.keys(source.files), METADATA_FILE]) {
         await copyFile(path.join(checkpointDir, name), path.join(temp, name));
-        await syncPath(path.join(temp, name));
+        await fsyncPath(path.join(temp, name));
       }
-      await syncPath(temp);
+      await fsyncPath(temp);
       // the copy is what will be served: verify it, not just the source (which could change meanwhile)
       const copied = await verifyCheckpoint(temp);
       if (copied.digest !== source.digest) throw new AppError('CHECKPOINT_CONFLICT', `${checkpointDir} changed while it was being published`, { retriable: true });
       await rename(temp, target);
-      await syncPath(checkpoints);
+      await fsyncPath(checkpoints);
     } catch (error) {
       await this.removeTemp(temp, error);
       if (isErrno(error, 'EEXIST', 'ENOTEMPTY')) return this.mergeInto(source, checkpointDir); // a concurrent publish won
@@ -128,7 +128,7 @@ export class FsModelRegistry implements ModelRegistry {
         await handle.close();
       }
       await rename(temp, file);
-      await syncPath(this.root);
+      await fsyncPath(this.root);
     } catch (error) {
       await this.removeTemp(temp, error);
       throw ioError(`cannot move ${LATEST_FILE} to ${id}`, error);
@@ -239,21 +239,6 @@ function notFound(id: string): AppError {
   return new AppError('CHECKPOINT_NOT_FOUND', `checkpoint ${id} is not in the registry`, { retriable: false });
 }
 
-function isErrno(error: unknown, ...codes: string[]): boolean {
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  return errno !== undefined && codes.includes(errno);
-}
-
 function ioError(message: string, error: unknown): AppError {
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  return new AppError('REGISTRY_IO', `model registry: ${message}: ${errno ?? (error instanceof Error ? error.message : String(error))}`, { retriable: errno !== undefined && TRANSIENT.has(errno), cause: error });
-}
-
-async function syncPath(target: string): Promise<void> {
-  const handle = await openFile(target, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  return sharedIoError('REGISTRY_IO', `model registry: ${message}`, error);
 }

@@ -1,0 +1,1 @@
+export { errnoOf, isErrno, isTransientErrno, ioError, sha256Hex, writeFileSynced, fsyncPath, removeAfterFailure } from './durable-fs.js';
