@@ -10,6 +10,11 @@ export function scheduledHarvestDate(now: Date, lagDays: number): string {
   return new Date(today - lagDays * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** A YYYY-MM-DD date moved by whole days. */
+export function shiftDate(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
 /** Refuses a cron expression or time zone node-cron would not run, naming the offending field. */
 export function validateSchedule(expression: string, timezone: string): void {
   const check = cron.validateDetailed(expression);

@@ -31,6 +31,8 @@ export interface TileContext {
   metrics?: HarvesterMetrics;
   storeRetry: RetryPolicy;
   signal: AbortSignal;
+  /** see HarvestOptions.skipKnownBefore */
+  skipKnownBefore?: string;
 }
 
 const SHARP_FORMAT: Record<string, string> = { 'image/jpeg': 'jpeg', 'image/png': 'png' };
@@ -63,6 +65,7 @@ async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<T
   const { plan, ledger, metrics } = ctx;
   const prior = await ledger.get(key);
   const known = prior && prior.status !== 'failed' ? prior : undefined;
+  if (known && ctx.skipKnownBefore !== undefined && task.date.date < ctx.skipKnownBefore) return { outcome: 'unchanged' };
   const url = tileUrl(ctx.gibs.baseUrl, { layer: plan.layer.id, date: task.date.time, tms: plan.tms, z: task.z, row: task.row, col: task.col, ext: plan.ext });
   const stopTimer = metrics?.fetchSeconds.startTimer();
   const fetched = await ctx.gibs.fetchTile(url, {

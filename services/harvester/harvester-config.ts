@@ -25,6 +25,12 @@ export interface HarvesterConfig {
   jobs: HarvestJob[];
   /** tiles processed at once (fetch, decode, store, produce); 1..32, default 8 */
   concurrency?: number;
+  /**
+   * A scheduled run also looks back this many days before today − lagDays and fetches the tiles of those
+   * dates the ledger does not hold yet (a missed tick, GIBS down, tiles that failed); tiles it holds are
+   * not requested again. 0 disables. Default 3.
+   */
+  catchUpDays?: number;
   /** harvest once right after start() as well (default false) */
   runOnStart?: boolean;
   /** capabilities are fetched once per harvest and reused for this long (default 10 min) */
@@ -94,6 +100,11 @@ export interface HarvestProgress {
 }
 
 export interface HarvestOptions {
+  /**
+   * Tiles of dates before this one (YYYY-MM-DD) that the ledger already holds as produced or blank are
+   * not requested again: the scheduler's catch-up over recent days costs no requests for what it has.
+   */
+  skipKnownBefore?: string;
   /** aborts in-flight requests and stops the harvest; the summary comes back with interrupted: true */
   signal?: AbortSignal;
   onProgress?: (progress: HarvestProgress) => void;
@@ -102,6 +113,7 @@ export interface HarvestOptions {
 export const harvesterDefaults = {
   schedule: '0 6 * * *',
   lagDays: 1,
+  catchUpDays: 3,
   timezone: 'UTC',
   concurrency: 8,
   capabilitiesTtlMs: 10 * 60_000,

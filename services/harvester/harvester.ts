@@ -6,7 +6,7 @@ import type { Logger } from '../../shared/log/index.js';
 import { createCapabilitiesCache, type CapabilitiesCache } from './capabilities-cache.js';
 import type { HarvestLedger } from './harvest-ledger.js';
 import { planHarvest, type HarvestPlan } from './harvest-plan.js';
-import { scheduledHarvestDate, scheduleHarvests, type ScheduledJob } from './harvest-schedule.js';
+import { scheduledHarvestDate, scheduleHarvests, shiftDate, type ScheduledJob } from './harvest-schedule.js';
 import { harvestTile, type TileContext, type TileResult, type TileTask } from './harvest-tile.js';
 import type { HarvestFailure, HarvestOptions, HarvestProgress, HarvestRequest, HarvestSummary, HarvesterConfig } from './harvester-config.js';
 import type { HarvesterMetrics } from './harvester-metrics.js';
@@ -27,7 +27,10 @@ export interface HarvesterDeps {
 export interface Harvester {
   /** Backfill or one-off harvest. Bad input → ValidationError before any tile request; tile failures are counted, never thrown. */
   harvest(request: HarvestRequest, options?: HarvestOptions): Promise<HarvestSummary>;
-  /** Every configured job for today − lagDays (what the cron tick runs); a job that cannot run is logged and skipped. */
+  /**
+   * Every configured job for today − lagDays, plus what the ledger lacks of the catchUpDays before it (what
+   * the cron tick runs); a job that cannot run is logged and skipped.
+   */
   runScheduled(now?: Date): Promise<HarvestSummary[]>;
   /** Schedules the cron job (and a first run when runOnStart). */
   start(): Promise<void>;
@@ -76,7 +79,7 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
       lingerMs: cfg.produceLingerMs,
       retry: cfg.storeRetry,
     });
-    const ctx: TileContext = { plan, gibs: deps.gibs, blobs: deps.blobs, ledger: deps.ledger, batcher, metrics, storeRetry: cfg.storeRetry, signal };
+    const ctx: TileContext = { plan, gibs: deps.gibs, blobs: deps.blobs, ledger: deps.ledger, batcher, metrics, storeRetry: cfg.storeRetry, signal, skipKnownBefore: options.skipKnownBefore };
     const progress: HarvestProgress = { done: 0, total: plan.total, fetched: 0, blank: 0, unchanged: 0, failed: 0 };
     const failures: HarvestFailure[] = [];
     let bytes = 0;
@@ -158,8 +161,13 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
       const summaries: HarvestSummary[] = [];
       for (const j of cfg.jobs) {
         if (stopping) break;
+        const request = { layer: j.layer, tms: j.tms, levels: j.levels, bbox: j.bbox, from: shiftDate(date, -cfg.catchUpDays), to: date };
         try {
-          summaries.push(await harvester.harvest({ layer: j.layer, tms: j.tms, levels: j.levels, bbox: j.bbox, from: date, to: date }));
+          summaries.push(await harvester.harvest(request, { skipKnownBefore: date }).catch((error: unknown) => {
+            // a layer younger than the catch-up window: its own range starts later, so harvest the day alone
+            if (error instanceof AppError && error.code === 'DATE_OUT_OF_RANGE' && request.from !== date) return harvester.harvest({ ...request, from: date });
+            throw error;
+          }));
         } catch (error) {
           // One job's bad layer or an unreachable GIBS must not cost the other jobs their run.
           log.error({ err: error, layer: j.layer, date }, `scheduled harvest failed: ${describeError(error)}`);

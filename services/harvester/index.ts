@@ -8,7 +8,7 @@ export { openHarvestLedger, SqliteHarvestLedger } from './harvest-ledger.js';
 export type { HarvestLedger, LedgerEntry, LedgerRecord, LedgerStatus } from './harvest-ledger.js';
 export { planHarvest } from './harvest-plan.js';
 export type { HarvestPlan, PlannedDate } from './harvest-plan.js';
-export { scheduledHarvestDate, validateSchedule } from './harvest-schedule.js';
+export { scheduledHarvestDate, shiftDate, validateSchedule } from './harvest-schedule.js';
 export { createHarvesterMetrics } from './harvester-metrics.js';
 export type { HarvesterMetrics, TileOutcome } from './harvester-metrics.js';
 export { tileBlobKey } from './harvest-tile.js';

@@ -34,6 +34,7 @@ export async function openHarvesterService(config: Config, log: Logger, registry
       schedule: config.harvester.schedule,
       timezone: config.harvester.timezone,
       lagDays: config.harvester.lagDays,
+      catchUpDays: config.harvester.catchUpDays,
       runOnStart: config.harvester.runOnStart,
       concurrency: config.gibs.concurrency,
       jobs: config.harvester.jobs.map((job) => ({ ...job, levels: [...job.levels], bbox: job.bbox && [...job.bbox] })),

@@ -17,6 +17,7 @@ export function resolveHarvesterConfig(config: HarvesterConfig): ResolvedHarvest
   const resolved: ResolvedHarvesterConfig = {
     schedule: config.schedule ?? harvesterDefaults.schedule,
     lagDays: config.lagDays ?? harvesterDefaults.lagDays,
+    catchUpDays: config.catchUpDays ?? harvesterDefaults.catchUpDays,
     timezone: config.timezone ?? harvesterDefaults.timezone,
     jobs: config.jobs ?? [],
     concurrency: config.concurrency ?? harvesterDefaults.concurrency,
@@ -30,6 +31,7 @@ export function resolveHarvesterConfig(config: HarvesterConfig): ResolvedHarvest
   };
   validateSchedule(resolved.schedule, resolved.timezone);
   positiveInt('lagDays', resolved.lagDays, 365, 0);
+  positiveInt('catchUpDays', resolved.catchUpDays, 60, 0);
   if (!Number.isInteger(resolved.concurrency) || resolved.concurrency < 1 || resolved.concurrency > MAX_HARVEST_CONCURRENCY) {
     throw new ValidationError(`harvester concurrency ${resolved.concurrency} is not allowed: use 1 to ${MAX_HARVEST_CONCURRENCY} (GIBS asks for a handful of connections)`);
   }

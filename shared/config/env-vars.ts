@@ -38,6 +38,7 @@ export const envVars: EnvVar[] = [
   { name: 'HARVEST_SCHEDULE', key: 'harvester.schedule', parse: 'string', help: 'cron expression of the daily harvest' },
   { name: 'HARVEST_TIMEZONE', key: 'harvester.timezone', parse: 'string', help: 'time zone of the schedule' },
   { name: 'HARVEST_LAG_DAYS', key: 'harvester.lagDays', parse: 'number', help: 'harvest today minus this many days' },
+  { name: 'HARVEST_CATCH_UP_DAYS', key: 'harvester.catchUpDays', parse: 'number', help: 'also fetch what is missing of this many earlier days' },
   { name: 'HARVEST_RUN_ON_START', key: 'harvester.runOnStart', parse: 'boolean', help: 'harvest once at start-up too' },
   { name: 'HARVEST_JOBS', key: 'harvester.jobs', parse: 'json', help: 'JSON list of {layer, tms?, levels, bbox?}' },
   { name: 'MODEL_INPUT_SIZE', key: 'model.inputSize', parse: 'number', help: 'encoder input size in pixels' },

@@ -82,6 +82,8 @@ export const configSchema = z.object({
       timezone: z.string().default('UTC'),
       /** GIBS publishes late: the scheduled run harvests today minus this many days */
       lagDays: z.number().int().min(0).max(60).default(1),
+      /** a scheduled run also fetches what the ledger lacks of this many days before (missed ticks, outages) */
+      catchUpDays: z.number().int().min(0).max(60).default(3),
       runOnStart: z.boolean().default(false),
       jobs: z.array(harvestJob).default([{ layer: 'MODIS_Terra_CorrectedReflectance_TrueColor', levels: [2] }]),
     })

@@ -212,12 +212,28 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
 
   it('runs every scheduled job for today minus the lag; a bad job does not stop the others', async () => {
     const h = await open({
-      config: { lagDays: 2, jobs: [{ layer: 'Not_A_Layer', levels: [0] }, { layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] }] },
+      config: { lagDays: 2, catchUpDays: 0, jobs: [{ layer: 'Not_A_Layer', levels: [0] }, { layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] }] },
     });
     const summaries = await h.harvester.runScheduled(new Date('2016-01-26T06:00:00Z'));
     assert.equal(summaries.length, 1);
     assert.deepEqual(summaries[0]!.dates, ['2016-01-24']);
     assert.equal(summaries[0]!.fetched, 2);
+    await h.close();
+  });
+
+  it('catches up on the days before: fetches what the ledger lacks, never re-requests what it holds', async () => {
+    const h = await open({ config: { lagDays: 0, catchUpDays: 2, jobs: [{ layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] }] } });
+    const now = new Date('2016-01-24T06:00:00Z');
+    fake.override('5/5/10', { kind: 'status', status: 404 }); // fails on every date, never retried
+    const first = await h.harvester.runScheduled(now);
+    assert.deepEqual(first[0]!.dates, ['2016-01-22', '2016-01-23', '2016-01-24']);
+    assert.deepEqual([first[0]!.tiles, first[0]!.failed], [6, 3]);
+    fake.override('5/5/10', undefined);
+    const before = fake.tileRequests;
+    const second = await h.harvester.runScheduled(now);
+    // today's 2 tiles are checked again (conditionally); of the earlier days only the 2 failed tiles are requested
+    assert.equal(fake.tileRequests - before, 2 + 2);
+    assert.deepEqual([second[0]!.failed, second[0]!.unchanged], [0, 3]);
     await h.close();
   });
 
