@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { startOpsServer, type HealthCheck } from '../../../shared/metrics/index.js';
 import { openHarvesterService } from '../../harvester/main.js';
 import { createContext, type CliContext, type GlobalOptions } from '../context.js';
@@ -22,7 +22,7 @@ const services: Record<string, (ctx: CliContext) => Promise<RunningService>> = {
 const onlyFlag = (value: string): string[] => {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(n in services));
-  if (unknown.length) throw new Error(`unknown service(s) ${unknown.join(', ')}; known: ${Object.keys(services).join(', ')}`);
+  if (unknown.length) throw new InvalidArgumentError(`unknown service(s) ${unknown.join(', ')}; known: ${Object.keys(services).join(', ')}`);
   return names;
 };
 
