@@ -87,7 +87,6 @@ export function registerTrainCommand(program: Command): void {
             },
           },
         );
-        progress.stop();
         process.stdout.write(`${JSON.stringify({ checkpoint: run.dir, id: run.meta.id, metrics: run.meta.metrics, data_window: run.meta.data_window })}\n`);
       } finally {
         progress.stop();
