@@ -1,20 +1,15 @@
 import type { Logger } from '../log/index.js';
-import type { Bus, RetentionPolicy } from './bus.js';
-import { KafkaBus } from './kafka-bus.js';
-import { SqliteBus } from './sqlite-bus.js';
+import type { Bus } from './bus.js';
+import { KafkaBus, type KafkaBusOptions } from './kafka-bus.js';
+import { SqliteBus, type SqliteBusOptions } from './sqlite-bus.js';
 
-/** the bus half of the configuration; `shared/config` parses it from the environment */
+/**
+ * The bus half of the configuration (`shared/config` parses it from the environment): each backend's own
+ * options less the collaborators (logger) and tuning knobs, so the two shapes cannot drift apart.
+ */
 export type BusOptions =
-  | { kind: 'sqlite'; path: string; defaultPartitions: number; retention: RetentionPolicy }
-  | {
-      kind: 'kafka';
-      brokers: string[];
-      clientId: string;
-      defaultPartitions: number;
-      replicationFactor: number;
-      ssl?: boolean;
-      sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-    };
+  | ({ kind: 'sqlite' } & Pick<SqliteBusOptions, 'path' | 'defaultPartitions' | 'retention'>)
+  | ({ kind: 'kafka' } & Pick<KafkaBusOptions, 'brokers' | 'clientId' | 'defaultPartitions' | 'replicationFactor' | 'ssl' | 'sasl'>);
 
 /** the one place that picks a bus backend; returns it opened */
 export async function createBus(options: BusOptions, deps: { logger?: Logger } = {}): Promise<Bus> {
