@@ -2,10 +2,10 @@ import path from 'node:path';
 import { ValidationError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../shared/model/checkpoint/index.js';
-import { createAugmentedSource } from '../../shared/model/data/index.js';
+import { createAugmentedSource } from './data/index.js';
 import { buildEncoderGraph, type EncoderArch, type WeightMap } from '../../shared/model/encoder/index.js';
 import { exportOnnx } from '../../shared/model/onnx/index.js';
-import { defaultLearningRate, trainEncoder, type BackendKind, type TrainResult, type TrainStepInfo } from '../../shared/model/train/index.js';
+import { defaultLearningRate, trainEncoder, type BackendKind, type TrainResult, type TrainStepInfo } from './train/index.js';
 import { loadTrainingData, type TrainingSource } from './training-data.js';
 
 export interface TrainRunOptions {

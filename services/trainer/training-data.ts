@@ -1,7 +1,8 @@
 import type { BlobStore } from '../../shared/blob/index.js';
 import { ValidationError } from '../../shared/errors/index.js';
 import { maskEvalCells } from '../../shared/model/eval/index.js';
-import { createImageDataset, decodeToTensor, loadImageDataset, type ImageDataset } from '../../shared/model/data/index.js';
+import { createImageDataset, loadImageDataset, type ImageDataset } from './data/index.js';
+import { decodeToTensor } from '../../shared/model/image/index.js';
 import { tileBbox } from '../../shared/tiles/index.js';
 
 /** Where training images come from: any folder of JPEG/PNG (scenes cut into tiles), or the harvested tile store. */

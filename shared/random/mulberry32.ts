@@ -1,7 +1,7 @@
 /**
  * mulberry32: a tiny, fast 32-bit generator for reproducible draws that need no streams or forks
  * (evaluation sets, fault injection, test fixtures). Training augmentations use the forkable
- * xoshiro generator in shared/model/augment (createRng).
+ * xoshiro generator in shared/random/rng.ts (createRng).
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -10,14 +10,14 @@
  * architecture is the small CNN at 64 px; full mode trains longer, not bigger.
  */
 import path from 'node:path';
-import { createAugmentedSource, createImageDataset } from '../../shared/model/data/index.js';
+import { buildSplitCrops, createAugmentedSource, createImageDataset } from '../../services/trainer/data/index.js';
 import { buildEncoderGraph, initWeights, smallCnn, type EncoderArch } from '../../shared/model/encoder/index.js';
-import { createTfjsEncoder, type TfjsEncoder } from '../../shared/model/tfjs/index.js';
+import { createTfjsEncoder, type TfjsEncoder } from '../../services/trainer/tfjs/index.js';
 import {
-  RasterCache, buildEvalSets, buildSplitCrops, colourHistogramEmbed, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
+  RasterCache, buildEvalSets, colourHistogramEmbed, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
   type EvalReport, type NamedReport,
 } from '../../shared/model/eval/index.js';
-import { defaultLearningRate, initBackend, trainEncoder } from '../../shared/model/train/index.js';
+import { defaultLearningRate, initBackend, trainEncoder } from '../../services/trainer/train/index.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
 interface Metric { name: string; unit: string; read: (r: EvalReport) => number | undefined; chance?: (r: EvalReport) => number | undefined }

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { HarvestRequest, HarvestSummary } from '../../services/harvester/index.js';
-import { startReplayServer, type ReplayTileRef } from '../replay/index.js';
-import { openHarness, sharedCapabilities } from '../unit/harvester/harness.js';
+import { startReplayServer, type ReplayTileRef } from '../../services/replay/index.js';
+import { openHarness, sharedCapabilities } from '../support/harvester-harness.js';
 import type { BenchResult, BenchSuite } from './bench-result.js';
 import { measureRawServingRate } from './replay.bench.js';
 

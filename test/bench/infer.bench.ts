@@ -9,12 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { listImageFiles } from '../../shared/model/data/index.js';
+import { listImageFiles } from '../../shared/model/image/index.js';
 import { buildEncoderGraph, initWeights, resnet18Half } from '../../shared/model/encoder/index.js';
-import { createTfjsEncoder } from '../../shared/model/tfjs/index.js';
+import { createTfjsEncoder } from '../../services/trainer/tfjs/index.js';
 import { createDecodePool, createImageEmbedder, createOrtEncoder, preprocessImage } from '../../shared/model/infer/index.js';
 import { exportOnnx } from '../../shared/model/onnx/index.js';
-import { initBackend } from '../../shared/model/train/backend.js';
+import { initBackend } from '../../services/trainer/train/backend.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 import { torchPython, torchReferenceRate } from './torch-reference.js';
 

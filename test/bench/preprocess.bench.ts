@@ -8,8 +8,9 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { augmentPair, createRng } from '../../shared/model/augment/index.js';
-import { computeChannelStats, decodeToTensor, listImages, normalize } from '../../shared/model/data/index.js';
+import { augmentPair } from '../../services/trainer/augment/index.js';
+import { createRng } from '../../shared/random/index.js';
+import { computeChannelStats, decodeToTensor, listImages, normalize } from '../../shared/model/image/index.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
 const SUITE = 'preprocess';

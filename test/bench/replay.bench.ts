@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { tileUrl } from '../../shared/gibs/index.js';
-import { startReplayServer, type ReplayServer, type ReplayTileRef } from '../replay/index.js';
+import { startReplayServer, type ReplayServer, type ReplayTileRef } from '../../services/replay/index.js';
 import type { BenchResult, BenchSuite } from './bench-result.js';
 
 export interface ServingRate {

@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
+import { kit, repositoryRoot } from '../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repoRoot = repositoryRoot();
 
 /** suite name → module and export; loaded lazily so one suite's heavy imports do not slow the others */
 const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
@@ -60,7 +61,7 @@ function formatValue(value: number): string {
 
 async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
-  const dataDir = path.resolve(repoRoot, '../shared/data');
+  const dataDir = kit();
   const results: BenchResult[] = [];
   const failures: string[] = [];
   const started = new Date();

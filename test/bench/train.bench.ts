@@ -9,8 +9,8 @@
  * img/s counts source images (pairs): each is two augmented views through the encoder and head.
  */
 import path from 'node:path';
-import { createRng } from '../../shared/model/augment/index.js';
-import { createAugmentedSource, loadImageDataset } from '../../shared/model/data/index.js';
+import { createRng } from '../../shared/random/index.js';
+import { createAugmentedSource, loadImageDataset } from '../../services/trainer/data/index.js';
 import { initWeights, initParams, resnet18Half } from '../../shared/model/encoder/index.js';
 import {
   buildTrainingModel,
@@ -23,7 +23,7 @@ import {
   type GradientExecutor,
   type ModelConfig,
   type ShardInput,
-} from '../../shared/model/train/index.js';
+} from '../../services/trainer/train/index.js';
 import { torchPython, torchReferenceRate } from './torch-reference.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AppError, ValidationError } from '../../shared/errors/index.js';
 import { createBlobStore, FsBlobStore } from '../../shared/blob/index.js';
 import { blobStoreContract } from './blob-store.contract.js';
+import { kit } from '../support/data-kit.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -24,7 +25,7 @@ describe('FsBlobStore specifics', () => {
   it('puts the object at {root}/{key} and leaves no temp files', async () => {
     const root = await tempDir();
     const store = new FsBlobStore({ root });
-    const bytes = await readFile(path.resolve(import.meta.dirname, '../../../shared/data/gibs/blank/Blank_RGB_512.jpg'));
+    const bytes = await readFile(kit('gibs/blank/Blank_RGB_512.jpg'));
     await store.put('tiles/x/1.jpg', bytes);
     assert.deepEqual(await readFile(path.join(root, 'tiles/x/1.jpg')), bytes);
     assert.deepEqual(await readdir(path.join(root, 'tiles/x')), ['1.jpg']);

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../shared/errors/index.js';
-import { createRng } from '../../shared/model/augment/index.js';
+import { createRng } from '../../shared/random/index.js';
 import { saveCheckpoint, type CheckpointDescription, type CheckpointMeta } from '../../shared/model/checkpoint/index.js';
 import { buildEncoderGraph, graphParams, smallCnn, type WeightMap } from '../../shared/model/encoder/index.js';
 import type { ModelRegistry } from '../../shared/model/registry/index.js';

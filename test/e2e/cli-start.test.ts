@@ -7,10 +7,11 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createBus, parseRecord } from '../../shared/bus/index.js';
-import { startReplayServer } from '../replay/index.js';
+import { startReplayServer } from '../../services/replay/index.js';
+import { kit, repositoryRoot } from '../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dataKit = path.resolve(repoRoot, '../shared/data');
+const repoRoot = repositoryRoot();
+const dataKit = kit();
 
 /**
  * The main job as a user runs it: `gibs-embed start` in its own process against the replay server, a

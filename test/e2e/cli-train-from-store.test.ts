@@ -5,10 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startReplayServer, type ReplayServer } from '../replay/index.js';
+import { startReplayServer, type ReplayServer } from '../../services/replay/index.js';
+import { kit, repositoryRoot } from '../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dataKit = path.resolve(repoRoot, '../shared/data');
+const repoRoot = repositoryRoot();
+const dataKit = kit();
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

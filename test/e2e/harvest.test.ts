@@ -4,16 +4,17 @@ import path from 'node:path';
 import type { TopicPayload } from '../../shared/bus/index.js';
 import { tileUrl } from '../../shared/gibs/index.js';
 import { tilesCovering, type Bbox } from '../../shared/tiles/index.js';
-import { startReplayServer, type ReplayServer } from '../replay/index.js';
+import { startReplayServer, type ReplayServer } from '../../services/replay/index.js';
 import type { HarvestRequest } from '../../services/harvester/index.js';
-import { openHarness, readFetched, removeDir, sharedCapabilities } from '../unit/harvester/harness.js';
+import { openHarness, readFetched, removeDir, sharedCapabilities } from '../support/harvester-harness.js';
+import { kit } from '../support/data-kit.js';
 
 /**
  * End to end against the GIBS replay server on loopback (real tiles and real-mosaic pyramids), with the
  * real SqliteBus, FsBlobStore and ledger: exactly one message per non-blank tile, the same bytes in the
  * tile store, nothing new on a second run, and exactly-once delivery through injected 503s, 429s and resets.
  */
-const dataDir = path.resolve(import.meta.dirname, '../../../shared/data');
+const dataDir = kit();
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const mosaicDay: HarvestRequest = { layer: MODIS, from: '2020-09-27', to: '2020-09-27', levels: [0, 1, 2] };
 const blizzardBbox: Bbox = [-89, 28, -64, 44];

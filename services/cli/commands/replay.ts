@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startReplayServer } from '../../../test/replay/index.js';
+import { startReplayServer } from '../../replay/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { intFlag, numberFlag } from '../flags.js';
 import { untilSignal } from '../shutdown.js';

@@ -1,4 +1,4 @@
-import { createRng } from '../augment/index.js';
+import { createRng } from '../../random/index.js';
 import { graphParams, type EncoderGraph, type ParamSpec, type WeightMap } from './graph.js';
 
 /**

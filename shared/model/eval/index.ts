@@ -23,7 +23,5 @@ export { embedFnFromEncoder } from './tensor-embed-fn.js';
 export type { BatchEncoder } from './tensor-embed-fn.js';
 export { buildEvalSets } from './build-eval-sets.js';
 export type { BuildEvalSetsOptions } from './build-eval-sets.js';
-export { buildSplitCrops } from './split-crops.js';
-export type { SplitCrops, SplitCropsOptions, MosaicName } from './split-crops.js';
 export { buildTileShiftSet, tileFileBBox } from './tile-shift-set.js';
 export type { TileShiftOptions, TileShiftSet } from './tile-shift-set.js';

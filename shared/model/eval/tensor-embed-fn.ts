@@ -5,7 +5,7 @@
  * that a histogram and a network see exactly the same crops.
  */
 import { ValidationError } from '../../errors/index.js';
-import { normalize, type ChannelStats } from '../augment/index.js';
+import { normalize, type ChannelStats } from '../image/index.js';
 import type { EmbedFn } from './embed-fn.js';
 
 export interface BatchEncoder {

@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { ValidationError } from '../../errors/index.js';
-import { listImageFiles } from '../data/index.js';
+import { listImageFiles } from '../image/index.js';
 import { tileBbox } from '../../tiles/index.js';
 import { bboxSplit, type BBox, type Split } from './place-split.js';
 import type { RetrievalTask } from './place-proxy-set.js';

@@ -1,4 +1,4 @@
-import type { ChannelStats } from '../data/index.js';
+import type { ChannelStats } from '../image/index.js';
 
 /** What a decode worker is started with. */
 export interface DecodeWorkerData {

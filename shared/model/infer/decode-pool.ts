@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError, ValidationError, describeError } from '../../errors/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
-import type { ChannelStats } from '../data/index.js';
+import type { ChannelStats } from '../image/index.js';
 import type { DecodeReply, DecodeWorkerData } from './decode-messages.js';
 import { preprocessImage } from './preprocess-image.js';
 import { startModuleWorker } from '../../workers/index.js';

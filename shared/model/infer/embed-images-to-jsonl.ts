@@ -5,7 +5,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { AppError, ValidationError, describeError } from '../../errors/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
-import { listImageFiles } from '../data/index.js';
+import { listImageFiles } from '../image/index.js';
 import { createDecodePool } from './decode-pool.js';
 import { createImageEmbedder } from './image-embedder.js';
 import { createOrtEncoder, type ExecutionProviderName } from './ort-encoder.js';

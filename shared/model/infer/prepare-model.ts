@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors/index.js';
 import { loadCheckpoint } from '../checkpoint/index.js';
-import type { ChannelStats } from '../data/index.js';
+import type { ChannelStats } from '../image/index.js';
 import { buildEncoderGraph, initWeights, resnet18Half, type EncoderArch } from '../encoder/index.js';
 import { exportOnnx } from '../onnx/index.js';
 

@@ -1,4 +1,4 @@
-import { decodeToTensor, normalize, type ChannelStats } from '../data/index.js';
+import { decodeToTensor, normalize, type ChannelStats } from '../image/index.js';
 
 /**
  * JPEG/PNG bytes → the tensor the encoder expects for one image: [size, size, 3] NHWC, centre-cropped

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AppError } from '../../../shared/errors/index.js';
 import { type Capabilities, extForFormat, latestDate, layerHasDate, parseCapabilities } from '../../../shared/gibs/index.js';
+import { kit } from '../../support/data-kit.js';
 
-const capsDir = path.resolve(import.meta.dirname, '../../..', '../shared/data/gibs/capabilities');
+const capsDir = kit('gibs/capabilities');
 const badCaps = (e: unknown): boolean => e instanceof AppError && e.code === 'BAD_CAPABILITIES' && e.retriable === false;
 
 function wmts(contents: string): string {

@@ -5,8 +5,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AppError } from '../../../shared/errors/index.js';
 import { capabilitiesUrl, extForFormat, isCapabilitiesPath, parseTilePath, tileUrl } from '../../../shared/gibs/index.js';
+import { kit } from '../../support/data-kit.js';
 
-const dataDir = path.resolve(import.meta.dirname, '../../..', '../shared/data');
+const dataDir = kit();
 const validation = (e: unknown): boolean => e instanceof AppError && e.retriable === false;
 
 const sample = {

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { ValidationError } from '../../../shared/errors/index.js';
 import { parseCapabilities, type Capabilities } from '../../../shared/gibs/index.js';
 import { planHarvest } from '../../../services/harvester/index.js';
+import { kit } from '../../support/data-kit.js';
 
-const dataDir = path.resolve(import.meta.dirname, '../../../../shared/data');
+const dataDir = kit();
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const limits = { maxTiles: 100_000 };
 

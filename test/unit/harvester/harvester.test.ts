@@ -7,10 +7,11 @@ import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { clampBbox, pointId, tileBbox } from '../../../shared/tiles/index.js';
 import { createHarvester, type HarvestRequest } from '../../../services/harvester/index.js';
 import { silentLogger } from '../../../shared/log/index.js';
-import { startFakeGibs, type FakeGibs } from './fake-gibs.js';
-import { openHarness, readFetched, removeDir, sharedCapabilities, type Harness } from './harness.js';
+import { startFakeGibs, type FakeGibs } from '../../support/fake-gibs.js';
+import { openHarness, readFetched, removeDir, sharedCapabilities, type Harness } from '../../support/harvester-harness.js';
+import { kit } from '../../support/data-kit.js';
 
-const dataDir = path.resolve(import.meta.dirname, '../../../../shared/data');
+const dataDir = kit();
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 // z5, rows 5..6 × cols 10..12: the two real tiles (5/5/10, 5/5/11) and four blanks
 const area: HarvestRequest = { layer: MODIS, from: '2016-01-24', to: '2016-01-24', levels: [5], bbox: [-89, 28, -64, 44] };

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { AbortedError, AppError, RetriesExhaustedError, ValidationError } from '../../../shared/errors/index.js';
 import { GibsClient, HttpError, userAgent, type GibsClientOptions } from '../../../shared/http/index.js';
 import type { RetryPolicy } from '../../../shared/retry/index.js';
+import { kit } from '../../support/data-kit.js';
 
-const dataDir = path.resolve(import.meta.dirname, '../../../../shared/data');
+const dataDir = kit();
 const tilePath = '/wmts/epsg4326/best/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg';
 const fast: RetryPolicy = { retries: 4, initialMs: 5, maxMs: 2000, factor: 2, jitter: 0.5 };
 

@@ -4,10 +4,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { AppError } from '../../../shared/errors/index.js';
-import { rewriteTimeDimensions } from '../../replay/capabilities-rewrite.js';
-import { exceptionReportXml } from '../../replay/exception-report.js';
-import { CAPABILITIES_FILE } from '../../replay/index.js';
-import { dataDir } from './replay-test-helpers.js';
+import { rewriteTimeDimensions } from '../../../services/replay/capabilities-rewrite.js';
+import { exceptionReportXml } from '../../../services/replay/exception-report.js';
+import { CAPABILITIES_FILE } from '../../../services/replay/index.js';
+import { dataDir } from '../../support/raw-request.js';
 
 describe('capabilities rewrite', () => {
   it('rewrites several <Value>s of one layer and nothing else', async () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../shared/errors/index.js';
-import { createFaultPlan } from '../../replay/fault-plan.js';
+import { createFaultPlan } from '../../../services/replay/fault-plan.js';
 import { mulberry32 } from '../../../shared/random/index.js';
 
 describe('fault plan', () => {

@@ -6,10 +6,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors/index.js';
 import { silentLogger } from '../../../shared/log/index.js';
-import { MOSAIC_SOURCES } from '../../replay/index.js';
-import { createMosaicPyramid, readMosaicInfo } from '../../replay/mosaic-pyramid.js';
-import { findRealTiles } from '../../replay/real-tiles.js';
-import { dataDir } from './replay-test-helpers.js';
+import { MOSAIC_SOURCES } from '../../../services/replay/index.js';
+import { createMosaicPyramid, readMosaicInfo } from '../../../services/replay/mosaic-pyramid.js';
+import { findRealTiles } from '../../../services/replay/real-tiles.js';
+import { dataDir } from '../../support/raw-request.js';
 
 describe('mosaic pyramid', () => {
   it('reads the kit mosaics as global 2:1 images and picks the levels their resolution supports', async () => {

@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { capabilitiesUrl, tileUrl } from '../../../shared/gibs/index.js';
-import { startReplayServer, type FaultOptions, type ReplayServer } from '../../replay/index.js';
-import { dataDir, get, rawRequest, type RawOutcome } from './replay-test-helpers.js';
+import { startReplayServer, type FaultOptions, type ReplayServer } from '../../../services/replay/index.js';
+import { dataDir, get, rawRequest, type RawOutcome } from '../../support/raw-request.js';
 
 const REAL_TILE = {
   layer: 'MODIS_Terra_CorrectedReflectance_TrueColor',

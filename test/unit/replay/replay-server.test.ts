@@ -7,8 +7,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { capabilitiesUrl, parseCapabilities, tileUrl } from '../../../shared/gibs/index.js';
-import { BLANK_JPEG_FILE, BLANK_PNG_FILE, CAPABILITIES_FILE, startReplayServer, type ReplayServer } from '../../replay/index.js';
-import { dataDir, get } from './replay-test-helpers.js';
+import { BLANK_JPEG_FILE, BLANK_PNG_FILE, CAPABILITIES_FILE, startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
+import { dataDir, get } from '../../support/raw-request.js';
 
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const MARBLE = 'BlueMarble_ShadedRelief_Bathymetry';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatLayerTime, isWellFormedTime, snapTime, widenTimeDimension } from '../../replay/served-time.js';
+import { formatLayerTime, isWellFormedTime, snapTime, widenTimeDimension } from '../../../services/replay/served-time.js';
 
 const day = (d: string): number => Date.parse(`${d}T00:00:00Z`);
 

@@ -6,8 +6,9 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors/index.js';
 import { decodeImageInfo, inspectImage, isBlankImage } from '../../../shared/tiles/index.js';
+import { kit } from '../../support/data-kit.js';
 
-const dataDir = path.resolve(import.meta.dirname, '../../..', '../shared/data');
+const dataDir = kit();
 
 async function filesUnder(dir: string): Promise<string[]> {
   const names = await readdir(dir, { recursive: true, withFileTypes: true });

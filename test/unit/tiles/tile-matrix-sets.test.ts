@@ -12,8 +12,9 @@ import {
   tmsLevels,
   validateTile,
 } from '../../../shared/tiles/index.js';
+import { kit } from '../../support/data-kit.js';
 
-const dataDir = path.resolve(import.meta.dirname, '../../..', '../shared/data');
+const dataDir = kit();
 
 function hasCode(code: string) {
   return (e: unknown): boolean => e instanceof AppError && e.code === code && e.retriable === false;

@@ -11,8 +11,8 @@ import { ValidationError } from '../../../errors/index.js';
 import { silentLogger, type Logger } from '../../../log/index.js';
 import { loadCheckpoint } from '../../checkpoint/index.js';
 import { buildEncoderGraph, initWeights } from '../../encoder/index.js';
-import { createTfjsEncoder, type TfjsEncoder } from '../../tfjs/index.js';
-import { initBackend, type BackendKind } from '../../train/index.js';
+import { createTfjsEncoder, type TfjsEncoder } from '../../../../services/trainer/tfjs/index.js';
+import { initBackend, type BackendKind } from '../../../../services/trainer/train/index.js';
 import {
   RasterCache, buildEvalSets, colourHistogramEmbed, compareReports, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
   type EmbedFn, type EvalReport, type GateDecision, type GatePolicy, type NamedReport,

@@ -16,7 +16,7 @@ import {
   sha256Hex,
   verifyCheckpoint,
 } from '../../../../shared/model/checkpoint/index.js';
-import { description, randomWeights } from './checkpoint-fixtures.js';
+import { description, randomWeights } from '../../../support/checkpoint-fixtures.js';
 
 let root: string;
 before(async () => {

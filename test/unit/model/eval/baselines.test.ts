@@ -4,9 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../../shared/errors/index.js';
 import { buildPlaceProxySet, colourHistogramEmbed, constantEmbed, recallAtKs } from '../../../../shared/model/eval/index.js';
+import { kit, repositoryRoot } from '../../../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const dataDir = path.resolve(repoRoot, '../shared/data');
+const repoRoot = repositoryRoot();
+const dataDir = kit();
 
 function solid(size: number, r: number, g: number, b: number): Float32Array {
   const img = new Float32Array(size * size * 3);

@@ -6,12 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
-  BLUE_MARBLE_MOSAIC, MODIS_MOSAIC, RasterCache, bboxSplit, bboxToRect, buildLabeledSet, buildPlaceProxySet, buildSplitCrops, imageStats, rasterStats,
+  BLUE_MARBLE_MOSAIC, MODIS_MOSAIC, RasterCache, bboxSplit, bboxToRect, buildLabeledSet, buildPlaceProxySet, imageStats, rasterStats,
   type BBox, type Place, type PlaceProxySet, type Raster,
 } from '../../../../shared/model/eval/index.js';
+import { buildSplitCrops } from '../../../../services/trainer/data/index.js';
+import { kit, repositoryRoot } from '../../../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const dataDir = path.resolve(repoRoot, '../shared/data');
+const repoRoot = repositoryRoot();
+const dataDir = kit();
 const labeledDir = path.join(dataDir, 'labeled');
 const hasCode = (code: string) => (e: unknown) => e instanceof AppError && e.code === code && !e.retriable;
 

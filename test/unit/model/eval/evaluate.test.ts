@@ -7,9 +7,10 @@ import {
   buildLabeledSet, buildPlaceProxySet, colourHistogramEmbed, compareReports, constantEmbed, evaluateEncoder, formatEvalTable,
   type EmbedFn, type EvalReport, type EvalSets,
 } from '../../../../shared/model/eval/index.js';
+import { kit, repositoryRoot } from '../../../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const dataDir = path.resolve(repoRoot, '../shared/data');
+const repoRoot = repositoryRoot();
+const dataDir = kit();
 const inputSize = 32;
 
 describe('evaluateEncoder and the promotion gate (real sets, real baselines)', () => {

@@ -8,9 +8,10 @@ import { AppError } from '../../../../shared/errors/index.js';
 import {
   bboxSplit, buildTileShiftSet, cellBBox, colourHistogramEmbed, evaluateEncoder, splitCells, tileFileBBox,
 } from '../../../../shared/model/eval/index.js';
+import { kit, repositoryRoot } from '../../../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const dataDir = path.resolve(repoRoot, '../shared/data');
+const repoRoot = repositoryRoot();
+const dataDir = kit();
 const modisTile = path.join(dataDir, 'gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg');
 const hasCode = (code: string) => (e: unknown) => e instanceof AppError && e.code === code && !e.retriable;
 

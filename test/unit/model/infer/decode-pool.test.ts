@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError, ValidationError } from '../../../../shared/errors/index.js';
 import { createDecodePool, preprocessImage } from '../../../../shared/model/infer/index.js';
-import { corruptJpeg, readTiles, testStats } from './fixtures.js';
+import { corruptJpeg, readTiles, testStats } from '../../../support/model-fixtures.js';
 
 const SIZE = 64;
 

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors/index.js';
 import { saveCheckpoint } from '../../../../shared/model/checkpoint/index.js';
-import { decodeToTensor, normalize } from '../../../../shared/model/data/index.js';
+import { decodeToTensor, normalize } from '../../../../shared/model/image/index.js';
 import { buildEncoderGraph, smallCnn } from '../../../../shared/model/encoder/index.js';
 import { createOrtEncoder, embedImagesToJsonl } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
-import { randomWeights } from '../onnx/random-weights.js';
-import { corruptJpeg, dataDir, l2, maxAbsDiff, testStats, tilePaths } from './fixtures.js';
+import { randomWeights } from '../../../support/random-weights.js';
+import { corruptJpeg, dataDir, l2, maxAbsDiff, testStats, tilePaths } from '../../../support/model-fixtures.js';
 
 interface Line { path: string; vector: number[] }
 const parse = async (file: string): Promise<Line[]> => (await readFile(file, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);

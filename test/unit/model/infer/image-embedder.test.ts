@@ -4,8 +4,8 @@ import { AppError, ValidationError } from '../../../../shared/errors/index.js';
 import { buildEncoderGraph, resnet18Half } from '../../../../shared/model/encoder/index.js';
 import { createDecodePool, createImageEmbedder, createOrtEncoder, preprocessImage, type DecodePool, type OrtEncoder } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
-import { randomWeights } from '../onnx/random-weights.js';
-import { corruptJpeg, l2, maxAbsDiff, readTiles, testStats } from './fixtures.js';
+import { randomWeights } from '../../../support/random-weights.js';
+import { corruptJpeg, l2, maxAbsDiff, readTiles, testStats } from '../../../support/model-fixtures.js';
 
 const SIZE = 64;
 

@@ -5,8 +5,8 @@ import { AppError, ValidationError } from '../../../../shared/errors/index.js';
 import { buildEncoderGraph, smallCnn } from '../../../../shared/model/encoder/index.js';
 import { createOrtEncoder } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
-import { randomInput, randomWeights } from '../onnx/random-weights.js';
-import { capturingLogger, l2, maxAbsDiff } from './fixtures.js';
+import { randomInput, randomWeights } from '../../../support/random-weights.js';
+import { capturingLogger, l2, maxAbsDiff } from '../../../support/model-fixtures.js';
 
 const SIZE = 40;
 const graph = buildEncoderGraph(smallCnn);

@@ -4,8 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { ValidationError } from '../../../../shared/errors/index.js';
 import { buildEncoderGraph, resnet18Half, smallCnn, type EncoderArch, type WeightMap } from '../../../../shared/model/encoder/index.js';
 import { exportOnnx, readOnnxModel } from '../../../../shared/model/onnx/index.js';
-import { randomInput, randomWeights } from './random-weights.js';
-import { referenceForward } from './reference-forward.js';
+import { randomInput, randomWeights } from '../../../support/random-weights.js';
+import { referenceForward } from '../../../support/reference-forward.js';
 
 const SIZE = 32;
 

@@ -1,13 +1,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeToTensor, normalize } from '../../../../shared/model/data/index.js';
+import { decodeToTensor, normalize } from '../../../../shared/model/image/index.js';
 import { buildEncoderGraph, initWeights, resnet18Half, smallCnn, type WeightMap } from '../../../../shared/model/encoder/index.js';
-import { createTfjsEncoder } from '../../../../shared/model/tfjs/index.js';
+import { createTfjsEncoder } from '../../../../services/trainer/tfjs/index.js';
 import { createOrtEncoder } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
-import { initBackend } from '../../../../shared/model/train/backend.js';
-import { l2, maxAbsDiff, readTiles, testStats } from '../infer/fixtures.js';
-import { randomWeights } from './random-weights.js';
+import { initBackend } from '../../../../services/trainer/train/backend.js';
+import { l2, maxAbsDiff, readTiles, testStats } from '../../../support/model-fixtures.js';
+import { randomWeights } from '../../../support/random-weights.js';
 
 /** Real tiles decoded by the data module and normalised, back to back: the encoder's NHWC input. */
 async function tileBatch(size: number): Promise<{ input: Float32Array; n: number }> {

@@ -9,7 +9,7 @@ import { AppError } from '../../../../shared/errors/index.js';
 import { saveCheckpoint } from '../../../../shared/model/checkpoint/index.js';
 import { smallCnn } from '../../../../shared/model/encoder/index.js';
 import { FsModelRegistry } from '../../../../shared/model/registry/index.js';
-import { description, randomWeights } from '../checkpoint/checkpoint-fixtures.js';
+import { description, randomWeights } from '../../../support/checkpoint-fixtures.js';
 
 let scratch: string;
 let seq = 0;

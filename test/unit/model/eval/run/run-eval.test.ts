@@ -9,9 +9,10 @@ import { saveCheckpoint } from '../../../../../shared/model/checkpoint/index.js'
 import { buildEncoderGraph, initWeights, smallCnn } from '../../../../../shared/model/encoder/index.js';
 import { compareReports } from '../../../../../shared/model/eval/index.js';
 import { runEval } from '../../../../../shared/model/eval/run/index.js';
+import { kit, repositoryRoot } from '../../../../support/data-kit.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
-const dataDir = path.resolve(repoRoot, '../shared/data');
+const repoRoot = repositoryRoot();
+const dataDir = kit();
 
 async function saveRandomCheckpoint(dir: string, seed: number, inputSize: number): Promise<void> {
   const graph = buildEncoderGraph(smallCnn);

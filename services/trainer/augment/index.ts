@@ -1,0 +1,10 @@
+export { augmentView, augmentPair, augmentPairOf } from './augment-view.js';
+export type { AugmentedPair } from './augment-view.js';
+export { defaultAugmentOptions, resolveAugmentOptions } from './augment-options.js';
+export type { AugmentOptions, ResolvedAugmentOptions } from './augment-options.js';
+export { resizedCrop, sampleCropBox } from './resample.js';
+export type { CropBox } from './resample.js';
+export { rotate90, flipHorizontal, flipVertical } from './geometry.js';
+export { applyColorJitter, sampleColorJitter } from './color.js';
+export type { ColorJitterParams } from './color.js';
+export { gaussianBlur, gaussianKernel } from './blur.js';
