@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { isIsoDate } from '../../shared/gibs/index.js';
 
 /**
  * Flag parsers for commander. A wrong value throws InvalidArgumentError, which commander reports with the
@@ -21,11 +22,7 @@ export function numberFlag(min: number, max: number): (value: string) => number 
 }
 
 export function dateFlag(value: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-    throw new InvalidArgumentError(`expected a calendar date YYYY-MM-DD, got "${value}"`);
-  }
+  if (!isIsoDate(value)) throw new InvalidArgumentError(`expected a calendar date YYYY-MM-DD, got "${value}"`);
   return value;
 }
 

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../shared/errors/index.js';
-import { extForFormat, formatDate, latestDate, layerDates, parseInstant, type Capabilities, type LayerInfo } from '../../shared/gibs/index.js';
-import { WORLD_BBOX, tilesCovering, tmsLevels, validateBbox, type Bbox, type TileIndex } from '../../shared/tiles/index.js';
+import { extForFormat, formatDate, isIsoDate, latestDate, layerDates, parseInstant, type Capabilities, type LayerInfo } from '../../shared/gibs/index.js';
+import { TILE_SIZE, WORLD_BBOX, tilesCovering, tmsLevels, validateBbox, type Bbox, type TileIndex } from '../../shared/tiles/index.js';
 import type { HarvestRequest } from './harvester-config.js';
 
 /** One day of a harvest: the date it is filed under and the TIME sent to GIBS. */
@@ -22,11 +22,12 @@ export interface HarvestPlan {
   levels: number[];
   /** tiles per level (same for every date) */
   tilesByLevel: Map<number, TileIndex[]>;
+  /** pixel size of a tile per level (the TileMatrix's TileWidth × TileHeight); any other size is refused */
+  tileSizes: Map<number, { width: number; height: number }>;
   /** dates × tiles of all levels */
   total: number;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 // Tile formats we can decode and check for blankness; vector tiles and the like are not for embedding.
 const IMAGE_FORMATS = ['image/jpeg', 'image/png'];
 
@@ -47,11 +48,17 @@ export function planHarvest(request: HarvestRequest, capabilities: Capabilities,
     throw new ValidationError(`layer ${layer.id} is served as ${layer.formats.join(', ') || 'no format'}; the harvester takes ${IMAGE_FORMATS.join(' or ')}`, { code: 'UNSUPPORTED_FORMAT' });
   }
   const tilesByLevel = new Map<number, TileIndex[]>();
+  const tileSizes = new Map<number, { width: number; height: number }>();
+  const matrices = capabilities.tileMatrixSets.get(tms)?.levels;
   let perDate = 0;
   for (const z of levels) {
     const tiles = tilesCovering(bbox, z);
     tilesByLevel.set(z, tiles);
     perDate += tiles.length;
+    // The capabilities' TileMatrix wins (GIBS: 512 for EPSG:4326); the grid's own size covers documents without one.
+    const matrix = matrices?.find((m) => m.id === String(z)) ?? matrices?.[z];
+    const size = matrix ? { width: matrix.tileWidth, height: matrix.tileHeight } : { width: TILE_SIZE, height: TILE_SIZE };
+    tileSizes.set(z, size);
   }
   const total = perDate * dates.length;
   if (total > limits.maxTiles) {
@@ -60,7 +67,7 @@ export function planHarvest(request: HarvestRequest, capabilities: Capabilities,
       { code: 'TOO_MANY_TILES' },
     );
   }
-  return { layer, tms, format, ext: extForFormat(format), dates, levels, tilesByLevel, total };
+  return { layer, tms, format, ext: extForFormat(format), dates, levels, tilesByLevel, tileSizes, total };
 }
 
 function findLayer(capabilities: Capabilities, id: string): LayerInfo {
@@ -99,12 +106,8 @@ function checkLevels(levels: readonly number[], layer: LayerInfo, tms: string, c
 }
 
 function checkDay(what: string, value: string): number {
-  if (typeof value !== 'string' || !DAY.test(value)) throw new ValidationError(`${what} date must be YYYY-MM-DD, got ${JSON.stringify(value)}`, { code: 'BAD_DATE' });
-  try {
-    return parseInstant(value);
-  } catch (error) {
-    throw new ValidationError(`${what} date ${value} is not a calendar date`, { code: 'BAD_DATE', cause: error });
-  }
+  if (!isIsoDate(value)) throw new ValidationError(`${what} date must be a calendar date YYYY-MM-DD, got ${JSON.stringify(value)}`, { code: 'BAD_DATE' });
+  return parseInstant(value);
 }
 
 function planDates(layer: LayerInfo, from: string, to: string): PlannedDate[] {

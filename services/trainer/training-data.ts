@@ -3,7 +3,8 @@ import { ValidationError } from '../../shared/errors/index.js';
 import { maskEvalCells } from '../../shared/model/eval/index.js';
 import { createImageDataset, loadImageDataset, type ImageDataset } from './data/index.js';
 import { decodeToTensor } from '../../shared/model/image/index.js';
-import { tileBbox } from '../../shared/tiles/index.js';
+import { isIsoDate } from '../../shared/gibs/index.js';
+import { TILE_BLOB_PREFIX, parseTileBlobKey, tileBbox } from '../../shared/tiles/index.js';
 
 /** Where training images come from: any folder of JPEG/PNG (scenes cut into tiles), or the harvested tile store. */
 export type TrainingSource = { kind: 'dir'; dir: string } | { kind: 'store'; blobs: BlobStore };
@@ -15,8 +16,8 @@ export interface DataWindow {
   images: number;
 }
 
-/** `tiles/{layer}/{date}/{tms}/{z}/{row}/{col}.{ext}`, as the harvester files them */
-const TILE_KEY = /^tiles\/([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/(\d+)\/(\d+)\/(\d+)\.(jpg|png)$/;
+/** The tile formats the harvester stores (and decodeToTensor reads). */
+const TILE_EXTENSIONS = new Set(['jpg', 'png']);
 
 export interface LoadedTrainingData {
   dataset: ImageDataset;
@@ -37,7 +38,7 @@ export async function loadTrainingData(source: TrainingSource, options: { inputS
   if (source.kind === 'dir') {
     const dataset = await loadImageDataset({ dir: source.dir, inputSize: options.inputSize, maxImages: options.maxImages, skipBlank: true });
     if (dataset.size === 0) throw new ValidationError(`no usable JPEG/PNG images under ${source.dir}`, { code: 'NO_TRAINING_DATA' });
-    const dates = dataset.sources.flatMap((s) => s.match(/\d{4}-\d{2}-\d{2}/g) ?? []).sort();
+    const dates = dataset.sources.flatMap((s) => s.match(/\d{4}-\d{2}-\d{2}/g) ?? []).filter(isIsoDate).sort();
     return { dataset, window: { from: dates[0] ?? 'unknown', to: dates[dates.length - 1] ?? 'unknown', images: dataset.size }, heldOut: 0 };
   }
 
@@ -46,25 +47,25 @@ export async function loadTrainingData(source: TrainingSource, options: { inputS
   const dates: string[] = [];
   const layers = new Set<string>();
   let heldOut = 0;
-  for await (const key of source.blobs.list('tiles/')) {
+  for await (const key of source.blobs.list(TILE_BLOB_PREFIX)) {
     if (options.maxImages !== undefined && images.length >= options.maxImages) break;
-    const match = TILE_KEY.exec(key);
-    if (!match) {
+    const tile = parseTileBlobKey(key);
+    if (!tile || !TILE_EXTENSIONS.has(tile.ext)) {
       heldOut++;
       continue;
     }
     const bytes = await source.blobs.get(key);
     if (!bytes) continue; // deleted since it was listed
     const image = await decodeToTensor(bytes, options.inputSize);
-    const bbox = tileBbox(Number(match[4]), Number(match[5]), Number(match[6]));
+    const bbox = tileBbox(tile.z, tile.row, tile.col);
     if (maskEvalCells(image, options.inputSize, options.inputSize, bbox) > MAX_MASKED_SHARE) {
       heldOut++;
       continue;
     }
     images.push(image);
     sources.push(key);
-    dates.push(match[2]);
-    layers.add(match[1]);
+    dates.push(tile.date);
+    layers.add(tile.layer);
   }
   if (images.length === 0) {
     throw new ValidationError(`the tile store holds no training tiles (${heldOut} tiles lie in the evaluation's held-out cells or have unknown places)`, { code: 'NO_TRAINING_DATA' });

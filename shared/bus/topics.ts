@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { isoDateSchema as isoDate } from '../gibs/index.js';
 
 /**
  * Every topic on the bus and the versioned schema of its messages. Producers validate before sending and
  * consumers parse before use; a message that fails parsing goes to `tiles.dlq` with the reason.
  */
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 const bbox = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 
 export const tileFetchedV1 = z.object({

@@ -6,4 +6,4 @@ export { parseCapabilities } from './capabilities.js';
 export type { TimeInterval, TimeDimension, TimedLayer } from './time-dimension.js';
 export { parseTimeValue, layerHasDate, layerDates, latestDate } from './time-dimension.js';
 export type { IsoDuration } from './iso-time.js';
-export { parseDuration, parseInstant, addDuration, formatDate } from './iso-time.js';
+export { parseDuration, parseInstant, addDuration, formatDate, isIsoDate, isoDateSchema } from './iso-time.js';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 
 /**
@@ -28,10 +29,11 @@ export function isDateOnly(value: string): boolean {
   return DATE_RE.test(value);
 }
 
-/** Parses YYYY-MM-DD (midnight UTC) or YYYY-MM-DDThh:mm[:ss[.sss]]Z into epoch milliseconds, checking the calendar. */
-export function parseInstant(value: string): number {
-  const m = DATE_RE.exec(value) ?? DATE_TIME_RE.exec(value);
-  if (!m) throw badTime('date', value);
+/**
+ * Epoch milliseconds of a DATE_RE / DATE_TIME_RE match, or undefined when it is not on the calendar
+ * (2026-02-30, 24:00). Date.UTC maps years 0..99 to 1900..1999, so those fail the check too.
+ */
+function calendarMs(m: RegExpExecArray): number | undefined {
   // Unmatched optional groups are undefined and take the defaults.
   const [, y, mo, d, h = '0', mi = '0', s = '0', ms = '0'] = m;
   const year = Number(y);
@@ -39,16 +41,28 @@ export function parseInstant(value: string): number {
   const day = Number(d);
   const t = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), Number(ms.padEnd(3, '0')));
   const check = new Date(t);
-  if (
-    check.getUTCFullYear() !== year ||
-    check.getUTCMonth() !== month - 1 ||
-    check.getUTCDate() !== day ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(s) > 59
-  ) {
-    throw badTime('date', value);
-  }
+  const onCalendar = check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day;
+  return onCalendar && Number(h) <= 23 && Number(mi) <= 59 && Number(s) <= 59 ? t : undefined;
+}
+
+/**
+ * The one check of a calendar date written YYYY-MM-DD (config, bus messages, harvest plans, CLI flags):
+ * the format and the calendar, so 2026-02-30 is refused.
+ */
+export function isIsoDate(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = DATE_RE.exec(value);
+  return m !== null && calendarMs(m) !== undefined;
+}
+
+/** isIsoDate as a zod schema, for config files and bus messages. */
+export const isoDateSchema = z.string().refine(isIsoDate, { message: 'expected a calendar date YYYY-MM-DD' });
+
+/** Parses YYYY-MM-DD (midnight UTC) or YYYY-MM-DDThh:mm[:ss[.sss]]Z into epoch milliseconds, checking the calendar. */
+export function parseInstant(value: string): number {
+  const m = DATE_RE.exec(value) ?? DATE_TIME_RE.exec(value);
+  const t = m ? calendarMs(m) : undefined;
+  if (t === undefined) throw badTime('date', value);
   return t;
 }
 

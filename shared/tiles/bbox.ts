@@ -61,7 +61,7 @@ export function clampBbox(bbox: Readonly<Bbox>): Bbox {
  * antimeridian-crossing box the centre is taken along the crossing and wrapped back into [-180, 180).
  */
 export function tileCenter(bbox: Readonly<Bbox>): { lon: number; lat: number } {
-  const crossing = bbox[0] > bbox[2];
+  const crossing = crossesAntimeridian(bbox);
   const [minLon, minLat, maxLon, maxLat] = crossing ? bbox : clampBbox(bbox);
   const lat = (minLat + maxLat) / 2;
   if (minLon <= maxLon) return { lon: (minLon + maxLon) / 2, lat };
@@ -70,7 +70,14 @@ export function tileCenter(bbox: Readonly<Bbox>): { lon: number; lat: number } {
   return { lon, lat };
 }
 
-/** Whether two non-crossing boxes share any point (touching edges count). */
+/**
+ * Whether two boxes share any point (touching edges count): the vector store's bbox filter, "the tile's
+ * footprint intersects the box". Either box may cross the antimeridian (minLon > maxLon); 180 E and 180 W
+ * are one meridian, so a box ending at 180 touches one starting at -180. Boxes are as validateBbox accepts.
+ */
 export function bboxesIntersect(a: Readonly<Bbox>, b: Readonly<Bbox>): boolean {
-  return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
+  if (!(a[1] <= b[3] && b[1] <= a[3])) return false;
+  return splitAntimeridian(a).some(([aWest, , aEast]) =>
+    splitAntimeridian(b).some(([bWest, , bEast]) =>
+      (aWest <= bEast && bWest <= aEast) || (aEast === 180 && bWest === -180) || (bEast === 180 && aWest === -180)));
 }

@@ -8,9 +8,6 @@ import { type Bbox, splitAntimeridian, validateBbox } from './bbox.js';
  */
 export const TILE_SIZE = 512;
 
-/** Deepest level any GIBS EPSG:4326 TileMatrixSet has (15.625m: 13 levels, 0..12). */
-export const MAX_GEOGRAPHIC_LEVEL = 12;
-
 export interface TileIndex {
   z: number;
   row: number;

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors/index.js';
 
-/** RFC 4122 namespace for DNS names; used by the tests to check uuidV5 against the RFC's examples. */
-export const DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
-
 /**
  * Namespace of gibs-embed point ids. Fixed forever: changing it changes every point id and breaks
  * idempotent re-ingestion. It is itself uuidV5(URL namespace 6ba7b811-9dad-11d1-80b4-00c04fd430c8,
@@ -34,8 +31,9 @@ function assertPart(what: string, value: string): void {
 }
 
 function assertIndex(what: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new ValidationError(`${what} must be a non-negative integer, got ${value}`);
+  // Safe integers only: larger ones print as 1e+21 and would not read back from a key.
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(`${what} must be a non-negative safe integer, got ${value}`);
   }
 }
 

@@ -1,5 +1,4 @@
 import { ValidationError } from '../errors/index.js';
-import { MAX_GEOGRAPHIC_LEVEL, assertInMatrix, degreesPerPixel } from './geographic-grid.js';
 
 /**
  * Levels of the GIBS EPSG:4326 TileMatrixSets, taken from the real documents in
@@ -32,33 +31,4 @@ export function tmsLevels(tms: string): number {
     });
   }
   return levels;
-}
-
-/**
- * Throws ValidationError code 'TILE_OUT_OF_RANGE' when z is not a level of the set or row/col fall outside
- * that level's matrix (GIBS answers such requests with 400).
- */
-export function validateTile(tms: string, z: number, row: number, col: number): void {
-  const levels = tmsLevels(tms);
-  if (!Number.isInteger(z) || z < 0 || z >= levels) {
-    throw new ValidationError(`level ${z} is outside TileMatrixSet ${tms} (levels 0..${levels - 1})`, {
-      code: 'TILE_OUT_OF_RANGE',
-    });
-  }
-  assertInMatrix(z, row, col);
-}
-
-/**
- * The coarsest level whose pixels are at least as fine as `degPerPx`, capped at the deepest level of `tms`
- * (or of any known set when none is given).
- */
-export function levelForResolution(degPerPx: number, tms?: string): number {
-  if (!Number.isFinite(degPerPx) || degPerPx <= 0) {
-    throw new ValidationError(`resolution must be a positive number of degrees per pixel, got ${degPerPx}`);
-  }
-  const maxLevel = tms === undefined ? MAX_GEOGRAPHIC_LEVEL : tmsLevels(tms) - 1;
-  for (let z = 0; z <= maxLevel; z++) {
-    if (degreesPerPixel(z) <= degPerPx) return z;
-  }
-  return maxLevel;
 }

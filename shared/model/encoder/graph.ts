@@ -147,7 +147,3 @@ export function graphParams(graph: EncoderGraph): ParamSpec[] {
   }
   return params;
 }
-
-export function countTrainableParams(graph: EncoderGraph): number {
-  return graphParams(graph).filter((p) => p.trainable).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-}

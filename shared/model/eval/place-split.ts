@@ -10,6 +10,7 @@
  * held out, and invalidates every comparison with earlier checkpoints.
  */
 import { ValidationError } from '../../errors/index.js';
+import type { Bbox } from '../../tiles/index.js';
 
 export type Split = 'train' | 'eval';
 
@@ -19,10 +20,7 @@ export const SPLIT_ROWS = 180 / SPLIT_CELL_DEG; // 20
 export const EVAL_FRACTION = 0.25;
 const SPLIT_SALT = 0x5eed_ca11;
 
-/** [minLon, minLat, maxLon, maxLat] in degrees */
-export type BBox = [number, number, number, number];
-
-export interface SplitCell { col: number; row: number; bbox: BBox; split: Split }
+export interface SplitCell { col: number; row: number; bbox: Bbox; split: Split }
 
 // murmur3's 32-bit finaliser over the cell coordinates: well mixed, identical on every platform
 function hashCell(col: number, row: number): number {
@@ -40,7 +38,7 @@ export function cellSplit(col: number, row: number): Split {
   return hashCell(col, row) < EVAL_FRACTION ? 'eval' : 'train';
 }
 
-export function cellBBox(col: number, row: number): BBox {
+export function cellBBox(col: number, row: number): Bbox {
   const minLon = -180 + col * SPLIT_CELL_DEG;
   const maxLat = 90 - row * SPLIT_CELL_DEG;
   return [minLon, maxLat - SPLIT_CELL_DEG, minLon + SPLIT_CELL_DEG, maxLat];
@@ -72,7 +70,7 @@ export function placeSplit(lon: number, lat: number): Split {
  * eval cell). Boxes reaching past ±180 / ±90 (GIBS edge tiles) are clipped to the world first; touching a
  * cell only along its edge does not count.
  */
-export function bboxSplit(bbox: BBox): Split | 'mixed' {
+export function bboxSplit(bbox: Bbox): Split | 'mixed' {
   const [minLon, minLat, maxLon, maxLat] = bbox;
   if (![minLon, minLat, maxLon, maxLat].every(Number.isFinite) || minLon >= maxLon || minLat >= maxLat) {
     throw new ValidationError(`bbox ${JSON.stringify(bbox)} is not [minLon, minLat, maxLon, maxLat] with min < max`, { code: 'EVAL_BAD_PLACE' });
@@ -112,7 +110,7 @@ export function splitCells(split: Split): SplitCell[] {
  * which span cells of both sides, can still feed the trainer: black is GIBS's no-data value, and the
  * evaluation never sees a pixel the trainer saw.
  */
-export function maskEvalCells(image: Float32Array, width: number, height: number, bbox: BBox, marginPx = 2): number {
+export function maskEvalCells(image: Float32Array, width: number, height: number, bbox: Bbox, marginPx = 2): number {
   if (image.length !== width * height * 3) throw new ValidationError(`image has ${image.length} values, expected ${width}x${height}x3`, { code: 'EVAL_BAD_PLACE' });
   const [minLon, minLat, maxLon, maxLat] = bbox;
   const dx = (maxLon - minLon) / width;

@@ -14,8 +14,8 @@
 import path from 'node:path';
 import { ValidationError } from '../../errors/index.js';
 import { listImageFiles } from '../image/index.js';
-import { tileBbox } from '../../tiles/index.js';
-import { bboxSplit, type BBox, type Split } from './place-split.js';
+import { parseTilePathTail, tileBbox, type Bbox } from '../../tiles/index.js';
+import { bboxSplit, type Split } from './place-split.js';
 import type { RetrievalTask } from './place-proxy-set.js';
 import { mulberry32, mixSeed, shuffled } from '../../random/index.js';
 import { cropToTensor, decodeRaster, rasterStats, type PixelRect } from './raster.js';
@@ -45,16 +45,15 @@ export interface TileShiftSet {
   skipped: { otherSide: number; mixed: number; unlocated: number; uninformative: number };
 }
 
-const TILE_TAIL = /(?:^|\/)\d{4}-\d{2}-\d{2}[^/]*\/[^/]+\/(\d{1,2})\/(\d{1,9})\/(\d{1,9})\.[A-Za-z0-9]+$/;
 const OTHER_PROJECTION = /(?:^|\/)epsg(?!4326\/)\d+\//i;
 
 /** The EPSG:4326 extent of a tile file from its path, or undefined when the path does not say. */
-export function tileFileBBox(relative: string): BBox | undefined {
+export function tileFileBBox(relative: string): Bbox | undefined {
   if (OTHER_PROJECTION.test(relative)) return undefined;
-  const m = TILE_TAIL.exec(relative);
-  if (!m) return undefined;
+  const tile = parseTilePathTail(relative);
+  if (!tile) return undefined;
   try {
-    return tileBbox(Number(m[1]), Number(m[2]), Number(m[3]));
+    return tileBbox(tile.z, tile.row, tile.col);
   } catch (cause) {
     throw new ValidationError(`${relative} names a tile outside the EPSG:4326 grid`, { code: 'EVAL_BAD_PLACE', cause });
   }

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Bbox, clampBbox, crossesAntimeridian, splitAntimeridian, tileBbox, tileCenter, validateBbox } from '../../../shared/tiles/index.js';
+import {
+  type Bbox,
+  bboxesIntersect,
+  clampBbox,
+  crossesAntimeridian,
+  splitAntimeridian,
+  tileBbox,
+  tileCenter,
+  validateBbox,
+} from '../../../shared/tiles/index.js';
 
 describe('bbox helpers', () => {
   it('centres plain, crossing and overhanging boxes on valid points', () => {
@@ -42,6 +51,46 @@ describe('bbox helpers', () => {
           return lon >= -180 && lon < 180 + 1e-9 && lat >= box[1] && lat <= box[3];
         },
       ),
+    );
+  });
+
+  it('intersects boxes across the antimeridian', () => {
+    const pacific: Bbox = [170, -10, -170, 10];
+    assert.equal(bboxesIntersect(pacific, [175, 0, 178, 5]), true, 'east part');
+    assert.equal(bboxesIntersect(pacific, [-175, 0, -172, 5]), true, 'west part');
+    assert.equal(bboxesIntersect([175, 0, 178, 5], pacific), true, 'either order');
+    assert.equal(bboxesIntersect(pacific, [0, 0, 10, 5]), false, 'the far side of the world');
+    // The naive test (minLon <= other maxLon, ...) says no to all three of these.
+    assert.equal(bboxesIntersect(pacific, [-179, -5, 179, 5]), true, 'a box spanning almost the whole world');
+    assert.equal(bboxesIntersect(pacific, [160, 0, -160, 5]), true, 'two crossing boxes');
+    assert.equal(bboxesIntersect([-90, 0, -80, 10], [170, 0, -170, 10]), false);
+    assert.equal(bboxesIntersect(pacific, [-170, 10, -160, 20]), true, 'touching corner');
+    assert.equal(bboxesIntersect([170, 0, 180, 10], [-180, 0, -170, 10]), true, '180 E and 180 W are one meridian');
+    assert.equal(bboxesIntersect(pacific, [175, 11, 178, 20]), false, 'latitudes apart');
+  });
+
+  it('property: two boxes intersect exactly when some point lies in both', () => {
+    // Corners on a 15° grid, so a non-empty intersection (closed boxes) always holds a grid point.
+    const lon = fc.integer({ min: -12, max: 12 }).map((k) => k * 15);
+    const lat = fc.integer({ min: -6, max: 6 }).map((k) => k * 15);
+    const box = fc
+      .tuple(lon, lon, lat, lat)
+      .filter(([a, b, c, d]) => a !== b && c !== d)
+      .map(([a, b, c, d]): Bbox => [a, Math.min(c, d), b, Math.max(c, d)]);
+    const inLon = (b: Bbox, x: number): boolean => (b[0] <= b[2] ? b[0] <= x && x <= b[2] : x >= b[0] || x <= b[2]);
+    // 180 E and 180 W are the same points
+    const contains = (b: Bbox, x: number, y: number): boolean =>
+      b[1] <= y && y <= b[3] && (inLon(b, x) || (Math.abs(x) === 180 && inLon(b, -x)));
+    fc.assert(
+      fc.property(box, box, (a, b) => {
+        let shared = false;
+        for (let x = -180; x <= 180 && !shared; x += 15) {
+          for (let y = -90; y <= 90 && !shared; y += 15) shared = contains(a, x, y) && contains(b, x, y);
+        }
+        assert.equal(bboxesIntersect(a, b), shared, `${JSON.stringify(a)} ${JSON.stringify(b)}`);
+        assert.equal(bboxesIntersect(b, a), shared);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

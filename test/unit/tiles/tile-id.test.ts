@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AppError } from '../../../shared/errors/index.js';
-import { DNS_NAMESPACE, TILE_ID_NAMESPACE, pointId, tileKey, uuidV5 } from '../../../shared/tiles/index.js';
+import { TILE_ID_NAMESPACE, pointId, tileKey, uuidV5 } from '../../../shared/tiles/index.js';
 
+/** RFC 4122 namespaces for DNS names and URLs, to check uuidV5 against known vectors. */
+const DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
 const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
 
 describe('tile keys and point ids', () => {

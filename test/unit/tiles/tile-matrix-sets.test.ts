@@ -4,14 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { AppError } from '../../../shared/errors/index.js';
 import { parseCapabilities } from '../../../shared/gibs/index.js';
-import {
-  degreesPerPixel,
-  knownTileMatrixSets,
-  levelForResolution,
-  matrixSize,
-  tmsLevels,
-  validateTile,
-} from '../../../shared/tiles/index.js';
+import { knownTileMatrixSets, matrixSize, tmsLevels } from '../../../shared/tiles/index.js';
 import { kit } from '../../support/data-kit.js';
 
 const dataDir = kit();
@@ -47,37 +40,5 @@ describe('GIBS TileMatrixSets', () => {
     for (const name of ['4km', '', '250M', 'constructor', '__proto__']) {
       assert.throws(() => tmsLevels(name), hasCode('UNKNOWN_TMS'), name);
     }
-  });
-
-  it('validates tiles against the set depth and the matrix', () => {
-    validateTile('250m', 8, 159, 319);
-    validateTile('2km', 5, 19, 39);
-    validateTile('16km', 0, 0, 1);
-    assert.throws(() => validateTile('2km', 6, 0, 0), hasCode('TILE_OUT_OF_RANGE'));
-    assert.throws(() => validateTile('250m', 9, 0, 0), hasCode('TILE_OUT_OF_RANGE'));
-    assert.throws(() => validateTile('250m', 8, 160, 0), hasCode('TILE_OUT_OF_RANGE'));
-    assert.throws(() => validateTile('250m', 8, 0, 320), hasCode('TILE_OUT_OF_RANGE'));
-    assert.throws(() => validateTile('250m', -1, 0, 0), hasCode('TILE_OUT_OF_RANGE'));
-    assert.throws(() => validateTile('250m', 1.5, 0, 0), hasCode('TILE_OUT_OF_RANGE'));
-    assert.throws(() => validateTile('250m', 2, 0, -1), hasCode('TILE_OUT_OF_RANGE'));
-    assert.throws(() => validateTile('nope', 0, 0, 0), hasCode('UNKNOWN_TMS'));
-  });
-
-  it('picks the coarsest level at least as fine as asked, capped by the set', () => {
-    assert.equal(levelForResolution(1), 0);
-    assert.equal(levelForResolution(0.5625), 0);
-    assert.equal(levelForResolution(0.5), 1);
-    assert.equal(levelForResolution(0.017578125), 5);
-    assert.equal(levelForResolution(0.02), 5);
-    assert.equal(levelForResolution(0.017), 6);
-    assert.equal(levelForResolution(1e-9), 12);
-    assert.equal(levelForResolution(1e-9, '2km'), 5);
-    assert.equal(levelForResolution(0.002, '250m'), 8);
-    assert.equal(levelForResolution(0.002, '31.25m'), 9);
-    for (let z = 0; z <= 8; z++) assert.equal(levelForResolution(degreesPerPixel(z), '250m'), z);
-    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      assert.throws(() => levelForResolution(bad), hasCode('VALIDATION'), String(bad));
-    }
-    assert.throws(() => levelForResolution(0.1, 'nope'), hasCode('UNKNOWN_TMS'));
   });
 });

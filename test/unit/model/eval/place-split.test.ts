@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
   maskEvalCells,
-  EVAL_FRACTION, SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, bboxSplit, cellBBox, cellSplit, placeCell, placeSplit, splitCells, type BBox,
+  EVAL_FRACTION, SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, bboxSplit, cellBBox, cellSplit, placeCell, placeSplit, splitCells,
 } from '../../../../shared/model/eval/index.js';
+import type { Bbox } from '../../../../shared/tiles/index.js';
 
 const isBadPlace = (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_PLACE';
 
@@ -52,7 +53,7 @@ describe('place split', () => {
       fc.double({ min: -180, max: 170, noNaN: true }), fc.double({ min: -90, max: 80, noNaN: true }),
       fc.double({ min: 0.01, max: 10, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }),
       (lon, lat, size, u, w) => {
-        const box: BBox = [lon, lat, Math.min(180, lon + size), Math.min(90, lat + size)];
+        const box: Bbox = [lon, lat, Math.min(180, lon + size), Math.min(90, lat + size)];
         const s = bboxSplit(box);
         if (s === 'mixed') return;
         // a point strictly inside (a point on a cell edge belongs to the cell east/south of it by convention)
