@@ -1,9 +1,7 @@
 export { createHarvester } from './harvester.js';
 export type { Harvester, HarvesterDeps } from './harvester.js';
-export { harvesterDefaults, MAX_HARVEST_CONCURRENCY } from './harvester-config.js';
-export type { HarvesterConfig, HarvestJob, HarvestRequest, HarvestSummary, HarvestFailure, HarvestProgress, HarvestOptions } from './harvester-config.js';
+export type { HarvesterConfig, ResolvedHarvesterConfig, HarvestJob, HarvestRequest, HarvestSummary, HarvestFailure, HarvestProgress, HarvestOptions } from './harvester-config.js';
 export { resolveHarvesterConfig } from './resolve-config.js';
-export type { ResolvedHarvesterConfig } from './resolve-config.js';
 export { openHarvestLedger, SqliteHarvestLedger } from './harvest-ledger.js';
 export type { HarvestLedger, LedgerEntry, LedgerRecord, LedgerStatus } from './harvest-ledger.js';
 export { planHarvest } from './harvest-plan.js';
@@ -11,6 +9,5 @@ export type { HarvestPlan, PlannedDate } from './harvest-plan.js';
 export { scheduledHarvestDate, shiftDate, validateSchedule } from './harvest-schedule.js';
 export { createHarvesterMetrics } from './harvester-metrics.js';
 export type { HarvesterMetrics, TileOutcome } from './harvester-metrics.js';
-export { tileBlobKey } from './harvest-tile.js';
 export { createCapabilitiesCache } from './capabilities-cache.js';
 export type { CapabilitiesCache } from './capabilities-cache.js';

@@ -30,15 +30,9 @@ export async function openHarvesterService(config: Config, log: Logger, registry
   const ledger = await openHarvestLedger({ path: harvestLedgerPath(config) });
   const harvester = createHarvester(
     { bus, blobs, gibs, ledger, log: svcLog, metrics: createHarvesterMetrics(registry) },
-    {
-      schedule: config.harvester.schedule,
-      timezone: config.harvester.timezone,
-      lagDays: config.harvester.lagDays,
-      catchUpDays: config.harvester.catchUpDays,
-      runOnStart: config.harvester.runOnStart,
-      concurrency: config.gibs.concurrency,
-      jobs: config.harvester.jobs.map((job) => ({ ...job, levels: [...job.levels], bbox: job.bbox && [...job.bbox] })),
-    },
+    // the slice as the user wrote it (resolveHarvesterConfig copies it out of the frozen config); one
+    // concurrency knob for GIBS requests and tiles in flight
+    { ...config.harvester, concurrency: config.gibs.concurrency },
   );
   let closed = false;
   return {

@@ -1,3 +1,5 @@
+import { MAX_GIBS_CONCURRENCY } from './gibs-schema.js';
+
 /**
  * Environment variables and the config keys they set. One table, so `gibs-embed config` and the README can
  * list them and an error can name the variable the user actually typed.
@@ -18,8 +20,8 @@ export const envVars: EnvVar[] = [
   { name: 'LOG_PRETTY', key: 'log.pretty', parse: 'boolean', help: 'human-readable logs (default: when stderr is a TTY)' },
   { name: 'OPS_HOST', key: 'ops.host', parse: 'string', help: 'bind address of /metrics and /healthz' },
   { name: 'OPS_PORT', key: 'ops.port', parse: 'number', help: 'port of /metrics and /healthz (0 = any free port)' },
-  { name: 'BUS_KIND', key: 'bus.kind', parse: 'string', help: 'sqlite (embedded) or kafka' },
-  { name: 'BUS_PATH', key: 'bus.path', parse: 'string', help: 'SQLite bus file (default DATA_DIR/bus.db)' },
+  { name: 'BUS_KIND', key: 'bus.kind', parse: 'string', help: 'sqlite (embedded) or kafka (default: kafka when KAFKA_BROKERS is set, else sqlite)' },
+  { name: 'BUS_PATH', key: 'bus.path', parse: 'string', help: 'SQLite bus file (default DATA_DIR/bus.db); implies BUS_KIND=sqlite' },
   { name: 'BUS_PARTITIONS', key: 'bus.partitions', parse: 'number', help: 'partitions of new topics' },
   { name: 'KAFKA_BROKERS', key: 'bus.brokers', parse: 'list', help: 'comma-separated host:port; setting it selects the Kafka bus' },
   { name: 'KAFKA_CLIENT_ID', key: 'bus.clientId', parse: 'string', help: 'Kafka client id' },
@@ -27,10 +29,10 @@ export const envVars: EnvVar[] = [
   { name: 'KAFKA_SASL_MECHANISM', key: 'bus.sasl.mechanism', parse: 'string', help: 'plain|scram-sha-256|scram-sha-512' },
   { name: 'KAFKA_SASL_USERNAME', key: 'bus.sasl.username', parse: 'string', help: 'SASL user' },
   { name: 'KAFKA_SASL_PASSWORD', key: 'bus.sasl.password', parse: 'string', help: 'SASL password (masked in output)' },
-  { name: 'BLOB_STORE_DIR', key: 'blobs.root', parse: 'string', help: 'tile and artefact store folder (default DATA_DIR/blobs)' },
+  { name: 'BLOB_STORE_DIR', key: 'blobs.root', parse: 'string', help: 'tile and artefact store folder (default DATA_DIR/blobs); implies the fs store (the only kind)' },
   { name: 'GIBS_BASE_URL', key: 'gibs.baseUrl', parse: 'string', help: 'GIBS endpoint; point it at `gibs-embed replay` for local runs' },
   { name: 'GIBS_USER_AGENT', key: 'gibs.userAgent', parse: 'string', help: 'User-Agent sent to GIBS' },
-  { name: 'GIBS_CONCURRENCY', key: 'gibs.concurrency', parse: 'number', help: 'parallel tile requests (1-32)' },
+  { name: 'GIBS_CONCURRENCY', key: 'gibs.concurrency', parse: 'number', help: `parallel tile requests (1-${MAX_GIBS_CONCURRENCY})` },
   { name: 'GIBS_TIMEOUT_MS', key: 'gibs.timeoutMs', parse: 'number', help: 'per-request timeout' },
   { name: 'GIBS_MAX_MBPS', key: 'gibs.maxMbps', parse: 'number', help: 'bandwidth cap in megabits/s (≤ 50)' },
   { name: 'GIBS_RETRIES', key: 'gibs.retries', parse: 'number', help: 'retries per tile after the first attempt' },
@@ -42,5 +44,5 @@ export const envVars: EnvVar[] = [
   { name: 'HARVEST_RUN_ON_START', key: 'harvester.runOnStart', parse: 'boolean', help: 'harvest once at start-up too' },
   { name: 'HARVEST_JOBS', key: 'harvester.jobs', parse: 'json', help: 'JSON list of {layer, tms?, levels, bbox?}' },
   { name: 'MODEL_INPUT_SIZE', key: 'model.inputSize', parse: 'number', help: 'encoder input size in pixels' },
-  { name: 'MODEL_REGISTRY_DIR', key: 'model.registryDir', parse: 'string', help: 'model registry folder (default DATA_DIR/models)' },
+  { name: 'MODEL_REGISTRY_DIR', key: 'model.registryDir', parse: 'string', help: 'model registry folder (default DATA_DIR/models): `train` registers into it, --init/--checkpoint take its ids' },
 ];

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { AppError } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
+import { describeIssues, formatKey } from './describe-issues.js';
 import { configSchema, type Config } from './schema.js';
 import { envVars, type EnvVar } from './env-vars.js';
 
-/** A wrong configuration value. The CLI turns it into exit status 2 with this message. */
-export class ConfigError extends AppError {
-  constructor(message: string, cause?: unknown) {
-    super('CONFIG', message, { retriable: false, cause });
-  }
-}
+/** A wrong configuration value (declared in shared/errors): the CLI turns it into exit status 2 with its message. */
+export { ConfigError };
 
 export interface LoadConfigOptions {
   /** a JSON config file; GIBS_EMBED_CONFIG names one too (the option wins) */
@@ -42,8 +39,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     setPath(raw, variable.key, parseEnvValue(variable, text));
     sources.set(variable.key, { kind: 'env', name: variable.name });
   }
-  // Naming brokers is how one asks for Kafka; an explicit BUS_KIND still wins.
-  if (env.KAFKA_BROKERS && !env.BUS_KIND) setPath(raw, 'bus.kind', 'kafka');
+  // No BUS_KIND: the bus slice picks the backend from the keys given (KAFKA_BROKERS → kafka, else sqlite).
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value === undefined) continue;
     setPath(raw, key, value);
@@ -51,7 +47,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   }
 
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, raw, sources), parsed.error);
+  if (!parsed.success) throw new ConfigError(describeConfigIssues(parsed.error.issues, raw, sources), parsed.error);
   return deepFreeze(resolvePaths(parsed.data, cwd));
 }
 
@@ -100,14 +96,13 @@ function parseEnvValue(variable: EnvVar, text: string): unknown {
   }
 }
 
-function describeIssues(issues: z.core.$ZodIssue[], raw: Tree, sources: Map<string, Source>): string {
-  const lines = issues.map((issue) => {
-    const key = issue.path.map(String).join('.');
-    const value = getPath(raw, issue.path.map(String));
-    const source = findSource(sources, key);
-    const where = source?.kind === 'env' ? `${source.name} (config key ${key})` : source?.kind === 'file' ? `${key} in ${source.file}` : key || '(root)';
-    const shown = value === undefined ? 'missing' : JSON.stringify(value);
-    return `${where}=${shown}: ${issue.message}`;
+function describeConfigIssues(issues: z.core.$ZodIssue[], raw: Tree, sources: Map<string, Source>): string {
+  const lines = describeIssues(issues, raw, (at) => {
+    const key = formatKey(at);
+    const source = findSource(sources, at.join('.'));
+    if (source?.kind === 'env') return `${source.name} (config key ${key})`;
+    if (source?.kind === 'file') return `${key} in ${source.file}`;
+    return key;
   });
   return `invalid configuration:\n  ${lines.join('\n  ')}`;
 }
@@ -143,18 +138,11 @@ function setPath(tree: Tree, dotted: string, value: unknown): void {
   node[keys[keys.length - 1]] = value;
 }
 
-function getPath(tree: unknown, keys: string[]): unknown {
-  let node = tree;
-  for (const key of keys) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Tree)[key];
-  }
-  return node;
-}
-
 function leafKeys(tree: Tree, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? leafKeys(value as Tree, `${prefix}${key}.`) : [`${prefix}${key}`],
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0
+      ? leafKeys(value as Tree, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
   );
 }
 

@@ -1,3 +1,5 @@
+import { errorCodes } from './error-codes.js';
+
 /**
  * The one error type that crosses module boundaries. `retriable` tells callers whether the same
  * operation may succeed later (store down, 503) or never will (bad bytes, bad schema); the retry helper
@@ -15,10 +17,20 @@ export class AppError extends Error {
   }
 }
 
-/** A wrong value in configuration, a CLI flag or a request: never retriable. */
+/**
+ * A wrong value in configuration, a CLI flag or a request: never retriable. `code` narrows the kind (e.g.
+ * 'BAD_BBOX'); whatever the code, the CLI treats every ValidationError as a usage error (exit 2).
+ */
 export class ValidationError extends AppError {
   constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(options.code ?? 'VALIDATION', message, { retriable: false, cause: options.cause });
+    super(options.code ?? errorCodes.validation, message, { retriable: false, cause: options.cause });
+  }
+}
+
+/** A wrong configuration value (file, environment or flag); the message names the key, the value and what is allowed. */
+export class ConfigError extends ValidationError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: errorCodes.config, cause });
   }
 }
 
@@ -26,7 +38,7 @@ export class ValidationError extends AppError {
 export class RetriesExhaustedError extends AppError {
   readonly attempts: number;
   constructor(attempts: number, cause: unknown) {
-    super('RETRIES_EXHAUSTED', `gave up after ${attempts} attempts: ${describeError(cause)}`, { retriable: false, cause });
+    super(errorCodes.retriesExhausted, `gave up after ${attempts} attempts: ${describeError(cause)}`, { retriable: false, cause });
     this.attempts = attempts;
   }
 }
@@ -34,12 +46,8 @@ export class RetriesExhaustedError extends AppError {
 /** An operation was cancelled through its AbortSignal. */
 export class AbortedError extends AppError {
   constructor(message = 'aborted') {
-    super('ABORTED', message, { retriable: false });
+    super(errorCodes.aborted, message, { retriable: false });
   }
-}
-
-export function isRetriable(error: unknown): boolean {
-  return error instanceof AppError && error.retriable;
 }
 
 export function describeError(error: unknown): string {

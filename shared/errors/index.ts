@@ -1,1 +1,3 @@
-export { AppError, ValidationError, RetriesExhaustedError, AbortedError, isRetriable, describeError } from './app-error.js';
+export { AppError, ValidationError, ConfigError, RetriesExhaustedError, AbortedError, describeError } from './app-error.js';
+export { errorCodes } from './error-codes.js';
+export type { ErrorCode } from './error-codes.js';

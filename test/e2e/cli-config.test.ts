@@ -1,8 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { envVars } from '../../shared/config/index.js';
 import { repositoryRoot } from '../support/data-kit.js';
 
 const repoRoot = repositoryRoot();
@@ -40,9 +42,41 @@ describe('gibs-embed config', () => {
     assert.match(bad.stderr, /--port.*expected an integer/);
   });
 
-  it('lists the environment variables', async () => {
+  it('lists the environment variables, every one the README names among them', async () => {
     const { code, stdout } = await run(['config', '--env']);
     assert.equal(code, 0);
     assert.match(stdout, /GIBS_BASE_URL\s+gibs.baseUrl/);
+    assert.match(stdout, /GIBS_CONCURRENCY\s+gibs.concurrency\s+parallel tile requests \(1-32\)/);
+    assert.match(stdout, /MODEL_REGISTRY_DIR\s+model.registryDir/);
+    for (const v of envVars) assert.match(stdout, new RegExp(`^${v.name} `, 'm'));
+    const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const table = section.split('\n').filter((line) => line.startsWith('| `'));
+    const named = table.flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]));
+    assert.ok(named.length >= 10, `README variable table not found: ${named.join(', ')}`);
+    for (const name of named) assert.ok(envVars.some((v) => v.name === name), `README lists ${name}, which \`config --env\` does not know`);
+  });
+
+  it('exits 2 naming an unknown key in the config file (a typo is not silently ignored)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cli-config-'));
+    try {
+      const file = path.join(dir, 'typo.json');
+      await writeFile(file, JSON.stringify({ gibs: { concurency: 4 } }));
+      const { code, stderr, stdout } = await run(['--config', file, 'config']);
+      assert.equal(code, 2);
+      assert.equal(stdout, '');
+      assert.match(stderr, /gibs\.concurency in .*typo\.json=4: unknown key/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes BLOB_STORE_DIR or BUS_PATH alone as choosing that backend', async () => {
+    const blobs = await run(['config'], { BLOB_STORE_DIR: '/srv/tiles' });
+    assert.equal(blobs.code, 0, blobs.stderr);
+    assert.deepEqual(JSON.parse(blobs.stdout).blobs, { kind: 'fs', root: '/srv/tiles' });
+    const bus = await run(['config'], { BUS_PATH: '/srv/bus.db' });
+    assert.equal(bus.code, 0, bus.stderr);
+    assert.deepEqual([JSON.parse(bus.stdout).bus.kind, JSON.parse(bus.stdout).bus.path], ['sqlite', '/srv/bus.db']);
   });
 });

@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startReplayServer, type ReplayServer } from '../../services/replay/index.js';
 import { kit, repositoryRoot } from '../support/data-kit.js';
 
@@ -12,9 +11,9 @@ const repoRoot = repositoryRoot();
 const dataKit = kit();
 const layer = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 
-function harvest(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function harvest(args: string[], env: Record<string, string>, timeout = 0): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (error, stdout, stderr) =>
+    execFile(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args], { cwd: repoRoot, timeout, env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -65,4 +64,60 @@ describe('gibs-embed harvest', () => {
       assert.equal(replay.stats().tiles + replay.stats().blanks, tilesBefore);
     });
   }
+
+  it('refuses a data directory that is a regular file with status 2 naming the setting and the path', async () => {
+    const file = path.join(dataDir, 'not-a-dir');
+    await writeFile(file, 'x');
+    const result = await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1'], { ...env, GIBS_EMBED_DATA_DIR: file });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /GIBS_EMBED_DATA_DIR or --data-dir\) .*not-a-dir is not a directory/);
+    assert.doesNotMatch(result.stderr, /EEXIST|\n\s+at /);
+  });
+
+  it('refuses a data directory under /proc with status 2 instead of spinning forever', { timeout: 60_000 }, async () => {
+    // the child is killed after 30 s: a hang shows up as a failure, not a stuck suite
+    const result = await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1', '--data-dir', '/proc/gibs-embed/data'], env, 30_000);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /\/proc\/gibs-embed\/data.*pseudo-filesystem/);
+  });
+});
+
+/** Ctrl-C during a backfill: in-flight tiles drain, the summary says interrupted, the status is 130, a rerun resumes. */
+describe('gibs-embed harvest interrupted', () => {
+  it('exits 130 on SIGINT after draining, and a rerun fetches only the rest', { timeout: 120_000 }, async () => {
+    // slow tiles and one connection: the harvest of 15 tiles is still running when SIGINT arrives
+    const slow = await startReplayServer({ dataDir: dataKit, faults: { latencyMs: 400 } });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cli-harvest-int-'));
+    const args = ['--layer', layer, '--from', '2020-09-27', '--level', '2', '--json'];
+    const env = { ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', GIBS_EMBED_DATA_DIR: dir, GIBS_BASE_URL: slow.url, GIBS_CONCURRENCY: '1' };
+    try {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 60_000;
+      while (slow.stats().tiles < 2) {
+        if (Date.now() > deadline || child.exitCode !== null) assert.fail(`no tiles requested within 60 s: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+      const first = JSON.parse(stdout) as { tiles: number; fetched: number; failed: number; interrupted: boolean };
+      assert.equal(first.interrupted, true);
+      assert.equal(first.failed, 0);
+      assert.ok(first.fetched >= 1 && first.fetched < first.tiles, JSON.stringify(first));
+      assert.match(stderr, /shutting down: draining in-flight work/);
+
+      const rerun = await harvest(args, { GIBS_EMBED_DATA_DIR: dir, GIBS_BASE_URL: slow.url, GIBS_CONCURRENCY: '4' });
+      assert.equal(rerun.code, 0, rerun.stderr);
+      const second = JSON.parse(rerun.stdout) as { tiles: number; fetched: number; unchanged: number; interrupted: boolean };
+      // every tile the first run counted was stored and recorded before it exited
+      assert.deepEqual([second.interrupted, second.unchanged + second.fetched, second.fetched], [false, first.tiles, first.tiles - first.fetched]);
+    } finally {
+      await slow.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

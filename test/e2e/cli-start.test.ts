@@ -5,7 +5,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createBus, parseRecord } from '../../shared/bus/index.js';
 import { startReplayServer } from '../../services/replay/index.js';
 import { kit, repositoryRoot } from '../support/data-kit.js';
@@ -15,10 +14,11 @@ const dataKit = kit();
 
 /**
  * The main job as a user runs it: `gibs-embed start` in its own process against the replay server, a
- * harvest at start-up, /metrics and /readyz on the ops server, and a clean exit on SIGTERM.
+ * harvest at start-up, /metrics and /readyz on the ops server, and a drained exit with status 130 on
+ * SIGINT or SIGTERM (README "Exit status": 130 interrupted).
  */
 describe('gibs-embed start', () => {
-  it('harvests on start onto the embedded bus, serves metrics, and stops cleanly on SIGTERM', async () => {
+  it('harvests on start onto the embedded bus, serves metrics, and stops drained with status 130 on SIGINT', async () => {
     const replay = await startReplayServer({ dataDir: dataKit });
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-'));
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'start'], {
@@ -40,6 +40,8 @@ describe('gibs-embed start', () => {
       let opsUrl: string | undefined;
       let finished: { fetched: number; failed: number } | undefined;
       const lines = readline.createInterface({ input: child.stderr! });
+      const messages: string[] = [];
+      lines.on('line', (line) => messages.push((JSON.parse(line) as { msg?: string }).msg ?? ''));
       const seen = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no harvest within 90 s (ops ${opsUrl})`)), 90_000);
         lines.on('line', (line) => {
@@ -58,8 +60,11 @@ describe('gibs-embed start', () => {
       assert.match(metrics, /gibs_embed_harvester_tiles_total\{outcome="fetched"\} 6/);
       assert.equal((await fetch(`${opsUrl}/readyz`)).status, 200);
 
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      child.kill('SIGINT');
+      assert.equal(await exited, 130);
+      // drained: the signal was seen, every service closed, and only then did the process exit
+      assert.ok(messages.includes('shutting down: draining in-flight work'), messages.join('\n'));
+      assert.equal(messages.at(-1), 'gibs-embed stopped');
 
       const bus = await createBus({ kind: 'sqlite', path: path.join(dataDir, 'bus.db'), defaultPartitions: 4, retention: { maxAgeMs: Infinity, maxBytes: Infinity } });
       try {
@@ -76,5 +81,45 @@ describe('gibs-embed start', () => {
       await replay.close();
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('runs only the services enabled in the config, and exits 130 on SIGTERM', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-'));
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'start'], {
+      cwd: repoRoot,
+      env: { ...process.env, GIBS_EMBED_DATA_DIR: dataDir, OPS_PORT: '0', LOG_PRETTY: 'false', LOG_LEVEL: 'info', HARVEST_ENABLED: 'false' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const entries: { msg?: string; services?: string[] }[] = [];
+      const lines = readline.createInterface({ input: child.stderr! });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('not started within 60 s')), 60_000);
+        lines.on('line', (line) => {
+          entries.push(JSON.parse(line) as { msg?: string; services?: string[] });
+          if (entries.at(-1)?.msg === 'gibs-embed started') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      assert.deepEqual(entries.at(-1)?.services, []);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 130);
+      assert.equal(entries.at(-1)?.msg, 'gibs-embed stopped');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --only with a service the schema does not declare, listing the known ones', async () => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'start', '--only', 'harvester,embedderr'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 2);
+    assert.match(stderr, /unknown service\(s\) embedderr; known: harvester/);
   });
 });

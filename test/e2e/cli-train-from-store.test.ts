@@ -4,7 +4,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startReplayServer, type ReplayServer } from '../../services/replay/index.js';
 import { kit, repositoryRoot } from '../support/data-kit.js';
 

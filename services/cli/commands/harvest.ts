@@ -34,9 +34,10 @@ export function registerHarvestCommand(program: Command): void {
     .option('--base-url <url>', 'GIBS endpoint (also GIBS_BASE_URL), e.g. a replay server')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (flags: HarvestFlags) => {
-      const ctx = createContext(program.opts<GlobalOptions>(), { 'gibs.baseUrl': flags.baseUrl });
+      const ctx = createContext(program.opts<GlobalOptions>(), { 'gibs.baseUrl': flags.baseUrl }, { writesData: true });
+      const shutdown = untilSignal(ctx.log);
+      const { signal } = shutdown;
       const service = await openHarvesterService(ctx.config, ctx.log, ctx.registry);
-      const { signal } = untilSignal(ctx.log);
       const progress = createProgress(' {bar} {percentage}% | {value}/{total} tiles | fetched {fetched} blank {blank} unchanged {unchanged} failed {failed} | ETA {eta_formatted}');
       let summary: HarvestSummary;
       try {
@@ -50,6 +51,8 @@ export function registerHarvestCommand(program: Command): void {
       }
       process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
       if (summary.failed > 0 || summary.interrupted) process.exitCode = EXIT_FAILED;
+      // Ctrl-C / SIGTERM: the tiles in flight were drained and the summary printed; the status says interrupted
+      shutdown.setExitStatus();
     });
 }
 

@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createBlobStore } from '../../../shared/blob/index.js';
 import { blobStoreOptions } from '../../../shared/config/index.js';
 import { resnet18Half, smallCnn, type EncoderArch } from '../../../shared/model/encoder/index.js';
+import { FsModelRegistry, resolveCheckpointDir } from '../../../shared/model/registry/index.js';
 import { runTraining, type TrainingSource } from '../../trainer/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { choiceFlag, intFlag, numberFlag } from '../flags.js';
@@ -54,25 +55,28 @@ export function registerTrainCommand(program: Command): void {
     .option('--lr <rate>', 'peak learning rate (default 0.05 × batch / 256)', numberFlag(1e-7, 10))
     .option('--temperature <t>', 'NT-Xent temperature (SimCLR)', numberFlag(0.01, 10), 0.1)
     .option('--seed <n>', 'seed of initialisation, data order and augmentations', intFlag(0, 2 ** 31 - 1), 0)
-    .option('--init <checkpoint>', 'start from this checkpoint (fine-tune); it becomes the parent')
+    .option('--init <checkpoint>', 'start from this checkpoint (a directory, a registry id or latest; fine-tune); it becomes the parent')
     .option('--resume', "continue the --init checkpoint's run (schedule position and optimiser state)")
-    .option('--out <dir>', 'checkpoint directory to write (default DATA_DIR/checkpoints/train-<time>)')
+    .option('--out <dir>', 'checkpoint directory to write (default DATA_DIR/checkpoints/train-<time>); it is also registered in model.registryDir')
     .option('--max-images <n>', 'use at most this many images', intFlag(2, 10_000_000))
     .option('--backend <b>', 'wasm (default), cpu or webgpu', choiceFlag(['wasm', 'cpu', 'webgpu'] as const), 'wasm')
     .action(async (flags: TrainFlags) => {
       if (Boolean(flags.data) === Boolean(flags.fromStore)) throw new InvalidArgumentError('give exactly one of --data DIR or --from-store');
-      const { config, log } = createContext(program.opts<GlobalOptions>());
+      const { config, log } = createContext(program.opts<GlobalOptions>(), {}, { writesData: true });
+      const registry = new FsModelRegistry({ root: config.model.registryDir, log: log.child({ svc: 'model-registry' }) });
+      const init = flags.init === undefined ? undefined : await resolveCheckpointDir(flags.init, registry, '--init');
       const blobs = flags.fromStore ? createBlobStore(blobStoreOptions(config)) : undefined;
       const source: TrainingSource = blobs ? { kind: 'store', blobs } : { kind: 'dir', dir: path.resolve(flags.data!) };
       const out = flags.out ?? path.join(config.dataDir, 'checkpoints', `train-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`);
-      const { signal } = untilSignal(log);
+      const shutdown = untilSignal(log);
+      const { signal } = shutdown;
       const progress = createProgress(' {bar} {value}/{total} steps | loss {loss} | collapse {collapse} | {ips} img/s | ETA {eta_formatted}');
       try {
         const run = await runTraining(
           {
             source, out, technique: flags.technique, arch: flags.arch, inputSize: flags.inputSize ?? (flags.init ? undefined : config.model.inputSize),
             epochs: flags.epochs, steps: flags.steps, batchSize: flags.batch, workers: flags.workers, seed: flags.seed, lr: flags.lr,
-            temperature: flags.temperature, backend: flags.backend, init: flags.init, resume: flags.resume, maxImages: flags.maxImages,
+            temperature: flags.temperature, backend: flags.backend, init, resume: flags.resume, maxImages: flags.maxImages,
           },
           {
             log: log.child({ svc: 'trainer' }),
@@ -87,10 +91,15 @@ export function registerTrainCommand(program: Command): void {
             },
           },
         );
-        process.stdout.write(`${JSON.stringify({ checkpoint: run.dir, id: run.meta.id, metrics: run.meta.metrics, data_window: run.meta.data_window })}\n`);
+        // registered, not promoted: the evaluation gate decides what serves; a partial (interrupted) run is
+        // registered too, so `--init <id> --resume` can continue it
+        await registry.publish(run.dir);
+        process.stdout.write(`${JSON.stringify({ checkpoint: run.dir, id: run.meta.id, registry: registry.root, metrics: run.meta.metrics, data_window: run.meta.data_window })}\n`);
       } finally {
         progress.stop();
         await blobs?.close();
+        await registry.close();
       }
+      shutdown.setExitStatus();
     });
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { AppError } from '../../../shared/errors/index.js';
+import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { registerTrainingKernels } from '../kernels/index.js';
 
 export type BackendKind = 'wasm' | 'cpu' | 'webgpu';
@@ -55,13 +55,13 @@ async function startWebgpu(): Promise<void> {
 export async function initBackend(kind: BackendKind, options: BackendOptions = {}): Promise<string> {
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new AppError('VALIDATION', `threads must be a positive integer, got ${threads}`, { retriable: false });
+    throw new ValidationError(`threads must be a positive integer, got ${threads}`);
   }
   // the project's kernels (wasm gradient kernels, fused batch norm for wasm and cpu) and their gradients
   registerTrainingKernels();
   if (kind === 'wasm') {
     if (threads !== 1) {
-      throw new AppError('VALIDATION', 'tfjs wasm runs single-threaded under Node; use workers for more cores', { retriable: false });
+      throw new ValidationError('tfjs wasm runs single-threaded under Node; use workers for more cores');
     }
     if (!tf.findBackend('wasm') || tf.getBackend() !== 'wasm') {
       if (!tf.engine().registryFactory['wasm']) {
@@ -72,7 +72,7 @@ export async function initBackend(kind: BackendKind, options: BackendOptions = {
   } else if (kind === 'webgpu') {
     if (!tf.engine().registryFactory['webgpu']) await startWebgpu();
   } else if (kind !== 'cpu') {
-    throw new AppError('VALIDATION', `unknown backend ${String(kind)} (wasm | cpu | webgpu)`, { retriable: false });
+    throw new ValidationError(`unknown backend ${String(kind)} (wasm | cpu | webgpu)`);
   }
   let ok: boolean;
   try {

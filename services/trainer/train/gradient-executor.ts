@@ -3,7 +3,7 @@
  * replica each, which is how training uses several cores: tfjs-wasm is single-threaded under Node).
  */
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../../../shared/errors/index.js';
+import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { startModuleWorker } from '../../../shared/workers/index.js';
 import { initBackend, type BackendKind } from './backend.js';
 import { buildTrainingModel, createReplica, type ModelConfig, type ReplicaStepResult } from './replica.js';
@@ -32,7 +32,7 @@ export async function createLocalExecutor(config: ModelConfig, backend: BackendK
     workers: 1,
     backend: active,
     async step(p, shards, size) {
-      if (shards.length !== 1) throw new AppError('VALIDATION', `local executor takes 1 shard, got ${shards.length}`, { retriable: false });
+      if (shards.length !== 1) throw new ValidationError(`local executor takes 1 shard, got ${shards.length}`);
       replica.setParams(p);
       return [replica.step(shards[0].a, shards[0].b, shards[0].n, size)];
     },
@@ -123,9 +123,9 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
     step(p, shards, size) {
       if (failure) return Promise.reject(failure);
       if (closed) return Promise.reject(new AppError('EXECUTOR_CLOSED', 'training workers were closed', { retriable: false }));
-      if (shards.length !== workers) return Promise.reject(new AppError('VALIDATION', `expected ${workers} shards, got ${shards.length}`, { retriable: false }));
-      if (p.length !== layout.size) return Promise.reject(new AppError('VALIDATION', `expected ${layout.size} parameters, got ${p.length}`, { retriable: false }));
-      if (inFlight) return Promise.reject(new AppError('VALIDATION', 'one step at a time: the previous step is still running', { retriable: false }));
+      if (shards.length !== workers) return Promise.reject(new ValidationError(`expected ${workers} shards, got ${shards.length}`));
+      if (p.length !== layout.size) return Promise.reject(new ValidationError(`expected ${layout.size} parameters, got ${p.length}`));
+      if (inFlight) return Promise.reject(new ValidationError('one step at a time: the previous step is still running'));
       inFlight = true;
       sharedParams.set(p);
       const done = Promise.all(

@@ -34,7 +34,8 @@ const LATEST_FILE = 'latest.json';
  * checkpoint that was fully verified when it was promoted.
  */
 export class FsModelRegistry implements ModelRegistry {
-  private readonly root: string;
+  /** the registry's folder (absolute), as error messages name it */
+  readonly root: string;
   private readonly log: Logger;
   private readonly watches = new Set<RegistryWatch>();
   private closed = false;
@@ -141,6 +142,17 @@ export class FsModelRegistry implements ModelRegistry {
     const dir = this.dirOf(id);
     if (!(await this.exists(dir))) throw notFound(id);
     return loadCheckpoint(dir);
+  }
+
+  /**
+   * The directory holding a stored checkpoint, for readers that load a directory (loadCheckpoint, the ONNX
+   * encoder, `--init`). Unknown id → 'CHECKPOINT_NOT_FOUND'. The files are the registry's: read, never write.
+   */
+  async checkpointDir(id: string): Promise<string> {
+    this.assertOpen();
+    const dir = this.dirOf(id);
+    if (!(await this.exists(dir))) throw notFound(id);
+    return dir;
   }
 
   async readFile(id: string, name: string): Promise<Uint8Array> {

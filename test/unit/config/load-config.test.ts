@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, maskSecrets } from '../../../shared/config/index.js';
+import { ConfigError, MAX_GIBS_CONCURRENCY, loadConfig, maskSecrets } from '../../../shared/config/index.js';
 
 describe('loadConfig', () => {
   it('gives embedded defaults with paths under dataDir', () => {
@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     [{ GIBS_CONCURRENCY: 'eight' }, /GIBS_CONCURRENCY="eight".*expected a number/],
     [{ BUS_KIND: 'redis' }, /BUS_KIND.*"redis".*sqlite.*kafka/],
     [{ HARVEST_RUN_ON_START: 'perhaps' }, /HARVEST_RUN_ON_START.*true or false/],
-    [{ HARVEST_JOBS: '[{"layer":"L","levels":[]}]' }, /harvester.jobs.0.levels.*>=1/],
+    [{ HARVEST_JOBS: '[{"layer":"L","levels":[]}]' }, /HARVEST_JOBS \(config key harvester.jobs\[0\].levels\)=\[\]: .*>=1/],
     [{ HARVEST_JOBS: 'not json' }, /HARVEST_JOBS.*valid JSON/],
     [{ GIBS_BASE_URL: 'nowhere' }, /GIBS_BASE_URL.*"nowhere"/],
     [{ KAFKA_BROKERS: 'no-port' }, /bus.brokers.0.*host:port/],
@@ -65,5 +65,48 @@ describe('loadConfig', () => {
     } finally {
       await rm(dir, { recursive: true });
     }
+  });
+  it('refuses unknown keys in a config file, naming the key and the file (a typo is not a silent default)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cfg-'));
+    try {
+      const cases: [unknown, RegExp][] = [
+        [{ gibs: { concurency: 4 } }, /gibs\.concurency in typo\.json=4: unknown key \(not a setting of gibs\)/],
+        [{ gibz: {} }, /gibz in typo\.json=\{\}: unknown key/],
+        [{ bus: { kind: 'sqlite', brokers: ['k:9092'] } }, /bus\.brokers in typo\.json=\["k:9092"\]: unknown key/],
+        [{ harvester: { jobs: [{ layer: 'L', levels: [1], level: 2 }] } }, /harvester\.jobs\[0\]\.level.*unknown key/],
+      ];
+      for (const [content, message] of cases) {
+        await writeFile(path.join(dir, 'typo.json'), JSON.stringify(content));
+        assert.throws(() => loadConfig({}, { cwd: dir, file: 'typo.json' }), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(content));
+      }
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('refuses unknown keys given as overrides (flags) and variables that name another backend', () => {
+    assert.throws(() => loadConfig({}, { overrides: { 'gibs.concurency': 4 } }), (e: unknown) => e instanceof ConfigError && /gibs\.concurency=4: unknown key/.test(e.message));
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: 'k:9092', BUS_PATH: '/x/bus.db' }),
+      (e: unknown) => e instanceof ConfigError && /BUS_PATH \(config key bus\.path\)="\/x\/bus\.db": unknown key/.test(e.message),
+    );
+  });
+
+  it('lets a variable that names a backend setting imply that backend', () => {
+    const blobs = loadConfig({ BLOB_STORE_DIR: 'tiles-here' }, { cwd: '/srv/app' });
+    assert.deepEqual(blobs.blobs, { kind: 'fs', root: '/srv/app/tiles-here' });
+    const busPath = loadConfig({ BUS_PATH: 'my-bus.db' }, { cwd: '/srv/app' });
+    assert.deepEqual([busPath.bus.kind, busPath.bus.kind === 'sqlite' && busPath.bus.path], ['sqlite', '/srv/app/my-bus.db']);
+    const partitions = loadConfig({ BUS_PARTITIONS: '7' });
+    assert.deepEqual([partitions.bus.kind, partitions.bus.partitions], ['sqlite', 7]);
+    const kafka = loadConfig({ BUS_PARTITIONS: '7', KAFKA_BROKERS: 'k:9092' });
+    assert.deepEqual([kafka.bus.kind, kafka.bus.partitions], ['kafka', 7]);
+    const explicit = loadConfig({ BUS_KIND: 'sqlite', BUS_PATH: 'b.db' }, { cwd: '/srv/app' });
+    assert.equal(explicit.bus.kind, 'sqlite');
+  });
+
+  it('holds the GIBS concurrency cap once: the cap itself is allowed, one more is not', () => {
+    assert.equal(loadConfig({ GIBS_CONCURRENCY: String(MAX_GIBS_CONCURRENCY) }).gibs.concurrency, MAX_GIBS_CONCURRENCY);
+    assert.throws(() => loadConfig({ GIBS_CONCURRENCY: String(MAX_GIBS_CONCURRENCY + 1) }), new RegExp(`<=${MAX_GIBS_CONCURRENCY}`));
   });
 });

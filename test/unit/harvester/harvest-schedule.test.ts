@@ -24,7 +24,7 @@ describe('harvest schedule', () => {
     assert.equal(cfg.concurrency, 8);
     assert.equal(cfg.runOnStart, false);
     assert.ok(cfg.maxTilesPerHarvest > 0);
-    assert.throws(() => resolveHarvesterConfig({ ...cfg, concurrency: 33 }), /1 to 32/);
-    assert.throws(() => resolveHarvesterConfig({ ...cfg, produceBatchSize: 0 }), /produceBatchSize/);
+    assert.throws(() => resolveHarvesterConfig({ ...cfg, concurrency: 33 }), /harvester\.concurrency=33: .*<=32/);
+    assert.throws(() => resolveHarvesterConfig({ ...cfg, produceBatchSize: 0 }), /harvester\.produceBatchSize=0/);
   });
 });

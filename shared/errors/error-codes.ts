@@ -1,0 +1,17 @@
+/**
+ * The codes of the errors declared in this module, written once. Each module that throws its own codes
+ * declares them the same way beside its errors (e.g. `busErrorCodes` in shared/bus/bus-errors.ts); callers
+ * branch on these constants (and on `retriable`), never on message text or `error.name`.
+ */
+export const errorCodes = {
+  /** a wrong value in a call, a flag or a request (ValidationError's default code) */
+  validation: 'VALIDATION',
+  /** a wrong configuration value (ConfigError): the CLI exits 2 */
+  config: 'CONFIG',
+  /** cancelled through an AbortSignal (AbortedError) */
+  aborted: 'ABORTED',
+  /** the retry helper gave up (RetriesExhaustedError) */
+  retriesExhausted: 'RETRIES_EXHAUSTED',
+} as const;
+
+export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
