@@ -4,19 +4,22 @@
  * metrics: labeled precision@10, shifted-view and cross-source recall@10 of the held-out place proxy, and
  * collapse std. Training uses only crops of the 'train' side of the place split (both global mosaics);
  * the labeled scenes are never trained on. Each number comes with its ratio to the histogram, measured in
- * the same run; random-ranking chance is reported too.
+ * the same run; random-ranking chance is reported too. Both encoders are evaluated as the gate evaluates
+ * them: exported to ONNX and run by onnxruntime-node. The evaluation sets are named explicitly (the kit's
+ * labelled folder and its two mosaics), as a deployment's configuration names its own.
  *
  * The budget is small (this is a 2-core machine and the bench must stay around a minute): the default
  * architecture is the small CNN at 64 px; full mode trains longer, not bigger.
  */
 import path from 'node:path';
 import { buildSplitCrops, createAugmentedSource, createImageDataset } from '../../services/trainer/data/index.js';
-import { buildEncoderGraph, initWeights, smallCnn, type EncoderArch } from '../../shared/model/encoder/index.js';
-import { createTfjsEncoder, type TfjsEncoder } from '../../services/trainer/tfjs/index.js';
+import { buildEncoderGraph, smallCnn, type EncoderArch } from '../../shared/model/encoder/index.js';
 import {
   RasterCache, buildEvalSets, colourHistogramEmbed, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
   type EvalReport, type NamedReport,
 } from '../../shared/model/eval/index.js';
+import { createOrtEncoder, prepareModel, type OrtEncoder } from '../../shared/model/infer/index.js';
+import { exportOnnx } from '../../shared/model/onnx/index.js';
 import { defaultLearningRate, initBackend, trainEncoder } from '../../services/trainer/train/index.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
@@ -25,7 +28,7 @@ interface Metric { name: string; unit: string; read: (r: EvalReport) => number |
 const METRICS: Metric[] = [
   { name: 'labeled precision@10', unit: 'precision@10', read: (r) => r.labeled?.precisionAt[10], chance: (r) => r.labeled?.chance },
   { name: 'shifted-view recall@10', unit: 'recall@10', read: (r) => r.proxy?.shifted.recallAt[10], chance: (r) => r.proxy?.shifted.chance[10] },
-  { name: 'cross-source recall@10', unit: 'recall@10', read: (r) => r.proxy?.crossSource.recallAt[10], chance: (r) => r.proxy?.crossSource.chance[10] },
+  { name: 'cross-source recall@10', unit: 'recall@10', read: (r) => r.proxy?.crossSource?.recallAt[10], chance: (r) => r.proxy?.crossSource?.chance[10] },
   { name: 'collapse std·sqrt(dim)', unit: 'ratio', read: (r) => r.collapseStd * Math.sqrt(r.dim) },
 ];
 
@@ -38,7 +41,11 @@ export const benchEval: BenchSuite = async (options: BenchOptions): Promise<Benc
   const backend = await initBackend('wasm');
   const cache = new RasterCache();
 
-  const sets = await buildEvalSets({ inputSize, labeledDir: path.join(options.dataDir, 'labeled'), imagesDir: options.dataDir, cache });
+  const mosaics = {
+    primary: path.join(options.dataDir, 'gibs/mosaic/MODIS_Terra_CorrectedReflectance_TrueColor_2020-09-27_global.jpeg'),
+    crossSource: path.join(options.dataDir, 'gibs/mosaic/bluemarble_small_8192x4096.jpg'),
+  };
+  const sets = await buildEvalSets({ inputSize, labeledDir: path.join(options.dataDir, 'labeled'), mosaics, cache });
   const crops = await buildSplitCrops({ dataDir: options.dataDir, inputSize, split: 'train', strideDeg: 4.5, cache });
   const dataset = createImageDataset(crops.images, crops.boxes.map((b, i) => `${crops.mosaics[i]}:${b.join(',')}`), inputSize);
   const data = createAugmentedSource(dataset, { viewSize: inputSize });
@@ -50,20 +57,21 @@ export const benchEval: BenchSuite = async (options: BenchOptions): Promise<Benc
   });
   const trainSeconds = (performance.now() - trainStarted) / 1000;
 
-  const graph = buildEncoderGraph(arch);
-  const encoders: TfjsEncoder[] = [];
-  const fromWeights = (weights: Parameters<typeof createTfjsEncoder>[1]) => {
-    const enc = createTfjsEncoder(graph, weights);
+  const encoders: OrtEncoder[] = [];
+  const fromOnnx = async (onnx: Uint8Array) => {
+    const enc = await createOrtEncoder(onnx);
     encoders.push(enc);
-    return embedFnFromEncoder({ inputSize, embedTensor: (x, n) => enc.embed(x, n, inputSize) }, dataset.stats);
+    return embedFnFromEncoder(enc, dataset.stats);
   };
+  const trainedOnnx = exportOnnx(buildEncoderGraph(arch), trained.weights, { inputSize });
+  const randomOnnx = (await prepareModel({ checkpoint: 'random', seed, arch, inputSize, stats: dataset.stats })).onnx;
   const rows: NamedReport[] = [];
   try {
-    rows.push({ name: `trained (${steps} steps)`, report: await evaluateEncoder(fromWeights(trained.weights), sets) });
-    rows.push({ name: 'random-init', report: await evaluateEncoder(fromWeights(initWeights(graph, seed)), sets) });
+    rows.push({ name: `trained (${steps} steps)`, report: await evaluateEncoder(await fromOnnx(trainedOnnx), sets) });
+    rows.push({ name: 'random-init', report: await evaluateEncoder(await fromOnnx(randomOnnx), sets) });
     rows.push({ name: 'colour histogram', report: await evaluateEncoder(colourHistogramEmbed(), sets) });
   } finally {
-    for (const enc of encoders) enc.dispose();
+    await Promise.all(encoders.map((enc) => enc.close()));
     cache.clear();
   }
   process.stderr.write(`${formatEvalTable(rows)}\n`);

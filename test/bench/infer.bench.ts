@@ -141,9 +141,10 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
     }
     // the same encoder in PyTorch on the same CPU (Debian's python3-torch, when installed), side by side
     if (python && wrappedTwoThreads32 !== undefined) {
-      const torchRate = await torchReferenceRate(python, { batch: 32, size, steps: quick ? 5 : 30, mode: 'infer' });
-      push(`PyTorch CPU reference ${size}px batch 32 (2 threads)`, torchRate, { size, batch: 32, threads: 2, framework: 'torch' });
-      push(`OrtEncoder vs PyTorch ${size}px batch 32 (2 threads)`, wrappedTwoThreads32, { size, batch: 32, threads: 2 }, { baseline: 'PyTorch CPU', value: wrappedTwoThreads32 / torchRate });
+      const torch = await torchReferenceRate(python, { batch: 32, size, steps: quick ? 5 : 30, warmup: 2, mode: 'infer' });
+      const spread = { spread: Number(torch.spread.toFixed(3)), steps: torch.steps, warmup: torch.warmup };
+      push(`PyTorch CPU reference ${size}px batch 32 (2 threads)`, torch.median, { size, batch: 32, threads: 2, framework: `torch ${torch.torch}`, ...spread });
+      push(`OrtEncoder vs PyTorch ${size}px batch 32 (2 threads)`, wrappedTwoThreads32, { size, batch: 32, threads: 2 }, { baseline: 'PyTorch CPU (same run)', value: wrappedTwoThreads32 / torch.median });
     }
   }
   return results;

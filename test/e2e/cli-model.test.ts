@@ -4,15 +4,22 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { kit, repositoryRoot } from '../support/data-kit.js';
+import { smallCnn } from '../../shared/model/encoder/index.js';
+import { saveCollapsedCheckpoint } from '../support/collapsed-checkpoint.js';
+import { kit, repositoryRoot, tiles } from '../support/data-kit.js';
 
 const repoRoot = repositoryRoot();
 const dataKit = kit();
+// the place proxy's mosaics, named as a deployment's configuration would name its own
+const mosaics = `${tiles.modisMosaic},${kit('gibs/mosaic/bluemarble_small_8192x4096.jpg')}`;
+
+// set in before(): train registers its checkpoints in DATA_DIR/models, so every run gets its own data folder
+let dataDir = '';
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
+    const env = { ...process.env, LOG_LEVEL: 'warn', GIBS_EMBED_DATA_DIR: dataDir };
+    execFile(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), ...args], { cwd: repoRoot, env, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -24,6 +31,7 @@ describe('gibs-embed train → embed-images → eval', () => {
   let checkpoint: string;
   before(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'cli-model-'));
+    dataDir = path.join(work, 'data');
     checkpoint = path.join(work, 'ckpt');
   });
   after(async () => rm(work, { recursive: true, force: true }));
@@ -66,15 +74,42 @@ describe('gibs-embed train → embed-images → eval', () => {
     for (const { vector } of lines) assert.ok(Math.abs(Math.hypot(...vector) - 1) < 1e-4);
   });
 
-  it('evaluates it beside the random-init and histogram baselines', async () => {
-    const run = await cli(['eval', '--checkpoint', checkpoint, '--labeled', path.join(dataKit, 'labeled'), '--json']);
-    assert.equal(run.code, 0, run.stderr);
-    const { rows } = JSON.parse(run.stdout) as { rows: { name: string; report: { labeled: { precisionAt: Record<string, number> }; collapseStd: number } }[] };
-    assert.deepEqual(rows.map((r) => r.name), ['checkpoint', 'random-init(seed 1)', 'colour histogram']);
-    for (const row of rows) {
-      for (const k of ['1', '5', '10']) assert.ok(row.report.labeled.precisionAt[k] >= 0 && row.report.labeled.precisionAt[k] <= 1);
-      assert.ok(row.report.collapseStd > 0);
-    }
+  it('evaluates it beside the random-init and histogram baselines, and gates it against a collapsed encoder both ways', async () => {
+    // known worse than anything that learned: one embedding for every image (see collapsed-checkpoint.ts)
+    const collapsed = path.join(work, 'collapsed');
+    await saveCollapsedCheckpoint(collapsed, smallCnn, 32);
+    type Row = { name: string; report: { labeled: { precisionAt: Record<string, number>; chance: number }; collapseStd: number; dim: number; proxy: { shifted: { recallAt: Record<string, number>; chance: Record<string, number> } } } };
+    const labeled = path.join(dataKit, 'labeled');
+
+    const promote = await cli(['eval', '--checkpoint', checkpoint, '--current', collapsed, '--labeled', labeled, '--mosaics', mosaics, '--json']);
+    assert.equal(promote.code, 0, promote.stderr);
+    const { rows, decision } = JSON.parse(promote.stdout) as { rows: Row[]; decision: { promote: boolean; reasons: string[] } };
+    assert.deepEqual(rows.map((r) => r.name), ['checkpoint', 'random-init(seed 1)', 'colour histogram', 'current']);
+    const [trained, , , current] = rows.map((r) => r.report);
+    // the trained encoder has not collapsed and finds shifted views well above chance; the collapsed one is at chance
+    assert.ok(trained.collapseStd * Math.sqrt(trained.dim) >= 0.1, `collapse ratio ${trained.collapseStd * Math.sqrt(trained.dim)}`);
+    assert.ok(trained.proxy.shifted.recallAt['10'] > 2 * trained.proxy.shifted.chance['10'], `recall@10 ${trained.proxy.shifted.recallAt['10']}`);
+    assert.equal(current.collapseStd, 0);
+    assert.ok(Math.abs(current.labeled.precisionAt['10'] - current.labeled.chance) < 1e-12);
+    assert.equal(decision.promote, true, decision.reasons.join('; '));
+
+    const keep = await cli(['eval', '--checkpoint', collapsed, '--current', checkpoint, '--labeled', labeled, '--mosaics', mosaics]);
+    assert.equal(keep.code, 3, keep.stderr);
+    assert.match(keep.stdout, /gate: keep current\n {2}- candidate has collapsed/);
+    assert.match(keep.stdout, /not better: shifted recall@10: candidate 0\.\d+ vs current 0\.\d+/);
+  });
+
+  it('refuses eval flags that name no usable evaluation set', async () => {
+    const none = await cli(['eval', '--checkpoint', checkpoint]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--labeled DIR, --mosaics FILE\[,FILE\], --tiles DIR/);
+    const three = await cli(['eval', '--checkpoint', checkpoint, '--mosaics', 'a.jpg,b.jpg,c.jpg']);
+    assert.equal(three.code, 2);
+    assert.match(three.stderr, /one or two mosaic files/);
+    // a data folder is not a mosaic: nothing is looked up inside it by the kit's file names
+    const folder = await cli(['eval', '--checkpoint', checkpoint, '--mosaics', dataKit]);
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /is not a file/);
   });
 
   it('refuses a tampered checkpoint with a clear error and status 1', async () => {

@@ -7,8 +7,9 @@
  */
 import path from 'node:path';
 import { ValidationError } from '../../../shared/errors/index.js';
-import { bboxSplit, type BBox, type Split } from '../../../shared/model/eval/place-split.js';
-import { BLUE_MARBLE_MOSAIC, MODIS_MOSAIC, bboxToRect } from '../../../shared/model/eval/place-proxy-set.js';
+import { bboxSplit, type Split } from '../../../shared/model/eval/place-split.js';
+import type { Bbox } from '../../../shared/tiles/index.js';
+import { bboxToRect } from '../../../shared/model/eval/place-proxy-set.js';
 import { cropToTensor, rasterStats, RasterCache } from '../../../shared/model/eval/raster.js';
 
 export type MosaicName = 'modis' | 'bluemarble';
@@ -31,14 +32,15 @@ export interface SplitCropsOptions {
 
 export interface SplitCrops {
   images: Float32Array[];
-  boxes: BBox[];
+  boxes: Bbox[];
   /** which mosaic each crop came from */
   mosaics: MosaicName[];
 }
 
+/** the development kit's two global mosaics, relative to `dataDir` (the gate takes its mosaics from configuration) */
 const MOSAIC_FILES: Record<MosaicName, { file: string; maxWidth?: number }> = {
-  modis: { file: MODIS_MOSAIC },
-  bluemarble: { file: BLUE_MARBLE_MOSAIC, maxWidth: 4096 },
+  modis: { file: 'gibs/mosaic/MODIS_Terra_CorrectedReflectance_TrueColor_2020-09-27_global.jpeg' },
+  bluemarble: { file: 'gibs/mosaic/bluemarble_small_8192x4096.jpg', maxWidth: 4096 },
 };
 
 export async function buildSplitCrops(options: SplitCropsOptions): Promise<SplitCrops> {
@@ -53,10 +55,10 @@ export async function buildSplitCrops(options: SplitCropsOptions): Promise<Split
   if (mosaics.length === 0 || mosaics.some((m) => !(m in MOSAIC_FILES))) throw new ValidationError(`mosaics must name some of ${Object.keys(MOSAIC_FILES).join(', ')}`);
   const cache = options.cache ?? new RasterCache();
 
-  const boxes: BBox[] = [];
+  const boxes: Bbox[] = [];
   for (let lat = 90 - cropDeg; lat >= -90 + 1e-9; lat -= strideDeg) {
     for (let lon = -180; lon + cropDeg <= 180 + 1e-9; lon += strideDeg) {
-      const box: BBox = [lon, lat, lon + cropDeg, lat + cropDeg];
+      const box: Bbox = [lon, lat, lon + cropDeg, lat + cropDeg];
       if (bboxSplit(box) === split) boxes.push(box);
     }
   }

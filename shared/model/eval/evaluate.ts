@@ -28,7 +28,8 @@ export interface EvalReport {
   /** identifies the evaluation sets: reports are comparable only when this matches */
   datasetId: string;
   labeled?: { precisionAt: Record<number, number>; queries: number; items: number; chance: number };
-  proxy?: { shifted: RecallResult; crossSource: RecallResult };
+  /** crossSource only when the place proxy had a cross-source mosaic */
+  proxy?: { shifted: RecallResult; crossSource?: RecallResult };
   tiles?: { shifted: RecallResult };
   /** SimSiam's collapse metric over every embedded image; ≈ 1/sqrt(dim) when spread, 0 when collapsed */
   collapseStd: number;
@@ -50,7 +51,7 @@ export function datasetId(sets: EvalSets): string {
   }
   if (sets.proxy) {
     const p = sets.proxy;
-    const task = (t: RetrievalTask) => t.place;
+    const task = (t: RetrievalTask | undefined) => t?.place ?? null;
     h.update(JSON.stringify({ split: p.split, places: p.places.map((x) => x.bbox.map((v) => v.toFixed(4))), shifted: task(p.shifted), cross: task(p.crossSource) }));
   }
   if (sets.tiles) {
@@ -93,8 +94,8 @@ export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: E
     labeled: sets.labeled ? register(sets.labeled.images) : [],
     shiftedQ: sets.proxy ? register(sets.proxy.shifted.queries) : [],
     shiftedG: sets.proxy ? register(sets.proxy.shifted.gallery) : [],
-    crossQ: sets.proxy ? register(sets.proxy.crossSource.queries) : [],
-    crossG: sets.proxy ? register(sets.proxy.crossSource.gallery) : [],
+    crossQ: sets.proxy?.crossSource ? register(sets.proxy.crossSource.queries) : [],
+    crossG: sets.proxy?.crossSource ? register(sets.proxy.crossSource.gallery) : [],
     tilesQ: sets.tiles ? register(sets.tiles.shifted.queries) : [],
     tilesG: sets.tiles ? register(sets.tiles.shifted.gallery) : [],
   };
@@ -113,9 +114,10 @@ export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: E
     report.labeled = { precisionAt: p.precisionAt, queries: p.queries, items: l.images.length, chance: p.chance };
   }
   if (sets.proxy) {
+    const cross = sets.proxy.crossSource;
     report.proxy = {
       shifted: recallAtKs(pick(idx.shiftedQ), pick(idx.shiftedG), sets.proxy.shifted.truth, ks),
-      crossSource: recallAtKs(pick(idx.crossQ), pick(idx.crossG), sets.proxy.crossSource.truth, ks),
+      ...(cross ? { crossSource: recallAtKs(pick(idx.crossQ), pick(idx.crossG), cross.truth, ks) } : {}),
     };
   }
   if (sets.tiles) {

@@ -23,7 +23,7 @@ export function formatEvalTable(rows: readonly NamedReport[]): string {
   }
   for (const task of ['shifted', 'crossSource'] as const) {
     for (const k of ks) {
-      table.push({ metric: `${task === 'shifted' ? 'shifted-view' : 'cross-source'} recall@${k}`, values: rows.map(({ report }) => report.proxy?.[task].recallAt[k]), chance: first.proxy?.[task].chance[k] });
+      table.push({ metric: `${task === 'shifted' ? 'shifted-view' : 'cross-source'} recall@${k}`, values: rows.map(({ report }) => report.proxy?.[task]?.recallAt[k]), chance: first.proxy?.[task]?.chance[k] });
     }
   }
   for (const k of ks) {
@@ -43,7 +43,10 @@ export function formatEvalTable(rows: readonly NamedReport[]): string {
   const render = (line: string[]) => line.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ').trimEnd();
   const notes: string[] = [];
   if (first.labeled) notes.push(`labeled: ${first.labeled.items} crops, ${first.labeled.queries} scored queries`);
-  if (first.proxy) notes.push(`proxy: ${first.proxy.shifted.queries} shifted-view places, ${first.proxy.crossSource.queries} cross-source places`);
+  if (first.proxy) {
+    const cross = first.proxy.crossSource ? `, ${first.proxy.crossSource.queries} cross-source places` : ', no cross-source mosaic';
+    notes.push(`proxy: ${first.proxy.shifted.queries} shifted-view places${cross}`);
+  }
   if (first.tiles) notes.push(`tiles: ${first.tiles.shifted.queries} held-out tiles`);
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...body.map(render), ...(notes.length ? ['', notes.join('; ')] : [])].join('\n');
 }

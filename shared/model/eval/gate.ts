@@ -52,7 +52,7 @@ export function metricName(m: GateMetric): string {
 export function readMetric(report: EvalReport, m: GateMetric): number | undefined {
   if (m.task === 'labeled') return report.labeled?.precisionAt[m.k];
   if (m.task === 'tiles') return report.tiles?.shifted.recallAt[m.k];
-  return report.proxy?.[m.task].recallAt[m.k];
+  return report.proxy?.[m.task]?.recallAt[m.k];
 }
 
 const fmt = (x: number) => x.toFixed(4);

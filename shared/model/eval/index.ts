@@ -8,9 +8,9 @@ export type { Raster, PixelRect, DecodeOptions, ImageStats } from './raster.js';
 export {
   SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, EVAL_FRACTION, cellSplit, cellBBox, placeCell, placeSplit, bboxSplit, splitCells, maskEvalCells,
 } from './place-split.js';
-export type { Split, BBox, SplitCell } from './place-split.js';
-export { buildPlaceProxySet, bboxToRect, MODIS_MOSAIC, BLUE_MARBLE_MOSAIC } from './place-proxy-set.js';
-export type { PlaceProxyOptions, PlaceProxySet, Place, RetrievalTask } from './place-proxy-set.js';
+export type { Split, SplitCell } from './place-split.js';
+export { buildPlaceProxySet, bboxToRect } from './place-proxy-set.js';
+export type { PlaceProxyOptions, PlaceProxyMosaics, PlaceProxySet, Place, RetrievalTask } from './place-proxy-set.js';
 export { buildLabeledSet } from './labeled-set.js';
 export type { LabeledSet, LabeledSetOptions, LabeledSource } from './labeled-set.js';
 export { evaluateEncoder, datasetId } from './evaluate.js';

@@ -1,2 +1,2 @@
-export { runEval } from './run-eval.js';
+export { gatePrimary, runEval } from './run-eval.js';
 export type { RunEvalOptions, RunEvalResult } from './run-eval.js';

@@ -1,13 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../../shared/errors/index.js';
 import { buildPlaceProxySet, colourHistogramEmbed, constantEmbed, recallAtKs } from '../../../../shared/model/eval/index.js';
-import { kit, repositoryRoot } from '../../../support/data-kit.js';
+import { kit, tiles } from '../../../support/data-kit.js';
 
-const repoRoot = repositoryRoot();
-const dataDir = kit();
+const mosaics = { primary: tiles.modisMosaic, crossSource: kit('gibs/mosaic/bluemarble_small_8192x4096.jpg') };
 
 function solid(size: number, r: number, g: number, b: number): Float32Array {
   const img = new Float32Array(size * size * 3);
@@ -47,7 +44,7 @@ describe('colourHistogramEmbed', () => {
   });
 
   it('finds shifted views of real held-out places far above chance', async () => {
-    const set = await buildPlaceProxySet({ dataDir, inputSize: 32 });
+    const set = await buildPlaceProxySet({ mosaics, inputSize: 32 });
     const embed = colourHistogramEmbed();
     const t = set.shifted;
     const r = recallAtKs(await embed(t.queries), await embed(t.gallery), t.truth, [1, 10]);
@@ -57,6 +54,7 @@ describe('colourHistogramEmbed', () => {
     // and it is not solved: the proxy leaves a learned encoder room above the histogram
     assert.ok(r.recallAt[10] < 0.9, `recall@10 ${r.recallAt[10]}`);
     const c = set.crossSource;
+    assert.ok(c);
     const rc = recallAtKs(await embed(c.queries), await embed(c.gallery), c.truth, [10]);
     assert.ok(rc.recallAt[10] > rc.chance[10], `cross-source recall@10 ${rc.recallAt[10]} vs chance ${rc.chance[10]}`);
   });
