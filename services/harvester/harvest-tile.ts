@@ -4,7 +4,7 @@ import { AppError, RetriesExhaustedError, describeError } from '../../shared/err
 import { tileUrl } from '../../shared/gibs/index.js';
 import type { GibsClient } from '../../shared/http/index.js';
 import { withRetry, type RetryPolicy } from '../../shared/retry/index.js';
-import { clampBbox, inspectImage, pointId, tileBbox, tileKey } from '../../shared/tiles/index.js';
+import { TILE_SIZE, clampBbox, inspectImage, pointId, tileBbox, tileBlobKey, tileKey } from '../../shared/tiles/index.js';
 import type { HarvestLedger } from './harvest-ledger.js';
 import type { HarvestPlan, PlannedDate } from './harvest-plan.js';
 import type { HarvesterMetrics } from './harvester-metrics.js';
@@ -37,11 +37,6 @@ export interface TileContext {
 
 const SHARP_FORMAT: Record<string, string> = { 'image/jpeg': 'jpeg', 'image/png': 'png' };
 
-/** Where a tile's bytes live in the tile store: deterministic, so a re-run overwrites rather than duplicates. */
-export function tileBlobKey(key: string, ext: string): string {
-  return `tiles/${key}.${ext}`;
-}
-
 /**
  * One tile, start to finish: conditional fetch (the ETag of the copy we hold), content-type and decode
  * checks, blank detection, store, then the `tiles.fetched` message and ledger row (via the batcher).
@@ -63,6 +58,7 @@ export async function harvestTile(ctx: TileContext, task: TileTask): Promise<Til
 
 async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<TileResult> {
   const { plan, ledger, metrics } = ctx;
+  const blobKey = tileBlobKey({ layer: plan.layer.id, date: task.date.date, tms: plan.tms, z: task.z, row: task.row, col: task.col }, plan.ext);
   const prior = await ledger.get(key);
   const known = prior && prior.status !== 'failed' ? prior : undefined;
   if (known && ctx.skipKnownBefore !== undefined && task.date.date < ctx.skipKnownBefore) return { outcome: 'unchanged' };
@@ -80,7 +76,9 @@ async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<T
   if (contentType !== plan.format.toLowerCase()) {
     throw new AppError('BAD_CONTENT_TYPE', `expected ${plan.format}, GIBS sent "${fetched.contentType || 'no content type'}"`, { retriable: false });
   }
-  const image = await inspectImage(fetched.bytes); // UNDECODABLE when sharp cannot read it
+  // UNDECODABLE when sharp cannot read it; WRONG_TILE_SIZE, from the header alone, when it is no tile of this level
+  const expectSize = plan.tileSizes.get(task.z) ?? { width: TILE_SIZE, height: TILE_SIZE };
+  const image = await inspectImage(fetched.bytes, { expectSize });
   if (SHARP_FORMAT[contentType] !== image.format) {
     throw new AppError('BAD_CONTENT_TYPE', `sent as ${contentType} but the bytes are ${image.format}`, { retriable: false });
   }
@@ -92,11 +90,10 @@ async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<T
   }
   if (known?.status === 'produced' && known.sha256 === sha256) {
     // Same bytes under a new ETag (or a server without ETags): nothing new to say downstream.
-    if (known.etag !== fetched.etag) await ledger.record([{ key, status: 'produced', etag: fetched.etag, sha256, blobKey: known.blobKey ?? tileBlobKey(key, plan.ext), bytes: fetched.bytes.byteLength }]);
+    if (known.etag !== fetched.etag) await ledger.record([{ key, status: 'produced', etag: fetched.etag, sha256, blobKey: known.blobKey ?? blobKey, bytes: fetched.bytes.byteLength }]);
     return { outcome: 'unchanged' };
   }
 
-  const blobKey = tileBlobKey(key, plan.ext);
   await withRetry(() => ctx.blobs.put(blobKey, fetched.bytes), ctx.storeRetry, { signal: ctx.signal });
   const value = {
     v: 1 as const,

@@ -3,6 +3,7 @@ import type { Bus } from '../../shared/bus/index.js';
 import { AppError, describeError } from '../../shared/errors/index.js';
 import type { GibsClient } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/log/index.js';
+import { tileKey } from '../../shared/tiles/index.js';
 import { createCapabilitiesCache, type CapabilitiesCache } from './capabilities-cache.js';
 import type { HarvestLedger } from './harvest-ledger.js';
 import { planHarvest, type HarvestPlan } from './harvest-plan.js';
@@ -10,6 +11,9 @@ import { scheduledHarvestDate, scheduleHarvests, shiftDate, type ScheduledJob } 
 import { harvestTile, type TileContext, type TileResult, type TileTask } from './harvest-tile.js';
 import type { HarvestFailure, HarvestOptions, HarvestProgress, HarvestRequest, HarvestSummary, HarvesterConfig } from './harvester-config.js';
 import type { HarvesterMetrics } from './harvester-metrics.js';
+import { ClaimedTasks } from './claimed-tasks.js';
+import { confirmIntentsFromBus } from './confirm-intents.js';
+import { newClaimOwner } from './ledger-claims.js';
 import { ProduceBatcher } from './produce-batcher.js';
 import { resolveHarvesterConfig } from './resolve-config.js';
 
@@ -40,6 +44,9 @@ export interface Harvester {
   nextRun(): Date | null;
 }
 
+/** How often a tile held by another harvest is tried again, once this harvest has nothing else to do. */
+const CLAIM_POLL_MS = 50;
+
 /** Failures listed in a summary at most (all are counted, and all are in the ledger). */
 const MAX_LISTED_FAILURES = 1000;
 
@@ -67,24 +74,59 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
     return work;
   };
 
+  /**
+   * Tiles an earlier harvest put on the bus without being able to record them (see confirmIntentsFromBus):
+   * confirmed before any tile is fetched, so none is produced twice. If the bus cannot be read now, they are
+   * produced again (at-least-once), never lost.
+   */
+  async function confirmEarlierIntents(plan: HarvestPlan, signal: AbortSignal): Promise<void> {
+    const prefixes = plan.dates.map((d) => `${plan.layer.id}/${d.date}/${plan.tms}/`);
+    try {
+      const { intents, confirmed } = await confirmIntentsFromBus(deps.bus, deps.ledger, prefixes, signal);
+      if (intents > 0) {
+        log.warn({ intents, confirmed }, 'tiles left unrecorded by an earlier harvest: those found on the bus are confirmed');
+      }
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const reason = describeError(error);
+      log.warn({ err: error }, `unrecorded tiles of an earlier harvest not checked on the bus; produced again: ${reason}`);
+    }
+  }
+
   async function run(request: HarvestRequest, options: HarvestOptions): Promise<HarvestSummary> {
     const started = performance.now();
     const signal = options.signal ? AbortSignal.any([options.signal, drain.signal]) : drain.signal;
     const plan = planHarvest(request, await capabilities.get(signal), { maxTiles: cfg.maxTilesPerHarvest });
     log.info({ layer: plan.layer.id, tms: plan.tms, dates: plan.dates.length, levels: plan.levels, tiles: plan.total }, 'harvest started');
+    await confirmEarlierIntents(plan, signal);
+    let unrecorded = 0;
     const batcher = new ProduceBatcher({
       bus: deps.bus,
       ledger: deps.ledger,
       batchSize: cfg.produceBatchSize,
       lingerMs: cfg.produceLingerMs,
       retry: cfg.storeRetry,
+      onUnrecorded: (count, error) => {
+        unrecorded += count;
+        const reason = describeError(error);
+        log.error({ err: error, tiles: count }, `tiles on the bus, but the ledger refused their rows: ${reason}`);
+      },
     });
     const ctx: TileContext = { plan, gibs: deps.gibs, blobs: deps.blobs, ledger: deps.ledger, batcher, metrics, storeRetry: cfg.storeRetry, signal, skipKnownBefore: options.skipKnownBefore };
     const progress: HarvestProgress = { done: 0, total: plan.total, fetched: 0, blank: 0, unchanged: 0, failed: 0 };
     const failures: HarvestFailure[] = [];
     let bytes = 0;
     let interrupted = false;
-    const tasks = tasksOf(plan);
+    // Claims keep overlapping harvests of this data directory (other runs, other processes) off each other's tiles.
+    const owner = newClaimOwner();
+    const keyOf = (t: TileTask): string => tileKey(plan.layer.id, t.date.date, plan.tms, t.z, t.row, t.col);
+    const tasks = new ClaimedTasks(tasksOf(plan), keyOf, deps.ledger, owner, { pollMs: CLAIM_POLL_MS, signal });
+    // A lapsed claim is only a risk of doing a tile twice, never of losing one: warn, and keep going.
+    const claimTrouble = (what: string) => (error: unknown) => log.warn({ err: error }, `${what}: ${describeError(error)}`);
+    const renewal = setInterval(() => {
+      deps.ledger.renewClaims(owner).catch(claimTrouble('harvest claims not renewed'));
+    }, Math.max(1, Math.floor(deps.ledger.claimLeaseMs / 3)));
+    renewal.unref();
 
     const tally = (task: TileTask, result: TileResult): void => {
       progress.done++;
@@ -94,7 +136,7 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
         bytes += result.bytes;
         metrics?.bytes.inc(result.bytes);
       } else if (result.outcome === 'failed') {
-        const tile = `${plan.layer.id}/${task.date.date}/${plan.tms}/${task.z}/${task.row}/${task.col}`;
+        const tile = tileKey(plan.layer.id, task.date.date, plan.tms, task.z, task.row, task.col);
         if (failures.length < MAX_LISTED_FAILURES) failures.push({ tile, code: result.code, reason: result.reason });
         log.debug({ tile, code: result.code }, `tile failed: ${result.reason}`);
       }
@@ -102,14 +144,18 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
     };
 
     const worker = async (): Promise<void> => {
-      for (let next = tasks.next(); !next.done; next = tasks.next()) {
+      for (let next = await tasks.next(); next !== undefined; next = await tasks.next()) {
         if (stopping || signal.aborted) {
           interrupted = true;
-          return;
+          return; // its claim goes with the others when the run ends
+        }
+        if (!next.claimed) {
+          tally(next.task, { outcome: 'failed', code: next.code, reason: next.reason });
+          continue;
         }
         let result: TileResult;
         try {
-          result = await harvestTile(ctx, next.value);
+          result = await harvestTile(ctx, next.task);
         } catch (error) {
           if (signal.aborted) {
             interrupted = true;
@@ -119,11 +165,20 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
           log.error({ err: error }, 'tile could not be recorded');
           result = { outcome: 'failed', code: error instanceof AppError ? error.code : 'INTERNAL', reason: describeError(error) };
         }
-        tally(next.value, result);
+        // Released only now that the ledger says what became of the tile; a failed release lapses with its lease.
+        await deps.ledger.release(owner, next.key).catch(claimTrouble(`claim of ${next.key} not released`));
+        tally(next.task, result);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(cfg.concurrency, plan.total) }, worker));
-    await batcher.drain();
+    try {
+      await Promise.all(Array.from({ length: Math.min(cfg.concurrency, plan.total) }, worker));
+      await batcher.drain();
+    } finally {
+      clearInterval(renewal);
+      await deps.ledger.release(owner).catch(claimTrouble('harvest claims not released'));
+    }
+    // stopped early, or tiles still held by another harvest when this one was stopped
+    if (progress.done < plan.total) interrupted = true;
 
     const summary: HarvestSummary = {
       layer: plan.layer.id,
@@ -142,8 +197,9 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
     };
     metrics?.harvests.inc({ result: interrupted ? 'interrupted' : summary.failed > 0 ? 'partial' : 'ok' });
     const { failures: listed, ...counts } = summary;
-    const logLevel = summary.failed > 0 || interrupted ? 'warn' : 'info';
-    log[logLevel]({ ...counts, dates: counts.dates.length, firstFailures: listed.slice(0, 5) }, 'harvest finished');
+    const logLevel = summary.failed > 0 || interrupted || unrecorded > 0 ? 'warn' : 'info';
+    const firstFailures = listed.slice(0, 5);
+    log[logLevel]({ ...counts, dates: counts.dates.length, firstFailures, unrecorded }, 'harvest finished');
     return summary;
   }
 

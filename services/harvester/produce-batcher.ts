@@ -4,10 +4,17 @@ import type { TopicPayload } from '../../shared/bus/topics.js';
 import { withRetry, type RetryPolicy } from '../../shared/retry/index.js';
 import type { HarvestLedger, LedgerRecord } from './harvest-ledger.js';
 
+export type ProducedRecord = Extract<LedgerRecord, { status: 'produced' }>;
+
+/** How a submitted tile ended: always on the bus; `recorded` false when its 'produced' row could not be written. */
+export interface Submitted {
+  recorded: boolean;
+}
+
 interface Pending {
   message: { key: string; value: TopicPayload<'tiles.fetched'> };
-  record: LedgerRecord;
-  resolve: () => void;
+  record: ProducedRecord;
+  resolve: (result: Submitted) => void;
   reject: (error: unknown) => void;
 }
 
@@ -18,12 +25,17 @@ export interface ProduceBatcherOptions {
   lingerMs: number;
   retry: RetryPolicy;
   onRetry?: (code: string) => void;
+  /** tiles on the bus whose 'produced' rows the ledger refused (their intents stay for the next harvest) */
+  onUnrecorded?: (count: number, error: unknown) => void;
 }
 
 /**
  * Groups `tiles.fetched` messages into one produce call (one fsync on the SQLite bus, one request on
- * Kafka) and, once the bus has acknowledged them, writes their ledger rows in one transaction. A tile's
- * `submit` resolves only then, so "produced" in the ledger always means "on the bus".
+ * Kafka): first their intents in the ledger, then the messages, then (once the bus has acknowledged them)
+ * their 'produced' rows, each step one transaction or call. "Produced" in the ledger always means "on the
+ * bus". A tile's `submit` rejects when its message did not reach the bus, and resolves once it did, even
+ * if the ledger then refused its row (disk full): the tile is on the bus, and its intent lets the next
+ * harvest find it there instead of producing it again.
  */
 export class ProduceBatcher {
   private readonly options: ProduceBatcherOptions;
@@ -35,8 +47,8 @@ export class ProduceBatcher {
     this.options = options;
   }
 
-  submit(message: Pending['message'], record: LedgerRecord): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  submit(message: Pending['message'], record: ProducedRecord): Promise<Submitted> {
+    return new Promise<Submitted>((resolve, reject) => {
       this.pending.push({ message, record, resolve, reject });
       if (this.pending.length >= this.options.batchSize) this.flushNow();
       else this.timer ??= setTimeout(() => this.flushNow(), this.options.lingerMs);
@@ -62,16 +74,23 @@ export class ProduceBatcher {
   }
 
   private async send(batch: Pending[]): Promise<void> {
-    const { bus, ledger, retry, onRetry } = this.options;
+    const { bus, ledger, retry, onRetry, onUnrecorded } = this.options;
+    const retrying = { onRetry: (error: { code: string }) => onRetry?.(error.code) };
     try {
-      await withRetry(() => produceTyped(bus, 'tiles.fetched', batch.map((p) => p.message)), retry, {
-        onRetry: (error) => onRetry?.(error.code),
-      });
-      await withRetry(() => ledger.record(batch.map((p) => p.record)), retry, { onRetry: (error) => onRetry?.(error.code) });
+      const intents = batch.map(({ message, record }) => ({ ...record, pointId: message.key }));
+      await withRetry(() => ledger.recordIntents(intents), retry, retrying);
+      await withRetry(() => produceTyped(bus, 'tiles.fetched', batch.map((p) => p.message)), retry, retrying);
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
     }
-    for (const p of batch) p.resolve();
+    let recorded = true;
+    try {
+      await withRetry(() => ledger.record(batch.map((p) => p.record)), retry, retrying);
+    } catch (error) {
+      recorded = false;
+      onUnrecorded?.(batch.length, error);
+    }
+    for (const p of batch) p.resolve({ recorded });
   }
 }

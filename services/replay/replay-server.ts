@@ -8,6 +8,7 @@ import { loadReplayData, type ReplayData } from './load-replay-data.js';
 import { createRealTileReader } from './real-tiles.js';
 import type { FaultKind, ReplayOptions, ReplayServer, ReplayStats } from './replay-types.js';
 import { mulberry32 } from '../../shared/random/index.js';
+import { createTileFaults, resizeTile, saltEtag, sendStatus } from './tile-faults.js';
 import { createEtagger, resolveTile, type ResolverSources, type TileRequest } from './tile-resolver.js';
 
 const ENDPOINT = '/wmts/epsg4326/best/';
@@ -16,12 +17,14 @@ const CAPABILITIES_PATHS = new Set([`${ENDPOINT}1.0.0/WMTSCapabilities.xml`, `${
 function newStats(): ReplayStats {
   return {
     requests: 0,
+    tileRequests: 0,
     tiles: 0,
     blanks: 0,
     notModified: 0,
     errors: 0,
     faults: 0,
-    faultsByKind: { reset: 0, error500: 0, error503: 0, rateLimit: 0, truncate: 0 },
+    faultsByKind: { reset: 0, error500: 0, error503: 0, rateLimit: 0, truncate: 0, wrongSize: 0 },
+    scriptedFaults: 0,
   };
 }
 
@@ -71,6 +74,8 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
   const etagOf = createEtagger();
   const capabilitiesEtag = etagOf(data.capabilitiesXml);
   const stats = newStats();
+  const tileFaults = createTileFaults();
+  let etagSalt = '';
 
   const countFault = (kind: FaultKind): void => {
     stats.faults++;
@@ -79,7 +84,7 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
 
   /** Injects the drawn fault, or returns false when this request is answered normally. */
   const injectFault = (fault: FaultKind | undefined, req: IncomingMessage, res: ServerResponse): boolean => {
-    if (fault === undefined || fault === 'truncate') return false;
+    if (fault === undefined || fault === 'truncate' || fault === 'wrongSize') return false;
     countFault(fault);
     if (fault === 'reset') {
       req.socket.resetAndDestroy();
@@ -108,6 +113,7 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
       sendText(req, res, 404, 'Not Found');
       return;
     }
+    if (isTile) stats.tileRequests++;
     // Draw synchronously on arrival, so the fault sequence follows request order and a seed replays it.
     const fault = isTile || plan.includeCapabilities ? plan.next() : undefined;
     if (plan.latencyMs > 0 && (isTile || plan.includeCapabilities)) await new Promise((r) => setTimeout(r, plan.latencyMs));
@@ -119,6 +125,17 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
       return;
     }
     const request = splitTilePath(url.pathname.slice(ENDPOINT.length));
+    const scripted = request && tileFaults.get(request.z, request.row, request.col);
+    if (scripted) stats.scriptedFaults++;
+    if (scripted && scripted.kind === 'hang') return; // close() ends it (closeAllConnections)
+    if (scripted && scripted.kind === 'status') {
+      sendStatus(res, scripted.status, req.method);
+      return;
+    }
+    if (scripted && scripted.kind === 'body') {
+      sendBytes(req, res, scripted.body, { contentType: scripted.contentType, etag: etagOf(scripted.body) });
+      return;
+    }
     const answer = request
       ? await resolveTile(request, sources, etagOf)
       : ({ kind: 'error', status: 400, exceptions: [{ status: 400, code: 'InvalidParameterValue', locator: 'LAYER', text: 'LAYER does not exist' }] } as const);
@@ -127,18 +144,23 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
       sendExceptionReport(req, res, answer.status, answer.exceptions);
       return;
     }
+    const side = plan.wrongSizePx;
+    const resize = scripted?.kind === 'wrong-size' ? scripted : fault === 'wrongSize' ? { width: side, height: side } : undefined;
+    if (fault === 'wrongSize') countFault('wrongSize');
+    const bytes = resize ? await resizeTile(answer.bytes, answer.contentType, resize.width, resize.height) : answer.bytes;
     const headers = {
       contentType: answer.contentType,
-      etag: answer.etag,
+      etag: resize ? etagOf(bytes) : saltEtag(answer.etag, etagSalt),
       extra: answer.layerTimeActual ? { 'Layer-Time-Actual': answer.layerTimeActual } : undefined,
     };
     if (fault === 'truncate' && req.method === 'GET' && req.headers['if-none-match'] === undefined) {
       countFault('truncate');
-      sendTruncated(res, answer.bytes, headers);
+      sendTruncated(res, bytes, headers);
       return;
     }
-    const status = sendBytes(req, res, answer.bytes, headers);
+    const status = sendBytes(req, res, bytes, headers);
     if (status === 304) stats.notModified++;
+    else if (resize) return; // counted as a fault, not as imagery
     else if (answer.blank) stats.blanks++;
     else stats.tiles++;
   };
@@ -170,6 +192,10 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
     port,
     catalog: data.catalog,
     stats: () => structuredClone(stats),
+    faultTile: (tile, fault) => tileFaults.set(tile, fault),
+    changeEtags: (salt) => {
+      etagSalt = salt;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -20,6 +20,10 @@ export interface FaultOptions {
   resetRate?: number;
   /** share of 200 tile answers whose body is cut short while Content-Length still announces the full size */
   truncateRate?: number;
+  /** share of 200 tile answers re-encoded at `wrongSizePx` square: a valid image of the wrong size */
+  wrongSizeRate?: number;
+  /** side of the wrong-size images, 1..32767; default 64 */
+  wrongSizePx?: number;
   /** also fault the capabilities document (default false: faults hit tile requests only) */
   includeCapabilities?: boolean;
 }
@@ -39,11 +43,27 @@ export interface ReplayOptions {
   pregenerate?: boolean;
 }
 
-export type FaultKind = 'reset' | 'error500' | 'error503' | 'rateLimit' | 'truncate';
+export type FaultKind = 'reset' | 'error500' | 'error503' | 'rateLimit' | 'truncate' | 'wrongSize';
+
+/**
+ * A scripted answer for every request of one tile (see ReplayServer.faultTile), where the rates above are
+ * random shares. Applied to well-formed tile paths only, before the tile is resolved.
+ */
+export type TileFault =
+  /** this status with a short text body (429 and 503 carry Retry-After: 0) */
+  | { kind: 'status'; status: number }
+  /** 200 with these bytes under this content type, whatever they are */
+  | { kind: 'body'; contentType: string; body: Buffer }
+  /** the tile's own answer re-encoded in its format at this size (very large ones as a solid image) */
+  | { kind: 'wrong-size'; width: number; height: number }
+  /** takes the request and never answers: only the client's timeout or abort (or close()) ends it */
+  | { kind: 'hang' };
 
 export interface ReplayStats {
   /** every HTTP request received */
   requests: number;
+  /** requests for tile paths (not the capabilities), faulted ones included */
+  tileRequests: number;
   /** 200 answers carrying imagery (real tiles or mosaic pyramid tiles) */
   tiles: number;
   /** 200 answers carrying the GIBS blank tile */
@@ -52,9 +72,11 @@ export interface ReplayStats {
   notModified: number;
   /** 4xx answers produced by GIBS semantics (bad layer, TIME, tile out of range, date out of range, ...) */
   errors: number;
-  /** injected faults, all kinds */
+  /** injected random faults, all kinds */
   faults: number;
   faultsByKind: Record<FaultKind, number>;
+  /** answers replaced by a scripted tile fault (faultTile) */
+  scriptedFaults: number;
 }
 
 /** One tile the replay has imagery for (never a blank). */
@@ -104,5 +126,9 @@ export interface ReplayServer {
   port: number;
   stats(): ReplayStats;
   catalog: ReplayCatalog;
+  /** scripts a fault for tile "z/row/col" of every layer and date; undefined removes it */
+  faultTile(tile: string, fault: TileFault | undefined): void;
+  /** every tile ETag changes (bytes do not), as after a GIBS re-deploy; '' restores the real ones */
+  changeEtags(salt: string): void;
   close(): Promise<void>;
 }

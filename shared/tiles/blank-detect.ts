@@ -16,6 +16,19 @@ export interface ImageInspection extends ImageInfo {
   blank: boolean;
 }
 
+export interface DecodeLimits {
+  /**
+   * The size the image must have (a tile: the TileMatrix's TileWidth × TileHeight). Checked from the header,
+   * before any pixel is decoded; another size is WRONG_TILE_SIZE (not retriable).
+   */
+  expectSize?: { width: number; height: number };
+  /** more pixels than this are refused from the header (IMAGE_TOO_LARGE, not retriable); default 4096² */
+  maxPixels?: number;
+}
+
+/** 4096²: 8 × a 512 px tile's side, so no tile comes near it, and a decode stays under ~200 MB at 16-bit RGBA. */
+export const DEFAULT_MAX_DECODE_PIXELS = 4096 * 4096;
+
 /** Byte order of this machine; the RGBA fast path reads four bands as one 32-bit word. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -50,19 +63,38 @@ interface Decoded {
   wide: boolean;
 }
 
+function checkSize(width: number, height: number, limits: DecodeLimits, maxPixels: number): void {
+  const want = limits.expectSize;
+  if (want && (width !== want.width || height !== want.height)) {
+    const message = `image is ${width}×${height}; the TileMatrix's tiles are ${want.width}×${want.height}`;
+    throw new AppError('WRONG_TILE_SIZE', message, { retriable: false });
+  }
+  if (width * height > maxPixels) {
+    const message = `image is ${width}×${height}, more than the ${maxPixels} pixels decoded at most`;
+    throw new AppError('IMAGE_TOO_LARGE', message, { retriable: false });
+  }
+}
+
 /**
  * One full-resolution decode. failOn 'warning' makes libjpeg/libpng warnings (a truncated JPEG is only a
  * warning to libjpeg, which would otherwise pad it with grey) fail the decode instead of passing silently.
- * 16-bit images are decoded at 16 bits so that a faint value does not round to zero.
+ * 16-bit images are decoded at 16 bits so that a faint value does not round to zero. The size is checked
+ * from the header first, and libvips itself refuses more than the pixel bound (limitInputPixels), so a
+ * hostile image cannot make the decode allocate more than the bound allows.
  */
-async function decode(bytes: Uint8Array, withMetadata: boolean): Promise<Decoded> {
+async function decode(bytes: Uint8Array, withMetadata: boolean, limits: DecodeLimits = {}): Promise<Decoded> {
   if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) throw undecodable(undefined, 'empty input');
+  const want = limits.expectSize;
+  const maxPixels = Math.min(limits.maxPixels ?? DEFAULT_MAX_DECODE_PIXELS, want ? want.width * want.height : Infinity);
   try {
-    const image = sharp(bytes, { failOn: 'warning' });
+    const image = sharp(bytes, { failOn: 'warning', limitInputPixels: maxPixels });
     let known = sniff(bytes);
     let storedChannels: number | undefined;
-    if (withMetadata || known === undefined) {
-      const meta = await image.metadata();
+    if (withMetadata || known === undefined || want) {
+      // Header only (libvips reads no pixel data for metadata), so no pixel limit here: the size check below
+      // names a wrong tile size as such rather than as "too large".
+      const meta = await sharp(bytes, { failOn: 'warning', limitInputPixels: false }).metadata();
+      if (meta.width !== undefined && meta.height !== undefined) checkSize(meta.width, meta.height, limits, maxPixels);
       const format = meta.format !== undefined && KNOWN_FORMATS.has(meta.format) ? (meta.format as ImageFormat) : 'other';
       known = { format, wide: meta.depth === 'ushort' };
       storedChannels = meta.channels;
@@ -82,7 +114,13 @@ async function decode(bytes: Uint8Array, withMetadata: boolean): Promise<Decoded
       wide: known.wide,
     };
   } catch (error) {
-    throw undecodable(error, error instanceof Error ? error.message : String(error));
+    if (error instanceof AppError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/exceeds pixel limit/i.test(message)) {
+      const tooLarge = `image has more than the ${maxPixels} pixels decoded at most`;
+      throw new AppError('IMAGE_TOO_LARGE', tooLarge, { retriable: false, cause: error });
+    }
+    throw undecodable(error, message);
   }
 }
 
@@ -123,16 +161,16 @@ function infoOf(d: Decoded): ImageInfo {
 }
 
 /** Format, size and stored channels of an image, after a full decode; UNDECODABLE (not retriable) otherwise. */
-export async function decodeImageInfo(bytes: Uint8Array): Promise<ImageInfo> {
-  return infoOf(await decode(bytes, true));
+export async function decodeImageInfo(bytes: Uint8Array, limits?: DecodeLimits): Promise<ImageInfo> {
+  return infoOf(await decode(bytes, true, limits));
 }
 
 /**
  * Decodes at full resolution (no shrink-on-load: one lit pixel must count) and reports info plus whether
- * the image is blank, in one decode.
+ * the image is blank, in one decode. UNDECODABLE, WRONG_TILE_SIZE or IMAGE_TOO_LARGE otherwise (see limits).
  */
-export async function inspectImage(bytes: Uint8Array): Promise<ImageInspection> {
-  const d = await decode(bytes, true);
+export async function inspectImage(bytes: Uint8Array, limits?: DecodeLimits): Promise<ImageInspection> {
+  const d = await decode(bytes, true, limits);
   return { ...infoOf(d), blank: allPixelsBlank(d.data, d.channels, d.alpha, d.wide) };
 }
 
@@ -140,7 +178,7 @@ export async function inspectImage(bytes: Uint8Array): Promise<ImageInspection> 
  * True when every pixel is (0,0,0) or fully transparent. Throws UNDECODABLE for bytes that do not decode.
  * The cheapest path: JPEG and PNG skip the metadata round-trip.
  */
-export async function isBlankImage(bytes: Uint8Array): Promise<boolean> {
-  const d = await decode(bytes, false);
+export async function isBlankImage(bytes: Uint8Array, limits?: DecodeLimits): Promise<boolean> {
+  const d = await decode(bytes, false, limits);
   return allPixelsBlank(d.data, d.channels, d.alpha, d.wide);
 }

@@ -3,7 +3,6 @@ export { WORLD_BBOX, validateBbox, crossesAntimeridian, splitAntimeridian, clamp
 export type { TileIndex } from './geographic-grid.js';
 export {
   TILE_SIZE,
-  MAX_GEOGRAPHIC_LEVEL,
   degreesPerPixel,
   tileSpanDegrees,
   matrixSize,
@@ -12,10 +11,10 @@ export {
   tileAt,
   tilesCovering,
 } from './geographic-grid.js';
-export { tmsLevels, knownTileMatrixSets, validateTile, levelForResolution } from './tile-matrix-sets.js';
-export type { MercatorTile } from './mercator.js';
-export { MERCATOR_TILE_SIZE, MAX_MERCATOR_LAT, mercatorTileBbox, lonLatToMercatorTile, mercatorTilesCovering } from './mercator.js';
-export { DNS_NAMESPACE, TILE_ID_NAMESPACE, uuidV5, tileKey, pointId } from './tile-id.js';
+export { tmsLevels, knownTileMatrixSets } from './tile-matrix-sets.js';
+export { TILE_ID_NAMESPACE, uuidV5, tileKey, pointId } from './tile-id.js';
 export type { TileAddress } from './tile-address.js';
-export type { ImageFormat, ImageInfo, ImageInspection } from './blank-detect.js';
-export { decodeImageInfo, inspectImage, isBlankImage } from './blank-detect.js';
+export type { TileFile, TilePathTail } from './tile-blob-key.js';
+export { TILE_BLOB_PREFIX, tileBlobKey, parseTileBlobKey, parseTilePathTail } from './tile-blob-key.js';
+export type { DecodeLimits, ImageFormat, ImageInfo, ImageInspection } from './blank-detect.js';
+export { DEFAULT_MAX_DECODE_PIXELS, decodeImageInfo, inspectImage, isBlankImage } from './blank-detect.js';

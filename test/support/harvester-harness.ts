@@ -17,6 +17,7 @@ import {
   type Harvester,
   type HarvesterConfig,
   type HarvesterMetrics,
+  type HarvestLedger,
   type SqliteHarvestLedger,
 } from '../../services/harvester/index.js';
 
@@ -40,7 +41,14 @@ export const fastRetry = { retries: 3, initialMs: 5, maxMs: 50, factor: 2, jitte
  */
 export async function openHarness(
   baseUrl: string,
-  options: { dir?: string; config?: Partial<HarvesterConfig>; gibs?: Partial<GibsClientOptions>; capabilities?: CapabilitiesCache } = {},
+  options: {
+    dir?: string;
+    config?: Partial<HarvesterConfig>;
+    gibs?: Partial<GibsClientOptions>;
+    capabilities?: CapabilitiesCache;
+    /** what the harvester sees of the (real) ledger, e.g. a wrapper that injects write failures */
+    wrapLedger?: (ledger: SqliteHarvestLedger) => HarvestLedger;
+  } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'harvest-')));
   const bus = await createBus({ kind: 'sqlite', path: path.join(dir, 'bus.db'), defaultPartitions: 2, retention: { maxAgeMs: Infinity, maxBytes: Infinity } });
@@ -51,7 +59,15 @@ export async function openHarness(
   const registry = new Registry();
   const metrics = createHarvesterMetrics(registry);
   const harvester = createHarvester(
-    { bus, blobs, gibs, ledger, log: silentLogger(), metrics, capabilities: options.capabilities },
+    {
+      bus,
+      blobs,
+      gibs,
+      ledger: options.wrapLedger ? options.wrapLedger(ledger) : ledger,
+      log: silentLogger(),
+      metrics,
+      capabilities: options.capabilities,
+    },
     { schedule: '0 6 * * *', lagDays: 1, timezone: 'UTC', jobs: [], concurrency: 4, storeRetry: fastRetry, produceLingerMs: 5, ...options.config },
   );
   return {

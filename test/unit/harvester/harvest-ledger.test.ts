@@ -1,8 +1,10 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { AppError } from '../../../shared/errors/index.js';
 import { openHarvestLedger } from '../../../services/harvester/index.js';
 
@@ -96,5 +98,103 @@ describe('SqliteHarvestLedger', () => {
     await openHarvestLedger({ path: path.join(path.dirname(junk), 'mk.db') }).then((l) => l.close());
     await writeFile(junk, 'this is not sqlite '.repeat(100));
     await assert.rejects(openHarvestLedger({ path: junk }), (e: unknown) => e instanceof AppError && e.code === 'LEDGER_IO' && !e.retriable);
+  });
+});
+
+describe('SqliteHarvestLedger claims', () => {
+  const host = os.hostname();
+  const me = { id: `${host}/${process.pid}/a`, pid: process.pid, host };
+  const other = { id: `${host}/${process.pid}/b`, pid: process.pid, host };
+
+  it('gives a tile to one live owner at a time, across connections; release frees it for the next', async () => {
+    const file = await tempFile();
+    const a = await openHarvestLedger({ path: file });
+    const b = await openHarvestLedger({ path: file });
+    assert.equal(await a.claim('k', me), true);
+    assert.equal(await a.claim('k', me), true, 'an owner may take its own claim again');
+    assert.equal(await b.claim('k', other), false);
+    await b.release(other, 'k'); // not its claim: nothing happens
+    assert.equal(await b.claim('k', other), false);
+    await a.release(me, 'k');
+    assert.equal(await b.claim('k', other), true);
+    assert.equal(await b.claim('k2', other), true);
+    await b.release(other);
+    assert.deepEqual([await a.claim('k', me), await a.claim('k2', me)], [true, true]);
+    await a.close();
+    await b.close();
+  });
+
+  it('frees a claim whose lease ran out unrenewed, and keeps one that is renewed', async () => {
+    const file = await tempFile();
+    const a = await openHarvestLedger({ path: file, claimLeaseMs: 1000 });
+    const b = await openHarvestLedger({ path: file, claimLeaseMs: 1000 });
+    assert.equal(await a.claim('renewed', me), true);
+    assert.equal(await a.claim('lapsed', me), true);
+    await new Promise((r) => setTimeout(r, 600));
+    await a.renewClaims(me); // extends both by a full lease
+    await a.release(me, 'lapsed');
+    assert.equal(await b.claim('lapsed', other), true);
+    // 'lapsed' is now other's, and other never renews it
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await a.claim('lapsed', me), true, 'not renewed for a whole lease');
+    await a.renewClaims(me);
+    assert.equal(await b.claim('renewed', other), false, 'renewed a moment ago');
+    await a.close();
+    await b.close();
+  });
+
+  it('frees at once a claim whose owner process on this host is gone', async () => {
+    const ledger = await openHarvestLedger({ path: await tempFile(), claimLeaseMs: 3_600_000 });
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const gone = { id: `${host}/${deadPid}/x`, pid: deadPid, host };
+    assert.equal(await ledger.claim('k', gone), true);
+    assert.equal(await ledger.claim('k', me), true, 'the dead owner does not block it');
+    // the same pid on another host may be alive: only its lease can free it
+    const remote = { id: `elsewhere/${deadPid}/y`, pid: deadPid, host: 'elsewhere.example' };
+    assert.equal(await ledger.claim('r', remote), true);
+    assert.equal(await ledger.claim('r', me), false);
+    await ledger.close();
+    await assert.rejects(openHarvestLedger({ path: await tempFile(), claimLeaseMs: 0 }), (e: unknown) => e instanceof AppError && e.code === 'LEDGER_OPTIONS');
+  });
+});
+
+describe('SqliteHarvestLedger intents', () => {
+  const intent = (key: string, sha256 = sha) => ({ key, pointId: `id-${key}`, sha256, etag: '"e"', blobKey: `tiles/${key}.jpg`, bytes: 10 });
+
+  it('keeps intents until the produced row comes, and confirms only the ones still waiting with the same bytes', async () => {
+    const ledger = await openHarvestLedger({ path: await tempFile() });
+    await ledger.recordIntents([intent('L/d/t/0/0/0'), intent('L/d/t/0/0/1'), intent('L/d/t/0/0/2'), intent('M/d/t/0/0/0')]);
+    assert.deepEqual((await ledger.intents('L/')).map((i) => i.key), ['L/d/t/0/0/0', 'L/d/t/0/0/1', 'L/d/t/0/0/2']);
+    const [first] = await ledger.intents('L/d/t/0/0/0');
+    assert.deepEqual({ ...first, createdAt: 0 }, { ...intent('L/d/t/0/0/0'), createdAt: 0 });
+    assert.ok(Math.abs(first!.createdAt - Date.now()) < 5000);
+    await ledger.record([{ key: 'L/d/t/0/0/0', status: 'produced', sha256: sha, blobKey: 'tiles/x.jpg', bytes: 10 }]);
+    assert.equal((await ledger.intents('L/')).length, 2, 'a produced row clears its intent');
+    const confirmed = await ledger.confirmIntents([
+      { key: 'L/d/t/0/0/1', sha256: sha },
+      { key: 'L/d/t/0/0/2', sha256: 'c'.repeat(64) }, // other bytes on the bus: not this intent's message
+      { key: 'L/d/t/0/0/9', sha256: sha }, // no intent
+    ]);
+    assert.equal(confirmed, 1);
+    const entry = await ledger.get('L/d/t/0/0/1');
+    assert.deepEqual([entry?.status, entry?.etag, entry?.blobKey, entry?.bytes], ['produced', '"e"', 'tiles/L/d/t/0/0/1.jpg', 10]);
+    assert.deepEqual((await ledger.intents('L/')).map((i) => i.key), ['L/d/t/0/0/2']);
+    await ledger.close();
+  });
+
+  it('upgrades a version-1 ledger in place, keeping its rows', async () => {
+    const file = await tempFile();
+    const v1 = await openHarvestLedger({ path: file });
+    await v1.record([{ key: 'k', status: 'blank', sha256: sha }]);
+    await v1.close();
+    const raw = new Database(file);
+    raw.exec('DROP TABLE harvest_claims; DROP TABLE harvest_intents');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const upgraded = await openHarvestLedger({ path: file });
+    assert.equal((await upgraded.get('k'))?.status, 'blank');
+    assert.equal(await upgraded.claim('k', { id: 'o', pid: process.pid, host: os.hostname() }), true);
+    assert.deepEqual(await upgraded.intents(''), []);
+    await upgraded.close();
   });
 });

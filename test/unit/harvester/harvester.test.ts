@@ -7,39 +7,39 @@ import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { clampBbox, pointId, tileBbox } from '../../../shared/tiles/index.js';
 import { createHarvester, type HarvestRequest } from '../../../services/harvester/index.js';
 import { silentLogger } from '../../../shared/log/index.js';
-import { startFakeGibs, type FakeGibs } from '../../support/fake-gibs.js';
+import { startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
 import { openHarness, readFetched, removeDir, sharedCapabilities, type Harness } from '../../support/harvester-harness.js';
 import { kit } from '../../support/data-kit.js';
 
 const dataDir = kit();
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
+// Blue Marble (static, 500m) has imagery at every z3 tile of the replay: 10 × 5 non-blank tiles.
+const marbleZ3: HarvestRequest = { layer: 'BlueMarble_ShadedRelief_Bathymetry', from: '2016-01-24', to: '2016-01-24', levels: [3] };
 // z5, rows 5..6 × cols 10..12: the two real tiles (5/5/10, 5/5/11) and four blanks
 const area: HarvestRequest = { layer: MODIS, from: '2016-01-24', to: '2016-01-24', levels: [5], bbox: [-89, 28, -64, 44] };
 const realTile = (col: number) => readFile(path.join(dataDir, `gibs/tiles/epsg4326/${MODIS}/default/2016-01-24/250m/5/5/${col}.jpg`));
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-describe('harvester service (fake GIBS, real bus, tile store and ledger)', () => {
-  let fake: FakeGibs;
+describe('harvester service (GIBS replay server, real bus, tile store and ledger)', () => {
+  let replay: ReplayServer;
   let caps: ReturnType<typeof sharedCapabilities>;
   const dirs: string[] = [];
   const open = async (options: Parameters<typeof openHarness>[1] = {}): Promise<Harness> => {
-    const h = await openHarness(fake.url, { capabilities: caps.cache, ...options });
+    const h = await openHarness(replay.url, { capabilities: caps.cache, ...options });
     dirs.push(h.dir);
     return h;
   };
   before(async () => {
-    fake = await startFakeGibs(dataDir);
-    caps = sharedCapabilities(fake.url);
+    replay = await startReplayServer({ dataDir });
+    caps = sharedCapabilities(replay.url);
   });
   beforeEach(() => {
-    fake.etagSalt = '';
-    fake.realEverywhere = false;
-    fake.delayMs = 0;
-    for (const t of ['5/5/10', '5/5/11', '5/6/10']) fake.override(t, undefined);
+    replay.changeEtags('');
+    for (const t of ['5/5/10', '5/5/11', '5/6/10']) replay.faultTile(t, undefined);
   });
   after(async () => {
     await caps.close();
-    await fake.close();
+    await replay.close();
     for (const dir of dirs) await removeDir(dir);
   });
 
@@ -73,12 +73,12 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
     assert.equal(first.bytes, messages.reduce((n, m) => n + m.bytes, 0));
     assert.deepEqual(await h.ledger.counts(), { produced: 2, blank: 4, failed: 0 });
 
-    const requestsBefore = fake.tileRequests;
-    const notModifiedBefore = fake.notModified;
+    const requestsBefore = replay.stats().tileRequests;
+    const notModifiedBefore = replay.stats().notModified;
     const second = await h.harvester.harvest(area);
     assert.deepEqual([second.fetched, second.blank, second.unchanged, second.failed], [0, 0, 6, 0]);
-    assert.equal(fake.tileRequests - requestsBefore, 6, 'one request per tile');
-    assert.equal(fake.notModified - notModifiedBefore, 6, 'every request was conditional and answered 304');
+    assert.equal(replay.stats().tileRequests - requestsBefore, 6, 'one request per tile');
+    assert.equal(replay.stats().notModified - notModifiedBefore, 6, 'every request was conditional and answered 304');
     assert.equal((await readFetched(h.bus)).length, 2);
     const metrics = await h.registry.metrics();
     assert.match(metrics, /gibs_embed_harvester_tiles_total\{outcome="fetched"\} 2/);
@@ -89,25 +89,25 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
   it('treats the same bytes under a new ETag as unchanged and produces nothing', async () => {
     const h = await open();
     await h.harvester.harvest(area);
-    fake.etagSalt = 'redeployed';
-    const notModifiedBefore = fake.notModified;
+    replay.changeEtags('redeployed');
+    const notModifiedBefore = replay.stats().notModified;
     const again = await h.harvester.harvest(area);
     assert.deepEqual([again.fetched, again.blank, again.unchanged], [0, 0, 6]);
-    assert.equal(fake.notModified, notModifiedBefore, 'old ETags no longer match: full bodies came back');
+    assert.equal(replay.stats().notModified, notModifiedBefore, 'old ETags no longer match: full bodies came back');
     assert.equal((await readFetched(h.bus)).length, 2);
     // the new ETags are remembered: the next run is all 304s again
     const third = await h.harvester.harvest(area);
     assert.equal(third.unchanged, 6);
-    assert.equal(fake.notModified - notModifiedBefore, 6);
+    assert.equal(replay.stats().notModified - notModifiedBefore, 6);
     await h.close();
   });
 
   it('refuses bad input with a ValidationError before any tile request', async () => {
     const h = await open();
-    const before = fake.tileRequests;
+    const before = replay.stats().tileRequests;
     const cases: [Partial<HarvestRequest>, string, RegExp][] = [
       [{ layer: 'Not_A_Layer' }, 'UNKNOWN_LAYER', /Not_A_Layer/],
-      [{ from: '2030-01-01', to: '2030-01-02' }, 'DATE_OUT_OF_RANGE', /2030-01-01.*2010-01-01 \.\. 2017-04-24/],
+      [{ from: '2030-01-01', to: '2030-01-02' }, 'DATE_OUT_OF_RANGE', /2030-01-01.*2010-01-01 \.\. 2020-09-27/],
       [{ levels: [12] }, 'BAD_LEVEL', /level 12.*0\.\.8/],
       [{ bbox: [-89, 28, -64, 95] }, 'BAD_BBOX', /95/],
       [{ tms: '31.25m' }, 'UNKNOWN_TMS', /31\.25m.*250m/],
@@ -115,15 +115,15 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
     for (const [change, code, message] of cases) {
       await assert.rejects(h.harvester.harvest({ ...area, ...change }), (e: unknown) => e instanceof ValidationError && e.code === code && message.test(e.message));
     }
-    assert.equal(fake.tileRequests, before);
+    assert.equal(replay.stats().tileRequests, before);
     await h.close();
   });
 
   it('reports a tile that keeps failing without stopping the run, and picks it up on the next run', async () => {
     const h = await open();
-    fake.override('5/5/10', { kind: 'status', status: 503 });
-    fake.override('5/6/10', { kind: 'status', status: 404 });
-    const requestsBefore = fake.tileRequests;
+    replay.faultTile('5/5/10', { kind: 'status', status: 503 });
+    replay.faultTile('5/6/10', { kind: 'status', status: 404 });
+    const requestsBefore = replay.stats().tileRequests;
     const run = await h.harvester.harvest(area);
     assert.deepEqual([run.fetched, run.blank, run.failed], [1, 3, 2]);
     assert.deepEqual(
@@ -132,11 +132,11 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
     );
     assert.match(run.failures.find((f) => f.code === 'UPSTREAM_UNAVAILABLE')!.reason, /gave up after 4 attempts/);
     // 4 healthy tiles + 4 attempts at the 503 tile + 1 at the 404 tile (never retried)
-    assert.equal(fake.tileRequests - requestsBefore, 4 + 4 + 1);
+    assert.equal(replay.stats().tileRequests - requestsBefore, 4 + 4 + 1);
     assert.equal((await h.ledger.get(`${MODIS}/2016-01-24/250m/5/5/10`))?.status, 'failed');
 
-    fake.override('5/5/10', undefined);
-    fake.override('5/6/10', undefined);
+    replay.faultTile('5/5/10', undefined);
+    replay.faultTile('5/6/10', undefined);
     const retry = await h.harvester.harvest(area);
     assert.deepEqual([retry.fetched, retry.blank, retry.unchanged, retry.failed], [1, 1, 4, 0]);
     const messages = await readFetched(h.bus);
@@ -146,9 +146,9 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
 
   it('checks content type and decodability; nothing bad is stored or produced', async () => {
     const h = await open();
-    fake.override('5/5/10', { kind: 'body', contentType: 'text/html; charset=utf-8', body: Buffer.from('<html>maintenance</html>') });
-    fake.override('5/5/11', { kind: 'body', contentType: 'image/jpeg', body: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]) });
-    fake.override('5/6/10', { kind: 'body', contentType: 'image/jpeg', body: await readFile(path.join(dataDir, 'gibs/blank/Blank_RGBA_512.png')) });
+    replay.faultTile('5/5/10', { kind: 'body', contentType: 'text/html; charset=utf-8', body: Buffer.from('<html>maintenance</html>') });
+    replay.faultTile('5/5/11', { kind: 'body', contentType: 'image/jpeg', body: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]) });
+    replay.faultTile('5/6/10', { kind: 'body', contentType: 'image/jpeg', body: await readFile(path.join(dataDir, 'gibs/blank/Blank_RGBA_512.png')) });
     const run = await h.harvester.harvest(area);
     assert.deepEqual([run.fetched, run.blank, run.failed], [0, 3, 3]);
     const codes = Object.fromEntries(run.failures.map((f) => [f.tile.split('/').slice(-3).join('/'), f.code]));
@@ -159,8 +159,7 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
   });
 
   it('resumes an interrupted harvest after a restart; every tile arrives exactly once', async () => {
-    fake.realEverywhere = true;
-    const request: HarvestRequest = { layer: MODIS, from: '2016-01-24', to: '2016-01-24', levels: [3] }; // 10 × 5 tiles
+    const request = marbleZ3;
     const h = await open();
     const controller = new AbortController();
     const first = await h.harvester.harvest(request, { signal: controller.signal, onProgress: (p) => p.done === 15 && controller.abort() });
@@ -181,11 +180,12 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
   });
 
   it('stop() drains: no new tiles start, in-flight ones finish, later harvests are refused', async () => {
-    fake.realEverywhere = true;
-    fake.delayMs = 30;
-    const h = await open();
+    // the same capabilities (from the shared cache), tiles from a second replay that answers 30 ms late
+    const slow = await startReplayServer({ dataDir, faults: { latencyMs: 30 } });
+    const h = await openHarness(slow.url, { capabilities: caps.cache });
+    dirs.push(h.dir);
     let stopped: Promise<void> | undefined;
-    const summary = await h.harvester.harvest({ layer: MODIS, from: '2016-01-24', to: '2016-01-24', levels: [3] }, {
+    const summary = await h.harvester.harvest(marbleZ3, {
       onProgress: (p) => {
         if (p.done === 4) stopped = h.harvester.stop();
       },
@@ -196,11 +196,12 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
     assert.equal((await readFetched(h.bus)).length, summary.fetched, 'every counted tile is on the bus');
     await assert.rejects(h.harvester.harvest(area), (e: unknown) => e instanceof AppError && e.code === 'HARVESTER_STOPPED');
     await h.close();
+    await slow.close();
   });
 
   it('stop() aborts tiles still hanging after the drain timeout', async () => {
     const h = await open({ config: { drainTimeoutMs: 100 }, gibs: { timeoutMs: 30_000 } });
-    fake.override('5/5/10', { kind: 'hang' });
+    replay.faultTile('5/5/10', { kind: 'hang' });
     const running = h.harvester.harvest(area);
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
@@ -225,15 +226,15 @@ describe('harvester service (fake GIBS, real bus, tile store and ledger)', () =>
   it('catches up on the days before: fetches what the ledger lacks, never re-requests what it holds', async () => {
     const h = await open({ config: { lagDays: 0, catchUpDays: 2, jobs: [{ layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] }] } });
     const now = new Date('2016-01-24T06:00:00Z');
-    fake.override('5/5/10', { kind: 'status', status: 404 }); // fails on every date, never retried
+    replay.faultTile('5/5/10', { kind: 'status', status: 404 }); // fails on every date, never retried
     const first = await h.harvester.runScheduled(now);
     assert.deepEqual(first[0]!.dates, ['2016-01-22', '2016-01-23', '2016-01-24']);
     assert.deepEqual([first[0]!.tiles, first[0]!.failed], [6, 3]);
-    fake.override('5/5/10', undefined);
-    const before = fake.tileRequests;
+    replay.faultTile('5/5/10', undefined);
+    const before = replay.stats().tileRequests;
     const second = await h.harvester.runScheduled(now);
     // today's 2 tiles are checked again (conditionally); of the earlier days only the 2 failed tiles are requested
-    assert.equal(fake.tileRequests - before, 2 + 2);
+    assert.equal(replay.stats().tileRequests - before, 2 + 2);
     assert.deepEqual([second[0]!.failed, second[0]!.unchanged], [0, 3]);
     await h.close();
   });

@@ -23,6 +23,14 @@ describe('fault plan', () => {
     assert.ok(Math.abs(share((k) => k === undefined) - 0.8) < 0.015);
   });
 
+  it('serves wrong-size answers at their rate, after the other bands', () => {
+    const plan = createFaultPlan({ errorRate: 0.2, wrongSizeRate: 0.3, wrongSizePx: 100 }, mulberry32(5));
+    const draws = Array.from({ length: 20_000 }, () => plan.next());
+    assert.ok(Math.abs(draws.filter((k) => k === 'wrongSize').length / draws.length - 0.3) < 0.015);
+    assert.equal(plan.wrongSizePx, 100);
+    assert.equal(createFaultPlan({}, mulberry32(1)).wrongSizePx, 64);
+  });
+
   it('never faults with no rates, and uses defaults for latency and Retry-After', () => {
     const plan = createFaultPlan({}, mulberry32(1));
     assert.ok(Array.from({ length: 1000 }, () => plan.next()).every((k) => k === undefined));

@@ -76,6 +76,7 @@ describe('replay fault injection', () => {
         error503: count(sequence, 'error503'),
         rateLimit: count(sequence, 'rateLimit'),
         truncate: count(sequence, 'truncate'),
+        wrongSize: 0,
       });
       assert.equal(stats.faults, N - count(sequence, 'ok'));
       assert.equal(stats.tiles, count(sequence, 'ok'));
@@ -128,7 +129,7 @@ describe('replay fault injection', () => {
   });
 
   it('refuses bad options and bad data with clear errors', async () => {
-    for (const bad of [{ errorRate: -0.1 }, { errorRate: 0.6, resetRate: 0.6 }, { truncateRate: Number.NaN }, { latencyMs: -5 }]) {
+    for (const bad of [{ errorRate: -0.1 }, { errorRate: 0.6, resetRate: 0.6 }, { truncateRate: Number.NaN }, { latencyMs: -5 }, { wrongSizePx: 0 }]) {
       await assert.rejects(startReplayServer({ dataDir, faults: bad }), (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS');
     }
     await assert.rejects(startReplayServer({ dataDir: path.join(dataDir, 'no-such-kit') }), (e: unknown) => e instanceof AppError && e.code === 'DATA_UNREADABLE');
