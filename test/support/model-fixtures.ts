@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { ChannelStats } from '../../shared/model/image/index.js';
 import type { Logger } from '../../shared/log/index.js';

@@ -1,6 +1,4 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kit, repositoryRoot } from './data-kit.js';
 
 /** The repo root (folder holding package.json) and the data kit beside it. */
