@@ -2,6 +2,7 @@ import { ValidationError } from '../errors/index.js';
 
 const MAX_KEY_LENGTH = 1024;
 // Control characters and backslashes: a key must name the same object on Linux, Windows and S3.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN = /[\u0000-\u001f\u007f\\]/;
 
 /**

@@ -33,7 +33,7 @@ export interface ParsedTilePath {
   ext: string;
 }
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-]*$/;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const TIME_RE = /^(default|\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?)$/;
 const EXT_RE = /^[a-z0-9]{2,5}$/;
 

@@ -7,7 +7,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 import { kit, repositoryRoot } from '../support/data-kit.js';
 

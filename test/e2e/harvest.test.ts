@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { TopicPayload } from '../../shared/bus/index.js';
 import { tileUrl } from '../../shared/gibs/index.js';
 import { tilesCovering, type Bbox } from '../../shared/tiles/index.js';

@@ -17,7 +17,7 @@ describe('TokenBucket', () => {
   });
 
   it('accepts a chunk bigger than the burst', () => {
-    let now = 0;
+    const now = 0;
     const bucket = new TokenBucket({ ratePerSecond: 100, burst: 10, now: () => now });
     assert.equal(bucket.reserve(1010), 10_000);
   });

@@ -9,15 +9,12 @@
  * order inside the kernels (≈1e-7 relative), hence the tolerance.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { createAugmentedSource, loadImageDataset } from '../../../../services/trainer/data/index.js';
 import { buildEncoderGraph, initWeights, smallCnn } from '../../../../shared/model/encoder/index.js';
 import { trainEncoder, type TrainBatchSource, type TrainOptions } from '../../../../services/trainer/train/index.js';
-import { kit, repositoryRoot } from '../../../support/data-kit.js';
+import { kit } from '../../../support/data-kit.js';
 
-const repoRoot = repositoryRoot();
 
 describe('data-parallel training', () => {
   let data: TrainBatchSource;

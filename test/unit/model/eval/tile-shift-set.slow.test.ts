@@ -3,14 +3,12 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
   bboxSplit, buildTileShiftSet, cellBBox, colourHistogramEmbed, evaluateEncoder, splitCells, tileFileBBox,
 } from '../../../../shared/model/eval/index.js';
-import { kit, repositoryRoot } from '../../../support/data-kit.js';
+import { kit } from '../../../support/data-kit.js';
 
-const repoRoot = repositoryRoot();
 const dataDir = kit();
 const modisTile = path.join(dataDir, 'gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg');
 const hasCode = (code: string) => (e: unknown) => e instanceof AppError && e.code === code && !e.retriable;

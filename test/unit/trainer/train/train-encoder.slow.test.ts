@@ -3,15 +3,12 @@
  * module and augmented by the augment module: the loss must fall and the embeddings must not collapse.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { createAugmentedSource, loadImageDataset } from '../../../../services/trainer/data/index.js';
 import type { EncoderArch } from '../../../../shared/model/encoder/index.js';
 import { trainEncoder, type TrainBatchSource, type TrainOptions, type TrainStepInfo } from '../../../../services/trainer/train/index.js';
-import { kit, repositoryRoot } from '../../../support/data-kit.js';
+import { kit } from '../../../support/data-kit.js';
 
-const repoRoot = repositoryRoot();
 const arch: EncoderArch = { kind: 'small', width: 16, layers: 3, norm: 'batch' };
 const healthyStd = 1 / Math.sqrt(64); // embedding dim of this arch
 
