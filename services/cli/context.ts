@@ -22,7 +22,11 @@ export interface ContextOptions {
 }
 
 /** The composition root's first step: parse config once (fail fast), then build logger and registry. */
-export function createContext(global: GlobalOptions, overrides: Record<string, unknown> = {}, options: ContextOptions = {}): CliContext {
+export function createContext(
+  global: GlobalOptions,
+  overrides: Record<string, unknown> = {},
+  options: ContextOptions = {},
+): CliContext {
   const config = loadConfig(process.env, {
     file: global.config,
     overrides: { dataDir: global.dataDir, 'log.level': global.logLevel, ...overrides },

@@ -8,7 +8,8 @@ import { isIsoDate } from '../../shared/gibs/index.js';
 export function intFlag(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${value}"`);
     return n;
   };
 }
@@ -16,7 +17,8 @@ export function intFlag(min: number, max: number): (value: string) => number {
 export function numberFlag(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${value}"`);
     return n;
   };
 }
@@ -37,13 +39,17 @@ export function bboxFlag(value: string): [number, number, number, number] {
     [minLat, maxLat].every((y) => y >= -90 && y <= 90) &&
     minLat < maxLat &&
     minLon !== maxLon;
-  if (!ok) throw new InvalidArgumentError(`expected minLon,minLat,maxLon,maxLat with lon in [-180,180], lat in [-90,90], minLat < maxLat; got "${value}"`);
+  if (!ok)
+    throw new InvalidArgumentError(
+      `expected minLon,minLat,maxLon,maxLat with lon in [-180,180], lat in [-90,90], minLat < maxLat; got "${value}"`,
+    );
   return [minLon, minLat, maxLon, maxLat];
 }
 
 export function choiceFlag<T extends string>(choices: readonly T[]): (value: string) => T {
   return (value) => {
-    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got "${value}"`);
+    if (!(choices as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got "${value}"`);
     return value as T;
   };
 }

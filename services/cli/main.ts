@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander has printed its own parse errors; one thrown from an action still needs saying
-      if (error.code === 'commander.invalidArgument' && !error.message.startsWith('error:')) process.stderr.write(`gibs-embed: error: ${error.message}\n`);
+      if (error.code === 'commander.invalidArgument' && !error.message.startsWith('error:'))
+        process.stderr.write(`gibs-embed: error: ${error.message}\n`);
       // help and version end with code 0; every usage mistake is status 2, like a wrong config value
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
       return;

@@ -11,7 +11,10 @@ export interface ProgressReporter {
  */
 export function createProgress(format: string, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   if (!stream.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar({ format, stream, hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format, stream, hideCursor: true, etaBuffer: 50 },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   return {
     update(done, total, fields = {}) {

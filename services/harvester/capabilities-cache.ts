@@ -11,7 +11,10 @@ export interface CapabilitiesCache {
  * The harvester validates every request against GIBS's own capabilities (layers, time ranges, tile matrix
  * sets). The document is large (megabytes), so it is fetched once and reused for a short while.
  */
-export function createCapabilitiesCache(gibs: GibsClient, options: { ttlMs: number; log: Logger; now?: () => number }): CapabilitiesCache {
+export function createCapabilitiesCache(
+  gibs: GibsClient,
+  options: { ttlMs: number; log: Logger; now?: () => number },
+): CapabilitiesCache {
   const now = options.now ?? Date.now;
   let cached: { at: number; value: Capabilities } | undefined;
   let inFlight: Promise<Capabilities> | undefined;
@@ -21,7 +24,10 @@ export function createCapabilitiesCache(gibs: GibsClient, options: { ttlMs: numb
     const xml = await gibs.fetchText(capabilitiesUrl(gibs.baseUrl), { signal });
     const value = parseCapabilities(xml);
     if (value.problems.length > 0) {
-      options.log.warn({ problems: value.problems.slice(0, 20), count: value.problems.length }, 'capabilities: some layers were left out');
+      options.log.warn(
+        { problems: value.problems.slice(0, 20), count: value.problems.length },
+        'capabilities: some layers were left out',
+      );
     }
     options.log.debug({ layers: value.layers.size, ms: now() - started }, 'capabilities loaded');
     cached = { at: now(), value };

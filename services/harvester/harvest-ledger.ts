@@ -101,7 +101,9 @@ export class SqliteHarvestLedger implements HarvestLedger {
   private readonly claims: ClaimStatements;
   private readonly intentRows: IntentStatements;
   private readonly selectOne: Database.Statement<[string], Row>;
-  private readonly upsertDone: Database.Statement<[string, string, string | null, string, string | null, number | null, string]>;
+  private readonly upsertDone: Database.Statement<
+    [string, string, string | null, string, string | null, number | null, string]
+  >;
   private readonly upsertFailed: Database.Statement<[string, string, string, string]>;
   private readonly writeAll: (records: LedgerRecord[]) => void;
   private closed = false;
@@ -134,8 +136,7 @@ export class SqliteHarvestLedger implements HarvestLedger {
         else if (r.status === 'produced') {
           this.upsertDone.run(r.key, 'produced', r.etag ?? null, r.sha256, r.blobKey, r.bytes, now);
           this.intentRows.clear(r.key);
-        }
-        else this.upsertDone.run(r.key, 'blank', r.etag ?? null, r.sha256, null, null, now);
+        } else this.upsertDone.run(r.key, 'blank', r.etag ?? null, r.sha256, null, null, now);
       }
     });
   }
@@ -234,7 +235,11 @@ export async function openHarvestLedger(options: {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();
-      throw new AppError('LEDGER_TOO_NEW', `harvest ledger ${options.path} has schema ${version}; this build knows ${SCHEMA_VERSION}`, { retriable: false });
+      throw new AppError(
+        'LEDGER_TOO_NEW',
+        `harvest ledger ${options.path} has schema ${version}; this build knows ${SCHEMA_VERSION}`,
+        { retriable: false },
+      );
     }
     db.exec(`CREATE TABLE IF NOT EXISTS harvest_tiles (
       key TEXT PRIMARY KEY,

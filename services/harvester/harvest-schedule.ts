@@ -19,13 +19,21 @@ export function shiftDate(date: string, days: number): string {
 export function validateSchedule(expression: string, timezone: string): void {
   const check = cron.validateDetailed(expression);
   if (!check.valid) {
-    const detail = check.errors.map((e) => `${e.field}${e.value !== undefined ? ` "${e.value}"` : ''}: ${e.message}`).join('; ');
-    throw new ValidationError(`harvester schedule "${expression}" is not a valid cron expression (minute hour day month weekday): ${detail}`, { code: 'BAD_SCHEDULE' });
+    const detail = check.errors
+      .map((e) => `${e.field}${e.value !== undefined ? ` "${e.value}"` : ''}: ${e.message}`)
+      .join('; ');
+    throw new ValidationError(
+      `harvester schedule "${expression}" is not a valid cron expression (minute hour day month weekday): ${detail}`,
+      { code: 'BAD_SCHEDULE' },
+    );
   }
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch (error) {
-    throw new ValidationError(`harvester timezone "${timezone}" is not an IANA time zone such as UTC or Europe/Paris`, { code: 'BAD_SCHEDULE', cause: error });
+    throw new ValidationError(`harvester timezone "${timezone}" is not an IANA time zone such as UTC or Europe/Paris`, {
+      code: 'BAD_SCHEDULE',
+      cause: error,
+    });
   }
 }
 
@@ -35,7 +43,12 @@ export interface ScheduledJob {
 }
 
 /** Runs `run` on the cron schedule, never two at once (a slow harvest skips the next tick rather than piling up). */
-export function scheduleHarvests(expression: string, timezone: string, run: () => Promise<void>, log: Logger): ScheduledJob {
+export function scheduleHarvests(
+  expression: string,
+  timezone: string,
+  run: () => Promise<void>,
+  log: Logger,
+): ScheduledJob {
   validateSchedule(expression, timezone);
   const task = cron.schedule(expression, run, {
     timezone,

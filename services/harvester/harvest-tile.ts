@@ -4,7 +4,15 @@ import { AppError, RetriesExhaustedError, describeError } from '../../shared/err
 import { tileUrl } from '../../shared/gibs/index.js';
 import type { GibsClient } from '../../shared/http/index.js';
 import { withRetry, type RetryPolicy } from '../../shared/retry/index.js';
-import { TILE_SIZE, clampBbox, inspectImage, pointId, tileBbox, tileBlobKey, tileKey } from '../../shared/tiles/index.js';
+import {
+  TILE_SIZE,
+  clampBbox,
+  inspectImage,
+  pointId,
+  tileBbox,
+  tileBlobKey,
+  tileKey,
+} from '../../shared/tiles/index.js';
 import type { HarvestLedger } from './harvest-ledger.js';
 import type { HarvestPlan, PlannedDate } from './harvest-plan.js';
 import type { HarvesterMetrics } from './harvester-metrics.js';
@@ -58,11 +66,23 @@ export async function harvestTile(ctx: TileContext, task: TileTask): Promise<Til
 
 async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<TileResult> {
   const { plan, ledger, metrics } = ctx;
-  const blobKey = tileBlobKey({ layer: plan.layer.id, date: task.date.date, tms: plan.tms, z: task.z, row: task.row, col: task.col }, plan.ext);
+  const blobKey = tileBlobKey(
+    { layer: plan.layer.id, date: task.date.date, tms: plan.tms, z: task.z, row: task.row, col: task.col },
+    plan.ext,
+  );
   const prior = await ledger.get(key);
   const known = prior && prior.status !== 'failed' ? prior : undefined;
-  if (known && ctx.skipKnownBefore !== undefined && task.date.date < ctx.skipKnownBefore) return { outcome: 'unchanged' };
-  const url = tileUrl(ctx.gibs.baseUrl, { layer: plan.layer.id, date: task.date.time, tms: plan.tms, z: task.z, row: task.row, col: task.col, ext: plan.ext });
+  if (known && ctx.skipKnownBefore !== undefined && task.date.date < ctx.skipKnownBefore)
+    return { outcome: 'unchanged' };
+  const url = tileUrl(ctx.gibs.baseUrl, {
+    layer: plan.layer.id,
+    date: task.date.time,
+    tms: plan.tms,
+    z: task.z,
+    row: task.row,
+    col: task.col,
+    ext: plan.ext,
+  });
   const stopTimer = metrics?.fetchSeconds.startTimer();
   const fetched = await ctx.gibs.fetchTile(url, {
     etag: known?.etag,
@@ -74,23 +94,40 @@ async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<T
 
   const contentType = fetched.contentType.split(';')[0]!.trim().toLowerCase();
   if (contentType !== plan.format.toLowerCase()) {
-    throw new AppError('BAD_CONTENT_TYPE', `expected ${plan.format}, GIBS sent "${fetched.contentType || 'no content type'}"`, { retriable: false });
+    throw new AppError(
+      'BAD_CONTENT_TYPE',
+      `expected ${plan.format}, GIBS sent "${fetched.contentType || 'no content type'}"`,
+      { retriable: false },
+    );
   }
   // UNDECODABLE when sharp cannot read it; WRONG_TILE_SIZE, from the header alone, when it is no tile of this level
   const expectSize = plan.tileSizes.get(task.z) ?? { width: TILE_SIZE, height: TILE_SIZE };
   const image = await inspectImage(fetched.bytes, { expectSize });
   if (SHARP_FORMAT[contentType] !== image.format) {
-    throw new AppError('BAD_CONTENT_TYPE', `sent as ${contentType} but the bytes are ${image.format}`, { retriable: false });
+    throw new AppError('BAD_CONTENT_TYPE', `sent as ${contentType} but the bytes are ${image.format}`, {
+      retriable: false,
+    });
   }
   const sha256 = sha256Hex(fetched.bytes);
   if (image.blank) {
     const seen = known?.status === 'blank' && known.sha256 === sha256;
-    if (!seen || known.etag !== fetched.etag) await ledger.record([{ key, status: 'blank', etag: fetched.etag, sha256 }]);
+    if (!seen || known.etag !== fetched.etag)
+      await ledger.record([{ key, status: 'blank', etag: fetched.etag, sha256 }]);
     return { outcome: seen ? 'unchanged' : 'blank' };
   }
   if (known?.status === 'produced' && known.sha256 === sha256) {
     // Same bytes under a new ETag (or a server without ETags): nothing new to say downstream.
-    if (known.etag !== fetched.etag) await ledger.record([{ key, status: 'produced', etag: fetched.etag, sha256, blobKey: known.blobKey ?? blobKey, bytes: fetched.bytes.byteLength }]);
+    if (known.etag !== fetched.etag)
+      await ledger.record([
+        {
+          key,
+          status: 'produced',
+          etag: fetched.etag,
+          sha256,
+          blobKey: known.blobKey ?? blobKey,
+          bytes: fetched.bytes.byteLength,
+        },
+      ]);
     return { outcome: 'unchanged' };
   }
 
@@ -112,13 +149,17 @@ async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<T
     content_type: contentType,
     fetched_at: new Date().toISOString(),
   };
-  await ctx.batcher.submit({ key: value.id, value }, { key, status: 'produced', etag: fetched.etag, sha256, blobKey, bytes: value.bytes });
+  await ctx.batcher.submit(
+    { key: value.id, value },
+    { key, status: 'produced', etag: fetched.etag, sha256, blobKey, bytes: value.bytes },
+  );
   return { outcome: 'fetched', bytes: value.bytes };
 }
 
 /** The code that says why (for retries that ran out, the last failure's code) and a readable reason. */
 function failureOf(error: unknown): { code: string; reason: string } {
-  if (error instanceof RetriesExhaustedError && error.cause instanceof AppError) return { code: error.cause.code, reason: describeError(error) };
+  if (error instanceof RetriesExhaustedError && error.cause instanceof AppError)
+    return { code: error.cause.code, reason: describeError(error) };
   if (error instanceof AppError) return { code: error.code, reason: error.message };
   // A bug, not a tile problem; still recorded (and logged by the caller) rather than ending the run.
   return { code: 'INTERNAL', reason: describeError(error) };

@@ -5,7 +5,11 @@ import type { Bbox } from '../../shared/tiles/index.js';
  * default and limit is written there once. `HarvesterConfig` is what the unit takes (defaults may be left
  * out), `ResolvedHarvesterConfig` what it runs with, `HarvestJob` one scheduled harvest.
  */
-export type { HarvesterConfig, ResolvedHarvesterConfig, HarvestJobConfig as HarvestJob } from '../../shared/config/index.js';
+export type {
+  HarvesterConfig,
+  ResolvedHarvesterConfig,
+  HarvestJobConfig as HarvestJob,
+} from '../../shared/config/index.js';
 
 /** A backfill or a scheduled run: every date of the layer in [from, to] × levels × tiles covering bbox. */
 export interface HarvestRequest {

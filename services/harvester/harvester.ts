@@ -9,7 +9,14 @@ import type { HarvestLedger } from './harvest-ledger.js';
 import { planHarvest, type HarvestPlan } from './harvest-plan.js';
 import { scheduledHarvestDate, scheduleHarvests, shiftDate, type ScheduledJob } from './harvest-schedule.js';
 import { harvestTile, type TileContext, type TileResult, type TileTask } from './harvest-tile.js';
-import type { HarvestFailure, HarvestOptions, HarvestProgress, HarvestRequest, HarvestSummary, HarvesterConfig } from './harvester-config.js';
+import type {
+  HarvestFailure,
+  HarvestOptions,
+  HarvestProgress,
+  HarvestRequest,
+  HarvestSummary,
+  HarvesterConfig,
+} from './harvester-config.js';
 import type { HarvesterMetrics } from './harvester-metrics.js';
 import { ClaimedTasks } from './claimed-tasks.js';
 import { confirmIntentsFromBus } from './confirm-intents.js';
@@ -84,12 +91,18 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
     try {
       const { intents, confirmed } = await confirmIntentsFromBus(deps.bus, deps.ledger, prefixes, signal);
       if (intents > 0) {
-        log.warn({ intents, confirmed }, 'tiles left unrecorded by an earlier harvest: those found on the bus are confirmed');
+        log.warn(
+          { intents, confirmed },
+          'tiles left unrecorded by an earlier harvest: those found on the bus are confirmed',
+        );
       }
     } catch (error) {
       if (signal.aborted) throw error;
       const reason = describeError(error);
-      log.warn({ err: error }, `unrecorded tiles of an earlier harvest not checked on the bus; produced again: ${reason}`);
+      log.warn(
+        { err: error },
+        `unrecorded tiles of an earlier harvest not checked on the bus; produced again: ${reason}`,
+      );
     }
   }
 
@@ -97,7 +110,10 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
     const started = performance.now();
     const signal = options.signal ? AbortSignal.any([options.signal, drain.signal]) : drain.signal;
     const plan = planHarvest(request, await capabilities.get(signal), { maxTiles: cfg.maxTilesPerHarvest });
-    log.info({ layer: plan.layer.id, tms: plan.tms, dates: plan.dates.length, levels: plan.levels, tiles: plan.total }, 'harvest started');
+    log.info(
+      { layer: plan.layer.id, tms: plan.tms, dates: plan.dates.length, levels: plan.levels, tiles: plan.total },
+      'harvest started',
+    );
     await confirmEarlierIntents(plan, signal);
     let unrecorded = 0;
     const batcher = new ProduceBatcher({
@@ -112,7 +128,17 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
         log.error({ err: error, tiles: count }, `tiles on the bus, but the ledger refused their rows: ${reason}`);
       },
     });
-    const ctx: TileContext = { plan, gibs: deps.gibs, blobs: deps.blobs, ledger: deps.ledger, batcher, metrics, storeRetry: cfg.storeRetry, signal, skipKnownBefore: options.skipKnownBefore };
+    const ctx: TileContext = {
+      plan,
+      gibs: deps.gibs,
+      blobs: deps.blobs,
+      ledger: deps.ledger,
+      batcher,
+      metrics,
+      storeRetry: cfg.storeRetry,
+      signal,
+      skipKnownBefore: options.skipKnownBefore,
+    };
     const progress: HarvestProgress = { done: 0, total: plan.total, fetched: 0, blank: 0, unchanged: 0, failed: 0 };
     const failures: HarvestFailure[] = [];
     let bytes = 0;
@@ -122,10 +148,14 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
     const keyOf = (t: TileTask): string => tileKey(plan.layer.id, t.date.date, plan.tms, t.z, t.row, t.col);
     const tasks = new ClaimedTasks(tasksOf(plan), keyOf, deps.ledger, owner, { pollMs: CLAIM_POLL_MS, signal });
     // A lapsed claim is only a risk of doing a tile twice, never of losing one: warn, and keep going.
-    const claimTrouble = (what: string) => (error: unknown) => log.warn({ err: error }, `${what}: ${describeError(error)}`);
-    const renewal = setInterval(() => {
-      deps.ledger.renewClaims(owner).catch(claimTrouble('harvest claims not renewed'));
-    }, Math.max(1, Math.floor(deps.ledger.claimLeaseMs / 3)));
+    const claimTrouble = (what: string) => (error: unknown) =>
+      log.warn({ err: error }, `${what}: ${describeError(error)}`);
+    const renewal = setInterval(
+      () => {
+        deps.ledger.renewClaims(owner).catch(claimTrouble('harvest claims not renewed'));
+      },
+      Math.max(1, Math.floor(deps.ledger.claimLeaseMs / 3)),
+    );
     renewal.unref();
 
     const tally = (task: TileTask, result: TileResult): void => {
@@ -163,7 +193,11 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
           }
           // harvestTile turns tile problems into results; reaching here means the ledger itself failed.
           log.error({ err: error }, 'tile could not be recorded');
-          result = { outcome: 'failed', code: error instanceof AppError ? error.code : 'INTERNAL', reason: describeError(error) };
+          result = {
+            outcome: 'failed',
+            code: error instanceof AppError ? error.code : 'INTERNAL',
+            reason: describeError(error),
+          };
         }
         // Released only now that the ledger says what became of the tile; a failed release lapses with its lease.
         await deps.ledger.release(owner, next.key).catch(claimTrouble(`claim of ${next.key} not released`));
@@ -205,7 +239,10 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
 
   const harvester: Harvester = {
     harvest(request, options = {}) {
-      if (stopping) return Promise.reject(new AppError('HARVESTER_STOPPED', 'the harvester is stopping; no new harvests', { retriable: false }));
+      if (stopping)
+        return Promise.reject(
+          new AppError('HARVESTER_STOPPED', 'the harvester is stopping; no new harvests', { retriable: false }),
+        );
       const work = run(request, options);
       // Counted here; the rejection itself goes to the caller through the returned promise.
       work.then(undefined, () => metrics?.harvests.inc({ result: 'error' }));
@@ -217,13 +254,23 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
       const summaries: HarvestSummary[] = [];
       for (const j of cfg.jobs) {
         if (stopping) break;
-        const request = { layer: j.layer, tms: j.tms, levels: j.levels, bbox: j.bbox, from: shiftDate(date, -cfg.catchUpDays), to: date };
+        const request = {
+          layer: j.layer,
+          tms: j.tms,
+          levels: j.levels,
+          bbox: j.bbox,
+          from: shiftDate(date, -cfg.catchUpDays),
+          to: date,
+        };
         try {
-          summaries.push(await harvester.harvest(request, { skipKnownBefore: date }).catch((error: unknown) => {
-            // a layer younger than the catch-up window: its own range starts later, so harvest the day alone
-            if (error instanceof AppError && error.code === 'DATE_OUT_OF_RANGE' && request.from !== date) return harvester.harvest({ ...request, from: date });
-            throw error;
-          }));
+          summaries.push(
+            await harvester.harvest(request, { skipKnownBefore: date }).catch((error: unknown) => {
+              // a layer younger than the catch-up window: its own range starts later, so harvest the day alone
+              if (error instanceof AppError && error.code === 'DATE_OUT_OF_RANGE' && request.from !== date)
+                return harvester.harvest({ ...request, from: date });
+              throw error;
+            }),
+          );
         } catch (error) {
           // One job's bad layer or an unreachable GIBS must not cost the other jobs their run.
           log.error({ err: error, layer: j.layer, date }, `scheduled harvest failed: ${describeError(error)}`);
@@ -240,7 +287,16 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
         await track(harvester.runScheduled());
       };
       job = scheduleHarvests(cfg.schedule, cfg.timezone, tick, log);
-      log.info({ schedule: cfg.schedule, timezone: cfg.timezone, lagDays: cfg.lagDays, jobs: cfg.jobs.length, next: job.nextRun()?.toISOString() }, 'harvester scheduled');
+      log.info(
+        {
+          schedule: cfg.schedule,
+          timezone: cfg.timezone,
+          lagDays: cfg.lagDays,
+          jobs: cfg.jobs.length,
+          next: job.nextRun()?.toISOString(),
+        },
+        'harvester scheduled',
+      );
       if (cfg.runOnStart) void tick().catch((error: unknown) => log.error({ err: error }, 'first harvest failed'));
     },
 

@@ -1,6 +1,15 @@
 export { createHarvester } from './harvester.js';
 export type { Harvester, HarvesterDeps } from './harvester.js';
-export type { HarvesterConfig, ResolvedHarvesterConfig, HarvestJob, HarvestRequest, HarvestSummary, HarvestFailure, HarvestProgress, HarvestOptions } from './harvester-config.js';
+export type {
+  HarvesterConfig,
+  ResolvedHarvesterConfig,
+  HarvestJob,
+  HarvestRequest,
+  HarvestSummary,
+  HarvestFailure,
+  HarvestProgress,
+  HarvestOptions,
+} from './harvester-config.js';
 export { resolveHarvesterConfig } from './resolve-config.js';
 export { openHarvestLedger, SqliteHarvestLedger } from './harvest-ledger.js';
 export type { HarvestLedger, LedgerEntry, LedgerRecord, LedgerStatus } from './harvest-ledger.js';

@@ -1,7 +1,13 @@
 import type { Registry } from 'prom-client';
 import { createBlobStore } from '../../shared/blob/index.js';
 import { createBus } from '../../shared/bus/index.js';
-import { blobStoreOptions, busOptions, gibsClientOptions, harvestLedgerPath, type Config } from '../../shared/config/index.js';
+import {
+  blobStoreOptions,
+  busOptions,
+  gibsClientOptions,
+  harvestLedgerPath,
+  type Config,
+} from '../../shared/config/index.js';
 import { GibsClient } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { HealthCheck } from '../../shared/metrics/index.js';
@@ -38,7 +44,9 @@ export async function openHarvesterService(config: Config, log: Logger, registry
   return {
     harvester,
     // ready while open and scheduled; the bus and the store report their own failures through the tile outcomes
-    checks: [{ name: 'harvester', check: async () => !closed && (harvester.nextRun() !== null || !config.harvester.enabled) }],
+    checks: [
+      { name: 'harvester', check: async () => !closed && (harvester.nextRun() !== null || !config.harvester.enabled) },
+    ],
     close: async () => {
       if (closed) return;
       closed = true;

@@ -79,7 +79,16 @@ export class ProduceBatcher {
     try {
       const intents = batch.map(({ message, record }) => ({ ...record, pointId: message.key }));
       await withRetry(() => ledger.recordIntents(intents), retry, retrying);
-      await withRetry(() => produceTyped(bus, 'tiles.fetched', batch.map((p) => p.message)), retry, retrying);
+      await withRetry(
+        () =>
+          produceTyped(
+            bus,
+            'tiles.fetched',
+            batch.map((p) => p.message),
+          ),
+        retry,
+        retrying,
+      );
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;

@@ -1,4 +1,9 @@
-import { harvesterServiceSchema, parseSlice, type HarvesterConfig, type ResolvedHarvesterConfig } from '../../shared/config/index.js';
+import {
+  harvesterServiceSchema,
+  parseSlice,
+  type HarvesterConfig,
+  type ResolvedHarvesterConfig,
+} from '../../shared/config/index.js';
 import { validateSchedule } from './harvest-schedule.js';
 
 export type { ResolvedHarvesterConfig };

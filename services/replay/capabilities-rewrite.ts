@@ -19,7 +19,11 @@ function fail(layerId: string, what: string): never {
   throw new AppError('BAD_CAPABILITIES', `capabilities: layer ${layerId}: ${what}`, { retriable: false });
 }
 
-function rewriteLayer(xml: string, layerId: string, time: { default: string; intervals: readonly TimeInterval[] }): string {
+function rewriteLayer(
+  xml: string,
+  layerId: string,
+  time: { default: string; intervals: readonly TimeInterval[] },
+): string {
   const marker = `<ows:Identifier>${layerId}</ows:Identifier>`;
   const at = xml.indexOf(marker);
   if (at < 0) fail(layerId, 'not listed');

@@ -20,7 +20,9 @@ export function validateFaultOptions(faults: FaultOptions): void {
   for (const key of RATE_KEYS) {
     const rate = faults[key] ?? 0;
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-      throw new ValidationError(`faults.${key} must be a number in [0, 1], got ${String(rate)}`, { code: 'BAD_FAULT_OPTIONS' });
+      throw new ValidationError(`faults.${key} must be a number in [0, 1], got ${String(rate)}`, {
+        code: 'BAD_FAULT_OPTIONS',
+      });
     }
     sum += rate;
   }
@@ -30,7 +32,9 @@ export function validateFaultOptions(faults: FaultOptions): void {
   for (const key of ['latencyMs', 'retryAfterSeconds'] as const) {
     const value = faults[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-      throw new ValidationError(`faults.${key} must be a non-negative number, got ${String(value)}`, { code: 'BAD_FAULT_OPTIONS' });
+      throw new ValidationError(`faults.${key} must be a non-negative number, got ${String(value)}`, {
+        code: 'BAD_FAULT_OPTIONS',
+      });
     }
   }
   if (faults.wrongSizePx !== undefined) checkSize(faults.wrongSizePx, faults.wrongSizePx);

@@ -33,15 +33,34 @@ export function sendBytes(
   return 200;
 }
 
-export function sendExceptionReport(req: IncomingMessage, res: ServerResponse, status: number, exceptions: readonly OwsException[]): void {
+export function sendExceptionReport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  exceptions: readonly OwsException[],
+): void {
   const body = Buffer.from(exceptionReportXml(exceptions), 'utf8');
-  res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': String(body.length), 'Access-Control-Allow-Origin': '*' });
+  res.writeHead(status, {
+    'Content-Type': 'text/xml',
+    'Content-Length': String(body.length),
+    'Access-Control-Allow-Origin': '*',
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export function sendText(req: IncomingMessage, res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+export function sendText(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): void {
   const body = Buffer.from(text, 'utf8');
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length), ...extra });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(body.length),
+    ...extra,
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -49,7 +68,11 @@ export function sendText(req: IncomingMessage, res: ServerResponse, status: numb
  * Announce the whole body in Content-Length, send the first half, then drop the connection: the client sees
  * a premature close mid-body, as with a proxy or server dying during a transfer.
  */
-export function sendTruncated(res: ServerResponse, bytes: Buffer, headers: { contentType: string; etag: string; extra?: Record<string, string> }): void {
+export function sendTruncated(
+  res: ServerResponse,
+  bytes: Buffer,
+  headers: { contentType: string; etag: string; extra?: Record<string, string> },
+): void {
   res.writeHead(200, {
     ETag: headers.etag,
     ...headers.extra,

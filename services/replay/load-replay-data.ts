@@ -26,7 +26,10 @@ async function readKitFile(dataDir: string, file: string): Promise<Buffer> {
   try {
     return await readFile(path.join(dataDir, file));
   } catch (cause) {
-    throw new AppError('DATA_UNREADABLE', `cannot read ${file} under ${dataDir} (is --data the shared data kit?)`, { retriable: false, cause });
+    throw new AppError('DATA_UNREADABLE', `cannot read ${file} under ${dataDir} (is --data the shared data kit?)`, {
+      retriable: false,
+      cause,
+    });
   }
 }
 
@@ -45,8 +48,11 @@ export async function loadReplayData(dataDir: string, logger: Logger): Promise<R
   const widened = new Map<string, NonNullable<ServedLayer['time']>>();
   for (const layer of layers.values()) {
     const original = capabilities.layers.get(layer.id)?.time;
-    const changed = layer.time && original &&
-      (layer.time.default !== original.default || JSON.stringify(layer.time.intervals) !== JSON.stringify(original.intervals));
+    const changed =
+      layer.time &&
+      original &&
+      (layer.time.default !== original.default ||
+        JSON.stringify(layer.time.intervals) !== JSON.stringify(original.intervals));
     if (layer.time && changed) {
       widened.set(layer.id, layer.time);
     }

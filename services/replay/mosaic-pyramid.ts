@@ -92,7 +92,9 @@ async function buildAll(info: MosaicInfo, into: Map<string, Buffer>): Promise<vo
       .extend({ right: cols * TILE_SIZE - width, bottom: rows * TILE_SIZE - height, background: { r: 0, g: 0, b: 0 } })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const levelSource = { raw: { width: level.info.width, height: level.info.height, channels: level.info.channels } } as const;
+    const levelSource = {
+      raw: { width: level.info.width, height: level.info.height, channels: level.info.channels },
+    } as const;
     for (let row = 0; row < rows; row++) {
       for (let col = 0; col < cols; col++) {
         const jpeg = await sharp(level.data, levelSource)

@@ -37,11 +37,30 @@ export async function findRealTiles(root: string, logger: Logger): Promise<RealT
     if (parts.length !== 7) continue; // folders on the way down
     const [layer, style, date, tms, z, row, file] = parts;
     const m = FILE.exec(file);
-    if (style !== 'default' || date.length !== 10 || parseRequestTime(date) === undefined || !INT.test(z) || !INT.test(row) || !m) {
-      logger.warn({ file: path.join(root, entry) }, 'replay: file does not follow the GIBS tile path scheme; not served');
+    if (
+      style !== 'default' ||
+      date.length !== 10 ||
+      parseRequestTime(date) === undefined ||
+      !INT.test(z) ||
+      !INT.test(row) ||
+      !m
+    ) {
+      logger.warn(
+        { file: path.join(root, entry) },
+        'replay: file does not follow the GIBS tile path scheme; not served',
+      );
       continue;
     }
-    tiles.push({ layer, date, tms, z: Number(z), row: Number(row), col: Number(m[1]), ext: m[2] as 'jpg' | 'png', file: path.join(root, entry) });
+    tiles.push({
+      layer,
+      date,
+      tms,
+      z: Number(z),
+      row: Number(row),
+      col: Number(m[1]),
+      ext: m[2] as 'jpg' | 'png',
+      file: path.join(root, entry),
+    });
   }
   return tiles;
 }

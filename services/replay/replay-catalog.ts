@@ -58,9 +58,13 @@ export async function buildServedLayers(
     const format = formatOf(layer);
     const tms = layer.tileMatrixSets[0];
     if (!format || !tms) continue; // vector or other formats: the replay serves raster tiles only
-    const time = layer.time && layer.time.intervals.length > 0
-      ? { default: layer.time.default ?? layer.time.intervals[layer.time.intervals.length - 1].end, intervals: layer.time.intervals }
-      : null;
+    const time =
+      layer.time && layer.time.intervals.length > 0
+        ? {
+            default: layer.time.default ?? layer.time.intervals[layer.time.intervals.length - 1].end,
+            intervals: layer.time.intervals,
+          }
+        : null;
     layers.set(layer.id, { id: layer.id, format, tms, time, realTiles: new Map(), mosaics: new Map() });
   }
 
@@ -68,7 +72,10 @@ export async function buildServedLayers(
     const layer = layers.get(tile.layer);
     const ext = layer?.format === 'image/png' ? 'png' : 'jpg';
     if (!layer || tile.tms !== layer.tms || tile.ext !== ext) {
-      logger.warn({ file: tile.file }, 'replay: real tile does not match its layer in the capabilities (layer, TileMatrixSet or format); not served');
+      logger.warn(
+        { file: tile.file },
+        'replay: real tile does not match its layer in the capabilities (layer, TileMatrixSet or format); not served',
+      );
       continue;
     }
     layer.realTiles.set(realTileKey(tile.date, tile.z, tile.row, tile.col), tile);
@@ -76,9 +83,16 @@ export async function buildServedLayers(
 
   for (const source of MOSAIC_SOURCES) {
     const layer = layers.get(source.layer);
-    if (!layer) throw new AppError('BAD_CAPABILITIES', `capabilities lack layer ${source.layer} of mosaic ${source.file}`, { retriable: false });
+    if (!layer)
+      throw new AppError('BAD_CAPABILITIES', `capabilities lack layer ${source.layer} of mosaic ${source.file}`, {
+        retriable: false,
+      });
     if ((source.date === null) !== (layer.time === null)) {
-      throw new AppError('BAD_CAPABILITIES', `mosaic ${source.file}: layer ${source.layer} time dimension disagrees with the mosaic's date`, { retriable: false });
+      throw new AppError(
+        'BAD_CAPABILITIES',
+        `mosaic ${source.file}: layer ${source.layer} time dimension disagrees with the mosaic's date`,
+        { retriable: false },
+      );
     }
     const info = await readMosaicInfo(path.join(dataDir, source.file), layer.tms);
     layer.mosaics.set(source.date ?? 'static', createMosaicPyramid(info));
@@ -107,7 +121,16 @@ export function describeCatalog(layers: ReadonlyMap<string, ServedLayer>, dataDi
         source: 'real-tiles',
         origin: REAL_TILES_DIR,
         levels: [...new Set(tiles.map((t) => t.z))].sort((a, b) => a - b),
-        tiles: tiles.map((t) => ({ layer: layer.id, date, tms: layer.tms, z: t.z, row: t.row, col: t.col, ext, source: 'real-tile' })),
+        tiles: tiles.map((t) => ({
+          layer: layer.id,
+          date,
+          tms: layer.tms,
+          z: t.z,
+          row: t.row,
+          col: t.col,
+          ext,
+          source: 'real-tile',
+        })),
       });
     }
     for (const [key, pyramid] of layer.mosaics) {
@@ -116,10 +139,17 @@ export function describeCatalog(layers: ReadonlyMap<string, ServedLayer>, dataDi
       for (const z of pyramid.info.levels) {
         const { cols, rows } = matrixSize(z);
         for (let row = 0; row < rows; row++) {
-          for (let col = 0; col < cols; col++) tiles.push({ layer: layer.id, date, tms: layer.tms, z, row, col, ext, source: 'mosaic' });
+          for (let col = 0; col < cols; col++)
+            tiles.push({ layer: layer.id, date, tms: layer.tms, z, row, col, ext, source: 'mosaic' });
         }
       }
-      imagery.push({ date, source: 'mosaic', origin: path.relative(dataDir, pyramid.info.file), levels: [...pyramid.info.levels], tiles });
+      imagery.push({
+        date,
+        source: 'mosaic',
+        origin: path.relative(dataDir, pyramid.info.file),
+        levels: [...pyramid.info.levels],
+        tiles,
+      });
     }
     described.push({ id: layer.id, tms: layer.tms, format: layer.format, time: layer.time, imagery });
   }

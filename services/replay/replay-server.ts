@@ -70,7 +70,12 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
   if (options.pregenerate) {
     await Promise.all([...data.layers.values()].flatMap((l) => [...l.mosaics.values()].map((p) => p.build())));
   }
-  const sources: ResolverSources = { layers: data.layers, blankJpeg: data.blankJpeg, blankPng: data.blankPng, readRealTile: createRealTileReader() };
+  const sources: ResolverSources = {
+    layers: data.layers,
+    blankJpeg: data.blankJpeg,
+    blankPng: data.blankPng,
+    readRealTile: createRealTileReader(),
+  };
   const etagOf = createEtagger();
   const capabilitiesEtag = etagOf(data.capabilitiesXml);
   const stats = newStats();
@@ -106,7 +111,8 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
       return;
     }
     const url = new URL(req.url ?? '/', 'http://replay.invalid');
-    const isCapabilities = CAPABILITIES_PATHS.has(url.pathname) || (url.pathname === `${ENDPOINT}wmts.cgi` && isKvpGetCapabilities(url));
+    const isCapabilities =
+      CAPABILITIES_PATHS.has(url.pathname) || (url.pathname === `${ENDPOINT}wmts.cgi` && isKvpGetCapabilities(url));
     const isTile = !isCapabilities && url.pathname.startsWith(ENDPOINT);
     if (!isCapabilities && !isTile) {
       stats.errors++;
@@ -116,7 +122,8 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
     if (isTile) stats.tileRequests++;
     // Draw synchronously on arrival, so the fault sequence follows request order and a seed replays it.
     const fault = isTile || plan.includeCapabilities ? plan.next() : undefined;
-    if (plan.latencyMs > 0 && (isTile || plan.includeCapabilities)) await new Promise((r) => setTimeout(r, plan.latencyMs));
+    if (plan.latencyMs > 0 && (isTile || plan.includeCapabilities))
+      await new Promise((r) => setTimeout(r, plan.latencyMs));
     if (injectFault(fault, req, res)) return;
 
     if (isCapabilities) {
@@ -138,16 +145,23 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
     }
     const answer = request
       ? await resolveTile(request, sources, etagOf)
-      : ({ kind: 'error', status: 400, exceptions: [{ status: 400, code: 'InvalidParameterValue', locator: 'LAYER', text: 'LAYER does not exist' }] } as const);
+      : ({
+          kind: 'error',
+          status: 400,
+          exceptions: [{ status: 400, code: 'InvalidParameterValue', locator: 'LAYER', text: 'LAYER does not exist' }],
+        } as const);
     if (answer.kind === 'error') {
       stats.errors++;
       sendExceptionReport(req, res, answer.status, answer.exceptions);
       return;
     }
     const side = plan.wrongSizePx;
-    const resize = scripted?.kind === 'wrong-size' ? scripted : fault === 'wrongSize' ? { width: side, height: side } : undefined;
+    const resize =
+      scripted?.kind === 'wrong-size' ? scripted : fault === 'wrongSize' ? { width: side, height: side } : undefined;
     if (fault === 'wrongSize') countFault('wrongSize');
-    const bytes = resize ? await resizeTile(answer.bytes, answer.contentType, resize.width, resize.height) : answer.bytes;
+    const bytes = resize
+      ? await resizeTile(answer.bytes, answer.contentType, resize.width, resize.height)
+      : answer.bytes;
     const headers = {
       contentType: answer.contentType,
       etag: resize ? etagOf(bytes) : saltEtag(answer.etag, etagSalt),
@@ -160,7 +174,8 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
     }
     const status = sendBytes(req, res, bytes, headers);
     if (status === 304) stats.notModified++;
-    else if (resize) return; // counted as a fault, not as imagery
+    else if (resize)
+      return; // counted as a fault, not as imagery
     else if (answer.blank) stats.blanks++;
     else stats.tiles++;
   };
@@ -175,7 +190,13 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     const fail = (cause: Error): void =>
-      reject(new AppError('REPLAY_LISTEN_FAILED', `replay server cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${cause.message}`, { retriable: false, cause }));
+      reject(
+        new AppError(
+          'REPLAY_LISTEN_FAILED',
+          `replay server cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${cause.message}`,
+          { retriable: false, cause },
+        ),
+      );
     server.once('error', fail);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       server.off('error', fail);

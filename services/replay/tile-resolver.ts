@@ -33,8 +33,17 @@ export interface ResolverSources {
 }
 
 const DIGITS = /^\d+$/;
-const bad = (locator: string, text: string, code = 'InvalidParameterValue', status = 400): OwsException => ({ status, code, locator, text });
-const error = (...exceptions: OwsException[]): TileAnswer => ({ kind: 'error', status: exceptions[exceptions.length - 1].status, exceptions });
+const bad = (locator: string, text: string, code = 'InvalidParameterValue', status = 400): OwsException => ({
+  status,
+  code,
+  locator,
+  text,
+});
+const error = (...exceptions: OwsException[]): TileAnswer => ({
+  kind: 'error',
+  status: exceptions[exceptions.length - 1].status,
+  exceptions,
+});
 
 /** Quoted strong ETag from the bytes, cached per buffer (tiles are immutable once built). */
 export function createEtagger(): (bytes: Buffer) => string {
@@ -59,7 +68,11 @@ function extensionFits(format: ServedLayer['format'], ext: string): boolean {
  * TILEMATRIXSET, then the tile (FORMAT and integer syntax together, then range), then the date against the
  * layer's (widened) time dimension (404 outside it). A valid request with no imagery here gets the blank tile.
  */
-export async function resolveTile(req: TileRequest, sources: ResolverSources, etagOf: (b: Buffer) => string): Promise<TileAnswer> {
+export async function resolveTile(
+  req: TileRequest,
+  sources: ResolverSources,
+  etagOf: (b: Buffer) => string,
+): Promise<TileAnswer> {
   const layer = sources.layers.get(req.layer);
   if (!layer) return error(bad('LAYER', 'LAYER does not exist'));
   if (req.style !== 'default') return error(bad('STYLE', 'STYLE is invalid for LAYER'));
@@ -79,21 +92,33 @@ export async function resolveTile(req: TileRequest, sources: ResolverSources, et
   const row = Number(req.row);
   const col = Number(req.col);
   const levels = tmsLevels(layer.tms);
-  if (z >= levels) return error(bad('TILEMATRIX', `TILEMATRIX is out of range, maximum value is ${levels - 1}`, 'TileOutOfRange'));
+  if (z >= levels)
+    return error(bad('TILEMATRIX', `TILEMATRIX is out of range, maximum value is ${levels - 1}`, 'TileOutOfRange'));
   const { cols, rows } = matrixSize(z);
-  if (col >= cols) return error(bad('TILECOL', `TILECOL is out of range, maximum value is ${cols - 1}`, 'TileOutOfRange'));
-  if (row >= rows) return error(bad('TILEROW', `TILEROW is out of range, maximum value is ${rows - 1}`, 'TileOutOfRange'));
+  if (col >= cols)
+    return error(bad('TILECOL', `TILECOL is out of range, maximum value is ${cols - 1}`, 'TileOutOfRange'));
+  if (row >= rows)
+    return error(bad('TILEROW', `TILEROW is out of range, maximum value is ${rows - 1}`, 'TileOutOfRange'));
 
   let served: number | undefined;
   if (layer.time) {
     const requested = req.time === undefined || req.time.toLowerCase() === 'default' ? layer.time.default : req.time;
-    served = snapTime(requested, layer.time.intervals) ?? (requested === layer.time.default ? parseRequestTime(requested) : undefined);
+    served =
+      snapTime(requested, layer.time.intervals) ??
+      (requested === layer.time.default ? parseRequestTime(requested) : undefined);
     if (served === undefined) return error(bad('TIME', 'Date out of range', 'InvalidParameterValue', 404));
   }
 
   const contentType = layer.format;
   const layerTimeActual = served === undefined ? undefined : formatLayerTime(served);
-  const image = (bytes: Buffer, blank: boolean): TileAnswer => ({ kind: 'image', bytes, etag: etagOf(bytes), contentType, layerTimeActual, blank });
+  const image = (bytes: Buffer, blank: boolean): TileAnswer => ({
+    kind: 'image',
+    bytes,
+    etag: etagOf(bytes),
+    contentType,
+    layerTimeActual,
+    blank,
+  });
 
   const date = served === undefined ? undefined : formatDate(served);
   const realTile = date === undefined ? undefined : layer.realTiles.get(realTileKey(date, z, row, col));

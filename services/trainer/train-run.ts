@@ -5,7 +5,13 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../share
 import { createAugmentedSource } from './data/index.js';
 import { buildEncoderGraph, type EncoderArch, type WeightMap } from '../../shared/model/encoder/index.js';
 import { exportOnnx } from '../../shared/model/onnx/index.js';
-import { defaultLearningRate, trainEncoder, type BackendKind, type TrainResult, type TrainStepInfo } from './train/index.js';
+import {
+  defaultLearningRate,
+  trainEncoder,
+  type BackendKind,
+  type TrainResult,
+  type TrainStepInfo,
+} from './train/index.js';
 import { loadTrainingData, type TrainingSource } from './training-data.js';
 
 export interface TrainRunOptions {
@@ -44,22 +50,32 @@ export interface TrainRunResult {
  * threads), then write an immutable checkpoint with the encoder, its ONNX export, the head/optimiser
  * state for resuming and the loss/collapse log. An aborted run still writes what it has, marked partial.
  */
-export async function runTraining(options: TrainRunOptions, hooks: { log: Logger; onStep?: (s: TrainStepInfo) => void; signal?: AbortSignal }): Promise<TrainRunResult> {
+export async function runTraining(
+  options: TrainRunOptions,
+  hooks: { log: Logger; onStep?: (s: TrainStepInfo) => void; signal?: AbortSignal },
+): Promise<TrainRunResult> {
   const { log } = hooks;
   const parent = options.init ? await loadCheckpoint(options.init) : undefined;
   if (options.resume && !parent) throw new ValidationError('--resume needs --init CHECKPOINT');
   const arch = parent?.meta.arch ?? options.arch;
   const inputSize = options.inputSize ?? parent?.meta.input_size;
-  if (inputSize === undefined) throw new ValidationError('an input size is needed when no --init checkpoint brings one');
+  if (inputSize === undefined)
+    throw new ValidationError('an input size is needed when no --init checkpoint brings one');
   if (parent && parent.meta.input_size !== inputSize) {
-    throw new ValidationError(`--init checkpoint ${parent.meta.id} was trained at ${parent.meta.input_size} px, not ${inputSize}: leave out --input-size`);
+    throw new ValidationError(
+      `--init checkpoint ${parent.meta.id} was trained at ${parent.meta.input_size} px, not ${inputSize}: leave out --input-size`,
+    );
   }
 
-  const { dataset, window, heldOut } = await loadTrainingData(options.source, { inputSize, maxImages: options.maxImages });
+  const { dataset, window, heldOut } = await loadTrainingData(options.source, {
+    inputSize,
+    maxImages: options.maxImages,
+  });
   // a fine-tuned encoder keeps its parent's normalisation: its first layer was learned on those statistics
   const stats = parent?.meta.normalization ?? dataset.stats;
   log.info({ images: dataset.size, heldOut, window, stats }, 'training data loaded');
-  if (dataset.size < 2) throw new ValidationError(`need at least 2 images to train, found ${dataset.size}`, { code: 'NO_TRAINING_DATA' });
+  if (dataset.size < 2)
+    throw new ValidationError(`need at least 2 images to train, found ${dataset.size}`, { code: 'NO_TRAINING_DATA' });
   const batchSize = Math.min(options.batchSize, dataset.size);
 
   const history: string[] = [];
@@ -83,14 +99,24 @@ export async function runTraining(options: TrainRunOptions, hooks: { log: Logger
     {
       signal: hooks.signal,
       onStep: (s) => {
-        history.push(JSON.stringify({ step: s.step, epoch: s.epoch, loss: s.loss, collapse_std: s.collapseStd, lr: s.lr, img_per_s: s.imagesPerSecond }));
+        history.push(
+          JSON.stringify({
+            step: s.step,
+            epoch: s.epoch,
+            loss: s.loss,
+            collapse_std: s.collapseStd,
+            lr: s.lr,
+            img_per_s: s.imagesPerSecond,
+          }),
+        );
         hooks.onStep?.(s);
       },
     },
   );
 
   const last = result.history[result.history.length - 1];
-  if (!last) throw new ValidationError('no training step ran: raise --epochs (or --steps)', { code: 'NO_TRAINING_STEPS' });
+  if (!last)
+    throw new ValidationError('no training step ran: raise --epochs (or --steps)', { code: 'NO_TRAINING_STEPS' });
   const graph = buildEncoderGraph(arch);
   const onnx = exportOnnx(graph, result.weights, { inputSize, metadata: { parent: parent?.meta.id ?? '' } });
   const weights: WeightMap = { ...result.weights, ...result.state };
@@ -115,8 +141,14 @@ export async function runTraining(options: TrainRunOptions, hooks: { log: Logger
         },
       },
     },
-    { 'model.onnx': onnx, 'train-log.jsonl': new TextEncoder().encode(history.length ? `${history.join('\n')}\n` : '') },
+    {
+      'model.onnx': onnx,
+      'train-log.jsonl': new TextEncoder().encode(history.length ? `${history.join('\n')}\n` : ''),
+    },
   );
-  log.info({ id: meta.id, dir: options.out, steps: result.history.length, aborted: result.aborted }, 'checkpoint written');
+  log.info(
+    { id: meta.id, dir: options.out, steps: result.history.length, aborted: result.aborted },
+    'checkpoint written',
+  );
   return { dir: path.resolve(options.out), meta, result, heldOut };
 }

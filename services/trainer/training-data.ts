@@ -34,12 +34,28 @@ const MAX_MASKED_SHARE = 0.9;
  * blacked out (coarse tiles span cells of both sides), so the gate never evaluates a checkpoint on places
  * it was trained on; tiles that are (almost) all held out are skipped.
  */
-export async function loadTrainingData(source: TrainingSource, options: { inputSize: number; maxImages?: number }): Promise<LoadedTrainingData> {
+export async function loadTrainingData(
+  source: TrainingSource,
+  options: { inputSize: number; maxImages?: number },
+): Promise<LoadedTrainingData> {
   if (source.kind === 'dir') {
-    const dataset = await loadImageDataset({ dir: source.dir, inputSize: options.inputSize, maxImages: options.maxImages, skipBlank: true });
-    if (dataset.size === 0) throw new ValidationError(`no usable JPEG/PNG images under ${source.dir}`, { code: 'NO_TRAINING_DATA' });
-    const dates = dataset.sources.flatMap((s) => s.match(/\d{4}-\d{2}-\d{2}/g) ?? []).filter(isIsoDate).sort();
-    return { dataset, window: { from: dates[0] ?? 'unknown', to: dates[dates.length - 1] ?? 'unknown', images: dataset.size }, heldOut: 0 };
+    const dataset = await loadImageDataset({
+      dir: source.dir,
+      inputSize: options.inputSize,
+      maxImages: options.maxImages,
+      skipBlank: true,
+    });
+    if (dataset.size === 0)
+      throw new ValidationError(`no usable JPEG/PNG images under ${source.dir}`, { code: 'NO_TRAINING_DATA' });
+    const dates = dataset.sources
+      .flatMap((s) => s.match(/\d{4}-\d{2}-\d{2}/g) ?? [])
+      .filter(isIsoDate)
+      .sort();
+    return {
+      dataset,
+      window: { from: dates[0] ?? 'unknown', to: dates[dates.length - 1] ?? 'unknown', images: dataset.size },
+      heldOut: 0,
+    };
   }
 
   const images: Float32Array[] = [];
@@ -68,10 +84,16 @@ export async function loadTrainingData(source: TrainingSource, options: { inputS
     layers.add(tile.layer);
   }
   if (images.length === 0) {
-    throw new ValidationError(`the tile store holds no training tiles (${heldOut} tiles lie in the evaluation's held-out cells or have unknown places)`, { code: 'NO_TRAINING_DATA' });
+    throw new ValidationError(
+      `the tile store holds no training tiles (${heldOut} tiles lie in the evaluation's held-out cells or have unknown places)`,
+      { code: 'NO_TRAINING_DATA' },
+    );
   }
   dates.sort();
   const dataset = createImageDataset(images, sources, options.inputSize);
-  return { dataset, window: { from: dates[0], to: dates[dates.length - 1], layers: [...layers].sort(), images: images.length }, heldOut };
+  return {
+    dataset,
+    window: { from: dates[0], to: dates[dates.length - 1], layers: [...layers].sort(), images: images.length },
+    heldOut,
+  };
 }
-

@@ -14,20 +14,32 @@ export function validateBlobKey(key: string): string {
     throw new ValidationError('blob key must be a non-empty string', { code: 'BAD_BLOB_KEY' });
   }
   if (key.length > MAX_KEY_LENGTH) {
-    throw new ValidationError(`blob key is ${key.length} characters; at most ${MAX_KEY_LENGTH} are allowed`, { code: 'BAD_BLOB_KEY' });
+    throw new ValidationError(`blob key is ${key.length} characters; at most ${MAX_KEY_LENGTH} are allowed`, {
+      code: 'BAD_BLOB_KEY',
+    });
   }
   if (key.startsWith('/')) {
-    throw new ValidationError(`blob key "${key}" is absolute; keys are relative paths like "tiles/a/b.jpg"`, { code: 'BAD_BLOB_KEY' });
+    throw new ValidationError(`blob key "${key}" is absolute; keys are relative paths like "tiles/a/b.jpg"`, {
+      code: 'BAD_BLOB_KEY',
+    });
   }
   if (FORBIDDEN.test(key)) {
-    throw new ValidationError(`blob key ${JSON.stringify(key)} contains a backslash or control character; use '/'-separated printable segments`, { code: 'BAD_BLOB_KEY' });
+    throw new ValidationError(
+      `blob key ${JSON.stringify(key)} contains a backslash or control character; use '/'-separated printable segments`,
+      { code: 'BAD_BLOB_KEY' },
+    );
   }
   for (const segment of key.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {
-      throw new ValidationError(`blob key "${key}" has an empty, '.' or '..' segment; segments must be plain names`, { code: 'BAD_BLOB_KEY' });
+      throw new ValidationError(`blob key "${key}" has an empty, '.' or '..' segment; segments must be plain names`, {
+        code: 'BAD_BLOB_KEY',
+      });
     }
     if (segment.startsWith('.')) {
-      throw new ValidationError(`blob key "${key}" has a segment starting with '.', which is reserved for the store's temp files`, { code: 'BAD_BLOB_KEY' });
+      throw new ValidationError(
+        `blob key "${key}" has a segment starting with '.', which is reserved for the store's temp files`,
+        { code: 'BAD_BLOB_KEY' },
+      );
     }
   }
   return key;

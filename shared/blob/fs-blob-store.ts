@@ -95,7 +95,8 @@ export class FsBlobStore implements BlobStore {
 
   async *list(prefix: string): AsyncIterable<string> {
     this.assertOpen();
-    if (typeof prefix !== 'string') throw new AppError('BAD_BLOB_PREFIX', 'list prefix must be a string', { retriable: false });
+    if (typeof prefix !== 'string')
+      throw new AppError('BAD_BLOB_PREFIX', 'list prefix must be a string', { retriable: false });
     // Start at the deepest directory the prefix fully names; everything else is filtered by string prefix.
     const cut = prefix.lastIndexOf('/');
     const base = cut < 0 ? '' : prefix.slice(0, cut + 1);
@@ -138,7 +139,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new AppError('BLOB_STORE_CLOSED', `blob store at ${this.root} is closed`, { retriable: false });
+    if (this.closed)
+      throw new AppError('BLOB_STORE_CLOSED', `blob store at ${this.root} is closed`, { retriable: false });
   }
 }
 
@@ -150,5 +152,8 @@ function isMissing(error: unknown): boolean {
 function ioError(op: string, key: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   const code = errnoOf(error) ?? 'UNKNOWN';
-  return new AppError('BLOB_IO', `blob ${op} "${key}" failed: ${code}`, { retriable: isTransientErrno(error), cause: error });
+  return new AppError('BLOB_IO', `blob ${op} "${key}" failed: ${code}`, {
+    retriable: isTransientErrno(error),
+    cause: error,
+  });
 }

@@ -25,6 +25,10 @@ export const busErrorCodes = {
 
 export type BusErrorCode = (typeof busErrorCodes)[keyof typeof busErrorCodes];
 
-export function busError(code: BusErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}): AppError {
+export function busError(
+  code: BusErrorCode,
+  message: string,
+  options: { retriable?: boolean; cause?: unknown } = {},
+): AppError {
   return new AppError(code, message, { retriable: options.retriable ?? false, cause: options.cause });
 }

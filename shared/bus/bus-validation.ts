@@ -1,5 +1,12 @@
 import { ValidationError } from '../errors/index.js';
-import type { ConsumerOptions, OutgoingMessage, PollOptions, RetentionPolicy, TopicPartitionOffset, TopicSpec } from './bus.js';
+import type {
+  ConsumerOptions,
+  OutgoingMessage,
+  PollOptions,
+  RetentionPolicy,
+  TopicPartitionOffset,
+  TopicSpec,
+} from './bus.js';
 
 /**
  * Argument checks shared by both backends, so a wrong call gets the same clear ValidationError on SQLite
@@ -35,7 +42,12 @@ export function checkOffset(offset: unknown): number {
 
 function checkRetentionLimit(value: unknown, what: string): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0 || (Number.isFinite(value) && !Number.isInteger(value))) {
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value <= 0 ||
+    (Number.isFinite(value) && !Number.isInteger(value))
+  ) {
     throw new ValidationError(`invalid ${what} ${String(value)}: expected a positive integer or Infinity`);
   }
 }
@@ -53,13 +65,16 @@ export function checkTopicSpecs(specs: unknown, defaultPartitions: number): Chec
   if (!Array.isArray(specs)) throw new ValidationError('ensureTopics expects an array of { name, partitions? }');
   const seen = new Set<string>();
   return (specs as TopicSpec[]).map((spec) => {
-    if (typeof spec !== 'object' || spec === null) throw new ValidationError('ensureTopics expects an array of { name, partitions? }');
+    if (typeof spec !== 'object' || spec === null)
+      throw new ValidationError('ensureTopics expects an array of { name, partitions? }');
     const name = checkTopicName(spec.name);
     if (seen.has(name)) throw new ValidationError(`topic ${name} is listed twice`);
     seen.add(name);
     const partitions = spec.partitions ?? defaultPartitions;
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
-      throw new ValidationError(`invalid partition count ${String(partitions)} for ${name}: expected 1..${MAX_PARTITIONS}`);
+      throw new ValidationError(
+        `invalid partition count ${String(partitions)} for ${name}: expected 1..${MAX_PARTITIONS}`,
+      );
     }
     checkRetention(spec.retention, name);
     return { ...spec, partitions };
@@ -81,17 +96,20 @@ export function checkMessages(messages: unknown, maxMessageBytes: number): Check
     if (typeof message.key !== 'string') throw new ValidationError(`message ${i}: key must be a string`);
     let value: Buffer;
     if (typeof message.value === 'string') value = Buffer.from(message.value, 'utf8');
-    else if (message.value instanceof Uint8Array) value = Buffer.from(message.value.buffer, message.value.byteOffset, message.value.byteLength);
+    else if (message.value instanceof Uint8Array)
+      value = Buffer.from(message.value.buffer, message.value.byteOffset, message.value.byteLength);
     else throw new ValidationError(`message ${i}: value must be a string or a Uint8Array`);
     let bytes = Buffer.byteLength(message.key) + value.length;
     if (message.headers !== undefined) {
-      if (typeof message.headers !== 'object' || message.headers === null) throw new ValidationError(`message ${i}: headers must be an object`);
+      if (typeof message.headers !== 'object' || message.headers === null)
+        throw new ValidationError(`message ${i}: headers must be an object`);
       for (const [name, v] of Object.entries(message.headers)) {
         if (typeof v !== 'string') throw new ValidationError(`message ${i}: header ${name} must be a string`);
         bytes += Buffer.byteLength(name) + Buffer.byteLength(v);
       }
     }
-    if (bytes > maxMessageBytes) throw new ValidationError(`message ${i} is ${bytes} bytes, over the ${maxMessageBytes}-byte limit`);
+    if (bytes > maxMessageBytes)
+      throw new ValidationError(`message ${i} is ${bytes} bytes, over the ${maxMessageBytes}-byte limit`);
     return { key: message.key, value, headers: message.headers, bytes };
   });
 }
@@ -105,27 +123,42 @@ export interface CheckedConsumerOptions {
 }
 
 export function checkConsumerOptions(options: ConsumerOptions): CheckedConsumerOptions {
-  if (typeof options !== 'object' || options === null) throw new ValidationError('consumer expects { groupId, topics }');
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError('consumer expects { groupId, topics }');
   if (typeof options.groupId !== 'string' || options.groupId.length === 0 || options.groupId.length > 255) {
     throw new ValidationError('consumer groupId must be a non-empty string of at most 255 characters');
   }
-  if (!Array.isArray(options.topics) || options.topics.length === 0) throw new ValidationError('consumer topics must be a non-empty array');
+  if (!Array.isArray(options.topics) || options.topics.length === 0)
+    throw new ValidationError('consumer topics must be a non-empty array');
   const topics = [...new Set(options.topics.map(checkTopicName))];
-  if (options.memberId !== undefined && (typeof options.memberId !== 'string' || options.memberId.length === 0 || options.memberId.length > 255)) {
+  if (
+    options.memberId !== undefined &&
+    (typeof options.memberId !== 'string' || options.memberId.length === 0 || options.memberId.length > 255)
+  ) {
     throw new ValidationError('consumer memberId must be a non-empty string of at most 255 characters');
   }
   const session = options.sessionTimeoutMs;
   if (session !== undefined && (!Number.isInteger(session) || session < 100 || session > 3_600_000)) {
     throw new ValidationError(`invalid sessionTimeoutMs ${String(session)}: expected an integer in [100, 3600000]`);
   }
-  if (options.fromBeginning !== undefined && typeof options.fromBeginning !== 'boolean') throw new ValidationError('fromBeginning must be a boolean');
-  return { groupId: options.groupId, topics, memberId: options.memberId, sessionTimeoutMs: session, fromBeginning: options.fromBeginning ?? true };
+  if (options.fromBeginning !== undefined && typeof options.fromBeginning !== 'boolean')
+    throw new ValidationError('fromBeginning must be a boolean');
+  return {
+    groupId: options.groupId,
+    topics,
+    memberId: options.memberId,
+    sessionTimeoutMs: session,
+    fromBeginning: options.fromBeginning ?? true,
+  };
 }
 
 export function checkPollOptions(options: PollOptions): PollOptions {
-  if (typeof options !== 'object' || options === null) throw new ValidationError('poll expects { maxMessages, timeoutMs }');
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError('poll expects { maxMessages, timeoutMs }');
   if (!Number.isInteger(options.maxMessages) || options.maxMessages < 1 || options.maxMessages > 1_000_000) {
-    throw new ValidationError(`invalid maxMessages ${String(options.maxMessages)}: expected an integer in [1, 1000000]`);
+    throw new ValidationError(
+      `invalid maxMessages ${String(options.maxMessages)}: expected an integer in [1, 1000000]`,
+    );
   }
   if (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 0) {
     throw new ValidationError(`invalid timeoutMs ${String(options.timeoutMs)}: expected a non-negative integer`);
@@ -133,11 +166,15 @@ export function checkPollOptions(options: PollOptions): PollOptions {
   return options;
 }
 
-export function checkOffsets(offsets: unknown, subscribed: readonly string[]): Array<TopicPartitionOffset & { value: number }> {
+export function checkOffsets(
+  offsets: unknown,
+  subscribed: readonly string[],
+): Array<TopicPartitionOffset & { value: number }> {
   if (!Array.isArray(offsets)) throw new ValidationError('commit expects an array of { topic, partition, offset }');
   const seen = new Set<string>();
   return offsets.map((o: TopicPartitionOffset) => {
-    if (typeof o !== 'object' || o === null) throw new ValidationError('commit entries must be { topic, partition, offset }');
+    if (typeof o !== 'object' || o === null)
+      throw new ValidationError('commit entries must be { topic, partition, offset }');
     const topic = checkTopicName(o.topic);
     if (!subscribed.includes(topic)) throw new ValidationError(`topic ${topic} is not subscribed by this consumer`);
     const partition = checkPartition(o.partition);

@@ -9,7 +9,10 @@ import { SqliteBus, type SqliteBusOptions } from './sqlite-bus.js';
  */
 export type BusOptions =
   | ({ kind: 'sqlite' } & Pick<SqliteBusOptions, 'path' | 'defaultPartitions' | 'retention'>)
-  | ({ kind: 'kafka' } & Pick<KafkaBusOptions, 'brokers' | 'clientId' | 'defaultPartitions' | 'replicationFactor' | 'ssl' | 'sasl'>);
+  | ({ kind: 'kafka' } & Pick<
+      KafkaBusOptions,
+      'brokers' | 'clientId' | 'defaultPartitions' | 'replicationFactor' | 'ssl' | 'sasl'
+    >);
 
 /** the one place that picks a bus backend; returns it opened */
 export async function createBus(options: BusOptions, deps: { logger?: Logger } = {}): Promise<Bus> {

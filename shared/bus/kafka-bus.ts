@@ -1,9 +1,23 @@
 import kafkajs, { type Admin, type Kafka, type Producer, type SASLOptions } from 'kafkajs';
 import { ValidationError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import type { Bus, BusConsumer, ConsumerOptions, OutgoingMessage, ProduceResult, RetentionPolicy, TopicSpec } from './bus.js';
+import type {
+  Bus,
+  BusConsumer,
+  ConsumerOptions,
+  OutgoingMessage,
+  ProduceResult,
+  RetentionPolicy,
+  TopicSpec,
+} from './bus.js';
 import { busError, busErrorCodes } from './bus-errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, checkConsumerOptions, checkMessages, checkTopicName, checkTopicSpecs } from './bus-validation.js';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  checkConsumerOptions,
+  checkMessages,
+  checkTopicName,
+  checkTopicSpecs,
+} from './bus-validation.js';
 import { KafkaBusConsumer } from './kafka-consumer.js';
 import { kafkaOp } from './kafka-errors.js';
 import { kafkaLogCreator } from './kafka-logger.js';
@@ -59,21 +73,38 @@ export class KafkaBus implements Bus {
     if (this.closed) throw busError(busErrorCodes.closed, 'bus is closed');
     if (this.kafka) return;
     const { brokers, clientId, defaultPartitions, replicationFactor, ssl, sasl } = this.options;
-    if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => typeof b !== 'string' || !/^[^\s:]+:\d+$/.test(b))) {
+    if (
+      !Array.isArray(brokers) ||
+      brokers.length === 0 ||
+      brokers.some((b) => typeof b !== 'string' || !/^[^\s:]+:\d+$/.test(b))
+    ) {
       throw new ValidationError(`kafka brokers must be a non-empty list of host:port, got ${JSON.stringify(brokers)}`);
     }
-    if (typeof clientId !== 'string' || clientId.length === 0) throw new ValidationError('kafka clientId must be a non-empty string');
-    if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new ValidationError(`invalid defaultPartitions ${String(defaultPartitions)}`);
-    if (!Number.isInteger(replicationFactor) || replicationFactor < 1) throw new ValidationError(`invalid replicationFactor ${String(replicationFactor)}`);
-    const saslOptions: SASLOptions | undefined = sasl ? { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } : undefined;
-    const kafka = new kafkajs.Kafka({ brokers, clientId, ssl, sasl: saslOptions, logCreator: kafkaLogCreator(this.logger) });
+    if (typeof clientId !== 'string' || clientId.length === 0)
+      throw new ValidationError('kafka clientId must be a non-empty string');
+    if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)
+      throw new ValidationError(`invalid defaultPartitions ${String(defaultPartitions)}`);
+    if (!Number.isInteger(replicationFactor) || replicationFactor < 1)
+      throw new ValidationError(`invalid replicationFactor ${String(replicationFactor)}`);
+    const saslOptions: SASLOptions | undefined = sasl
+      ? { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password }
+      : undefined;
+    const kafka = new kafkajs.Kafka({
+      brokers,
+      clientId,
+      ssl,
+      sasl: saslOptions,
+      logCreator: kafkaLogCreator(this.logger),
+    });
     const admin = kafka.admin();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await kafkaOp('connect admin', () => admin.connect());
     try {
       await kafkaOp('connect producer', () => producer.connect());
     } catch (error) {
-      await admin.disconnect().catch((e: unknown) => this.logger.warn({ err: e }, 'bus: kafka admin disconnect failed'));
+      await admin
+        .disconnect()
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'bus: kafka admin disconnect failed'));
       throw error;
     }
     this.kafka = kafka;
@@ -96,11 +127,16 @@ export class KafkaBus implements Bus {
         })),
       }),
     );
-    const { topics } = await kafkaOp('ensureTopics', () => admin.fetchTopicMetadata({ topics: checked.map((s) => s.name) }));
+    const { topics } = await kafkaOp('ensureTopics', () =>
+      admin.fetchTopicMetadata({ topics: checked.map((s) => s.name) }),
+    );
     for (const spec of checked) {
       const found = topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
       if (found !== spec.partitions) {
-        throw busError(busErrorCodes.topicMismatch, `topic ${spec.name} exists with ${found} partitions, not ${spec.partitions}; changing it would move keys`);
+        throw busError(
+          busErrorCodes.topicMismatch,
+          `topic ${spec.name} exists with ${found} partitions, not ${spec.partitions}; changing it would move keys`,
+        );
       }
       this.partitionCounts.set(spec.name, found);
     }
@@ -112,7 +148,12 @@ export class KafkaBus implements Bus {
     const { producer } = this.requireOpen();
     const partitions = await this.partitionCount(topic);
     if (checked.length === 0) return [];
-    const kafkaMessages = checked.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: partitionForKey(m.key, partitions) }));
+    const kafkaMessages = checked.map((m) => ({
+      key: m.key,
+      value: m.value,
+      headers: m.headers,
+      partition: partitionForKey(m.key, partitions),
+    }));
     const acks = await kafkaOp('produce', () => producer.send({ topic, acks: -1, messages: kafkaMessages }));
     return offsetsFromAcks(
       kafkaMessages.map((m) => m.partition),
@@ -144,7 +185,8 @@ export class KafkaBus implements Bus {
     this.producer = undefined;
     this.admin = undefined;
     this.kafka = undefined;
-    if (producer) await kafkaOp('close producer', () => producer.disconnect()).catch((error: unknown) => failures.push(error));
+    if (producer)
+      await kafkaOp('close producer', () => producer.disconnect()).catch((error: unknown) => failures.push(error));
     if (admin) await kafkaOp('close admin', () => admin.disconnect()).catch((error: unknown) => failures.push(error));
     if (failures.length > 0) throw failures[0];
   }
@@ -155,17 +197,20 @@ export class KafkaBus implements Bus {
     if (cached !== undefined) return cached;
     const admin = this.requireOpen().admin;
     const names = await kafkaOp('produce', () => admin.listTopics());
-    if (!names.includes(topic)) throw busError(busErrorCodes.unknownTopic, `unknown topic ${topic}: create it with ensureTopics first`);
+    if (!names.includes(topic))
+      throw busError(busErrorCodes.unknownTopic, `unknown topic ${topic}: create it with ensureTopics first`);
     const { topics } = await kafkaOp('produce', () => admin.fetchTopicMetadata({ topics: [topic] }));
     const count = topics.find((t) => t.name === topic)?.partitions.length ?? 0;
-    if (count === 0) throw busError(busErrorCodes.unknownTopic, `topic ${topic} has no partitions yet`, { retriable: true });
+    if (count === 0)
+      throw busError(busErrorCodes.unknownTopic, `topic ${topic} has no partitions yet`, { retriable: true });
     this.partitionCounts.set(topic, count);
     return count;
   }
 
   private requireOpen(): { kafka: Kafka; admin: Admin; producer: Producer } {
     if (this.closed) throw busError(busErrorCodes.closed, 'bus is closed');
-    if (!this.kafka || !this.admin || !this.producer) throw busError(busErrorCodes.invalidState, 'kafka bus is not open: await bus.open() (createBus does it)');
+    if (!this.kafka || !this.admin || !this.producer)
+      throw busError(busErrorCodes.invalidState, 'kafka bus is not open: await bus.open() (createBus does it)');
     return { kafka: this.kafka, admin: this.admin, producer: this.producer };
   }
 }

@@ -3,7 +3,15 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import type { Logger } from '../log/index.js';
 import type { BusConsumer, BusRecord, PartitionLag, PollOptions, TopicPartition, TopicPartitionOffset } from './bus.js';
 import { busError, busErrorCodes } from './bus-errors.js';
-import { checkOffset, checkOffsets, checkPartition, checkPollOptions, checkTimestamp, checkTopicName, type CheckedConsumerOptions } from './bus-validation.js';
+import {
+  checkOffset,
+  checkOffsets,
+  checkPartition,
+  checkPollOptions,
+  checkTimestamp,
+  checkTopicName,
+  type CheckedConsumerOptions,
+} from './bus-validation.js';
 import { kafkaOp, mapKafkaError } from './kafka-errors.js';
 import { PullBuffer } from './pull-buffer.js';
 import { WakeSet } from './wait-for-wake.js';
@@ -60,7 +68,8 @@ export class KafkaBusConsumer implements BusConsumer {
 
   async poll(options: PollOptions): Promise<BusRecord[]> {
     const { maxMessages, timeoutMs, signal } = checkPollOptions(options);
-    if (this.polling) throw busError(busErrorCodes.invalidState, 'poll is already running on this consumer; poll one batch at a time');
+    if (this.polling)
+      throw busError(busErrorCodes.invalidState, 'poll is already running on this consumer; poll one batch at a time');
     this.polling = true;
     try {
       await this.start();
@@ -86,9 +95,14 @@ export class KafkaBusConsumer implements BusConsumer {
     const notOwned = checked.filter((o) => !this.owns(o.topic, o.partition));
     if (notOwned.length > 0) {
       const list = notOwned.map((o) => `${o.topic}/${o.partition}`).join(', ');
-      throw busError(busErrorCodes.notAssigned, `member ${this.memberId} of group ${this.groupId} does not own ${list}; nothing was committed`);
+      throw busError(
+        busErrorCodes.notAssigned,
+        `member ${this.memberId} of group ${this.groupId} does not own ${list}; nothing was committed`,
+      );
     }
-    await kafkaOp('commit', () => consumer.commitOffsets(checked.map(({ topic, partition, offset }) => ({ topic, partition, offset }))));
+    await kafkaOp('commit', () =>
+      consumer.commitOffsets(checked.map(({ topic, partition, offset }) => ({ topic, partition, offset }))),
+    );
   }
 
   async seek(topic: string, partition: number, offset: string): Promise<void> {
@@ -97,7 +111,8 @@ export class KafkaBusConsumer implements BusConsumer {
     checkOffset(offset);
     await this.start();
     const consumer = this.requireRunning();
-    if (!this.owns(topic, partition)) throw busError(busErrorCodes.notAssigned, `member ${this.memberId} does not own ${topic}/${partition}`);
+    if (!this.owns(topic, partition))
+      throw busError(busErrorCodes.notAssigned, `member ${this.memberId} does not own ${topic}/${partition}`);
     // clear first: an eachBatch still holding pre-seek records sees isStale() and drops them
     this.buffer.clear(topic, partition);
     try {
@@ -110,7 +125,8 @@ export class KafkaBusConsumer implements BusConsumer {
   async seekToTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {
     checkTopicName(topic);
     const ts = checkTimestamp(timestampMs);
-    if (!this.options.topics.includes(topic)) throw busError(busErrorCodes.notAssigned, `topic ${topic} is not subscribed by this consumer`);
+    if (!this.options.topics.includes(topic))
+      throw busError(busErrorCodes.notAssigned, `topic ${topic} is not subscribed by this consumer`);
     await this.start();
     // kafkajs answers the high watermark for partitions with nothing at or after ts
     const entries = await kafkaOp('seekToTime', () => this.deps.admin.fetchTopicOffsetsByTimestamp(topic, ts));
@@ -126,7 +142,9 @@ export class KafkaBusConsumer implements BusConsumer {
   async lag(): Promise<PartitionLag[]> {
     if (this.state === 'closed') throw busError(busErrorCodes.closed, `consumer ${this.memberId} is closed`);
     const { admin } = this.deps;
-    const committed = await kafkaOp('lag', () => admin.fetchOffsets({ groupId: this.groupId, topics: this.options.topics }));
+    const committed = await kafkaOp('lag', () =>
+      admin.fetchOffsets({ groupId: this.groupId, topics: this.options.topics }),
+    );
     const out: PartitionLag[] = [];
     for (const topic of this.options.topics) {
       const ends = await kafkaOp('lag', () => admin.fetchTopicOffsets(topic));
@@ -169,7 +187,10 @@ export class KafkaBusConsumer implements BusConsumer {
     if (this.state === 'closed') throw busError(busErrorCodes.closed, `consumer ${this.memberId} is closed`);
     this.throwIfCrashed();
     if (this.state !== 'running' || !this.consumer) {
-      throw busError(busErrorCodes.notAssigned, `consumer ${this.memberId} has not joined group ${this.groupId} yet; poll first`);
+      throw busError(
+        busErrorCodes.notAssigned,
+        `consumer ${this.memberId} has not joined group ${this.groupId} yet; poll first`,
+      );
     }
     return this.consumer;
   }
@@ -180,7 +201,8 @@ export class KafkaBusConsumer implements BusConsumer {
 
   /** connects, subscribes and starts kafkajs' run loop once; concurrent callers share the attempt */
   private start(): Promise<void> {
-    if (this.state === 'closed') return Promise.reject(busError(busErrorCodes.closed, `consumer ${this.memberId} is closed`));
+    if (this.state === 'closed')
+      return Promise.reject(busError(busErrorCodes.closed, `consumer ${this.memberId} is closed`));
     this.starting ??= this.startOnce().catch((error: unknown) => {
       this.starting = undefined;
       throw mapKafkaError(error, 'consumer start');
@@ -192,7 +214,11 @@ export class KafkaBusConsumer implements BusConsumer {
     // with auto-creation off kafkajs would wait on a missing topic's metadata; say so plainly instead
     const existing = await this.deps.admin.listTopics();
     const missing = this.options.topics.filter((t) => !existing.includes(t));
-    if (missing.length > 0) throw busError(busErrorCodes.unknownTopic, `unknown topic ${missing.join(', ')}: create it with ensureTopics first`);
+    if (missing.length > 0)
+      throw busError(
+        busErrorCodes.unknownTopic,
+        `unknown topic ${missing.join(', ')}: create it with ensureTopics first`,
+      );
     const consumer = this.deps.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
@@ -204,11 +230,17 @@ export class KafkaBusConsumer implements BusConsumer {
         partitions.map((partition) => ({ topic, partition })),
       );
       this.buffer.clearAll();
-      this.deps.logger.info({ group: this.groupId, assignment: event.payload.memberAssignment }, 'bus: kafka group joined');
+      this.deps.logger.info(
+        { group: this.groupId, assignment: event.payload.memberAssignment },
+        'bus: kafka group joined',
+      );
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) this.crash = event.payload.error;
-      this.deps.logger.error({ err: event.payload.error, restart: event.payload.restart, group: this.groupId }, 'bus: kafka consumer crashed');
+      this.deps.logger.error(
+        { err: event.payload.error, restart: event.payload.restart, group: this.groupId },
+        'bus: kafka consumer crashed',
+      );
       this.wake.wakeAll();
     });
     await consumer.connect();
@@ -222,7 +254,11 @@ export class KafkaBusConsumer implements BusConsumer {
       });
     } catch (error) {
       this.consumer = undefined;
-      await consumer.disconnect().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'bus: kafka consumer disconnect after a failed start failed'));
+      await consumer
+        .disconnect()
+        .catch((e: unknown) =>
+          this.deps.logger.warn({ err: e }, 'bus: kafka consumer disconnect after a failed start failed'),
+        );
       throw error;
     }
     this.state = this.state === 'closed' ? 'closed' : 'running';

@@ -17,14 +17,21 @@ export function offsetsFromAcks(partitions: readonly number[], acks: readonly Pa
   const base = new Map<number, bigint>();
   for (const ack of acks) {
     if (ack.errorCode !== 0 || ack.baseOffset === undefined) {
-      throw busError(busErrorCodes.kafka, `broker acknowledged partition ${ack.partition} with error code ${ack.errorCode}`, { retriable: true });
+      throw busError(
+        busErrorCodes.kafka,
+        `broker acknowledged partition ${ack.partition} with error code ${ack.errorCode}`,
+        { retriable: true },
+      );
     }
     base.set(ack.partition, BigInt(ack.baseOffset));
   }
   const seen = new Map<number, bigint>();
   return partitions.map((partition) => {
     const start = base.get(partition);
-    if (start === undefined) throw busError(busErrorCodes.kafka, `broker sent no acknowledgement for partition ${partition}`, { retriable: true });
+    if (start === undefined)
+      throw busError(busErrorCodes.kafka, `broker sent no acknowledgement for partition ${partition}`, {
+        retriable: true,
+      });
     const index = seen.get(partition) ?? 0n;
     seen.set(partition, index + 1n);
     return { partition, offset: (start + index).toString() };

@@ -3,9 +3,24 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ValidationError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import type { Bus, BusConsumer, ConsumerOptions, OutgoingMessage, ProduceResult, RetentionPolicy, TopicSpec } from './bus.js';
+import type {
+  Bus,
+  BusConsumer,
+  ConsumerOptions,
+  OutgoingMessage,
+  ProduceResult,
+  RetentionPolicy,
+  TopicSpec,
+} from './bus.js';
 import { busError, busErrorCodes } from './bus-errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, checkConsumerOptions, checkMessages, checkRetention, checkTopicName, checkTopicSpecs } from './bus-validation.js';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  checkConsumerOptions,
+  checkMessages,
+  checkRetention,
+  checkTopicName,
+  checkTopicSpecs,
+} from './bus-validation.js';
 import { SqliteConsumer } from './sqlite-consumer.js';
 import { sqliteOp } from './sqlite-errors.js';
 import { SqliteLog } from './sqlite-log.js';
@@ -59,11 +74,15 @@ export class SqliteBus implements Bus {
     if (this.db) return;
     const { path: file, defaultPartitions, retention } = this.options;
     if (typeof file !== 'string' || file.length === 0) throw new ValidationError('sqlite bus needs a file path');
-    if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new ValidationError(`invalid defaultPartitions ${String(defaultPartitions)}`);
+    if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1)
+      throw new ValidationError(`invalid defaultPartitions ${String(defaultPartitions)}`);
     checkRetention(retention, 'the bus');
-    if (retention?.maxAgeMs === undefined || retention.maxBytes === undefined) throw new ValidationError('sqlite bus needs retention { maxAgeMs, maxBytes }');
+    if (retention?.maxAgeMs === undefined || retention.maxBytes === undefined)
+      throw new ValidationError('sqlite bus needs retention { maxAgeMs, maxBytes }');
     if (file !== ':memory:') await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = sqliteOp('open', () => openLogDatabase({ path: file, busyTimeoutMs: this.options.busyTimeoutMs ?? 5000 }));
+    this.db = sqliteOp('open', () =>
+      openLogDatabase({ path: file, busyTimeoutMs: this.options.busyTimeoutMs ?? 5000 }),
+    );
     this.log = new SqliteLog(this.db);
     this.runRetention();
   }
@@ -126,12 +145,17 @@ export class SqliteBus implements Bus {
     this.db = undefined;
     this.log = undefined;
     if (db) sqliteOp('close', () => db.close());
-    if (failures.length > 0) this.logger.warn({ err: failures[0], count: failures.length }, 'bus: consumers could not leave their groups on close');
+    if (failures.length > 0)
+      this.logger.warn(
+        { err: failures[0], count: failures.length },
+        'bus: consumers could not leave their groups on close',
+      );
   }
 
   private requireLog(): SqliteLog {
     if (this.closed) throw busError(busErrorCodes.closed, 'bus is closed');
-    if (!this.log) throw busError(busErrorCodes.invalidState, 'sqlite bus is not open: await bus.open() (createBus does it)');
+    if (!this.log)
+      throw busError(busErrorCodes.invalidState, 'sqlite bus is not open: await bus.open() (createBus does it)');
     return this.log;
   }
 }

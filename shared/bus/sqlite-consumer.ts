@@ -3,7 +3,15 @@ import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { BusConsumer, BusRecord, PartitionLag, PollOptions, TopicPartition, TopicPartitionOffset } from './bus.js';
 import { busError, busErrorCodes } from './bus-errors.js';
-import { checkOffsets, checkPartition, checkPollOptions, checkTimestamp, checkTopicName, checkOffset, type CheckedConsumerOptions } from './bus-validation.js';
+import {
+  checkOffsets,
+  checkPartition,
+  checkPollOptions,
+  checkTimestamp,
+  checkTopicName,
+  checkOffset,
+  type CheckedConsumerOptions,
+} from './bus-validation.js';
 import { sqliteOp } from './sqlite-errors.js';
 import { SqliteGroupMembership, type OwnedPartition } from './sqlite-group.js';
 import type { SqliteLog, TopicRow } from './sqlite-log.js';
@@ -64,7 +72,8 @@ export class SqliteConsumer implements BusConsumer {
   async poll(options: PollOptions): Promise<BusRecord[]> {
     const { maxMessages, timeoutMs, signal } = checkPollOptions(options);
     this.assertUsable();
-    if (this.polling) throw busError(busErrorCodes.invalidState, 'poll is already running on this consumer; poll one batch at a time');
+    if (this.polling)
+      throw busError(busErrorCodes.invalidState, 'poll is already running on this consumer; poll one batch at a time');
     this.polling = true;
     try {
       const deadline = Date.now() + timeoutMs;
@@ -86,9 +95,16 @@ export class SqliteConsumer implements BusConsumer {
     const checked = checkOffsets(offsets, this.options.topics);
     this.assertUsable();
     if (checked.length === 0) return;
-    const rows = checked.map((o) => ({ topic: this.deps.log.requireTopic(o.topic), partition: o.partition, offset: o.value }));
+    const rows = checked.map((o) => ({
+      topic: this.deps.log.requireTopic(o.topic),
+      partition: o.partition,
+      offset: o.value,
+    }));
     if (this.state === 'new') {
-      throw busError(busErrorCodes.notAssigned, `consumer ${this.memberId} has not joined group ${this.groupId} yet; poll first`);
+      throw busError(
+        busErrorCodes.notAssigned,
+        `consumer ${this.memberId} has not joined group ${this.groupId} yet; poll first`,
+      );
     }
     sqliteOp('commit', () => this.membership.commit(rows, Date.now()));
   }
@@ -105,13 +121,16 @@ export class SqliteConsumer implements BusConsumer {
   async seekToTime(topic: string, timestampMs: number): Promise<TopicPartitionOffset[]> {
     checkTopicName(topic);
     const ts = checkTimestamp(timestampMs);
-    if (!this.options.topics.includes(topic)) throw busError(busErrorCodes.notAssigned, `topic ${topic} is not subscribed by this consumer`);
+    if (!this.options.topics.includes(topic))
+      throw busError(busErrorCodes.notAssigned, `topic ${topic} is not subscribed by this consumer`);
     this.assertUsable();
     this.refresh();
     const out: TopicPartitionOffset[] = [];
     for (const position of this.positions.values()) {
       if (position.topic.name !== topic) continue;
-      position.offset = sqliteOp('seekToTime', () => this.deps.log.offsetForTime(position.topic, position.partition, ts));
+      position.offset = sqliteOp('seekToTime', () =>
+        this.deps.log.offsetForTime(position.topic, position.partition, ts),
+      );
       out.push({ topic, partition: position.partition, offset: String(position.offset) });
     }
     return out.sort((a, b) => a.partition - b.partition);
@@ -151,15 +170,21 @@ export class SqliteConsumer implements BusConsumer {
 
   private assertUsable(): void {
     if (this.state === 'closed') throw busError(busErrorCodes.closed, `consumer ${this.memberId} is closed`);
-    if (this.fenced) throw busError(busErrorCodes.fenced, `member ${this.memberId} of group ${this.groupId} was taken over by another consumer`);
+    if (this.fenced)
+      throw busError(
+        busErrorCodes.fenced,
+        `member ${this.memberId} of group ${this.groupId} was taken over by another consumer`,
+      );
   }
 
   private ownedPosition(topic: string, partition: number): Position {
-    if (!this.options.topics.includes(topic)) throw busError(busErrorCodes.notAssigned, `topic ${topic} is not subscribed by this consumer`);
+    if (!this.options.topics.includes(topic))
+      throw busError(busErrorCodes.notAssigned, `topic ${topic} is not subscribed by this consumer`);
     this.assertUsable();
     this.refresh();
     const position = this.positions.get(key(this.deps.log.requireTopic(topic), partition));
-    if (!position) throw busError(busErrorCodes.notAssigned, `member ${this.memberId} does not own ${topic}/${partition}`);
+    if (!position)
+      throw busError(busErrorCodes.notAssigned, `member ${this.memberId} does not own ${topic}/${partition}`);
     return position;
   }
 
@@ -187,7 +212,10 @@ export class SqliteConsumer implements BusConsumer {
     for (const [id, position] of this.positions) {
       if (!now.has(id)) {
         this.positions.delete(id);
-        this.deps.logger.info({ group: this.groupId, member: this.memberId, topic: position.topic.name, partition: position.partition }, 'bus: partition released');
+        this.deps.logger.info(
+          { group: this.groupId, member: this.memberId, topic: position.topic.name, partition: position.partition },
+          'bus: partition released',
+        );
       }
     }
     for (const o of owned) {
@@ -219,7 +247,13 @@ export class SqliteConsumer implements BusConsumer {
       const first = Number(records[0].offset);
       if (first > position.offset) {
         this.deps.logger.warn(
-          { group: this.groupId, topic: position.topic.name, partition: position.partition, from: position.offset, to: first },
+          {
+            group: this.groupId,
+            topic: position.topic.name,
+            partition: position.partition,
+            from: position.offset,
+            to: first,
+          },
           'bus: retention deleted messages before this member read them',
         );
       }
@@ -244,7 +278,10 @@ export class SqliteConsumer implements BusConsumer {
       if (result === 'fenced') {
         this.fenced = true;
         clearInterval(this.heartbeatTimer);
-        this.deps.logger.error({ group: this.groupId, member: this.memberId }, 'bus: member taken over by another consumer; stopping heartbeats');
+        this.deps.logger.error(
+          { group: this.groupId, member: this.memberId },
+          'bus: member taken over by another consumer; stopping heartbeats',
+        );
       }
       // 'lost': the next poll rejoins and starts over from the committed offsets
     } catch (error) {

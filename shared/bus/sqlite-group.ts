@@ -52,7 +52,9 @@ export class SqliteGroupMembership {
       members: db.prepare(
         'SELECT member_id AS memberId, instance, topics, lease_until AS leaseUntil FROM bus_members WHERE group_id = ?',
       ),
-      owners: db.prepare('SELECT topic_id AS topicId, partition, member_id AS memberId FROM bus_owners WHERE group_id = ?'),
+      owners: db.prepare(
+        'SELECT topic_id AS topicId, partition, member_id AS memberId FROM bus_owners WHERE group_id = ?',
+      ),
       upsertMember: db.prepare(
         `INSERT INTO bus_members (group_id, member_id, instance, topics, lease_until, joined_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (group_id, member_id) DO UPDATE SET instance = excluded.instance, topics = excluded.topics, lease_until = excluded.lease_until`,
@@ -65,8 +67,12 @@ export class SqliteGroupMembership {
       insertOwner: db.prepare(
         'INSERT OR REPLACE INTO bus_owners (group_id, topic_id, partition, member_id, claimed_at) VALUES (?, ?, ?, ?, ?)',
       ),
-      owner: db.prepare('SELECT member_id AS memberId FROM bus_owners WHERE group_id = ? AND topic_id = ? AND partition = ?'),
-      committed: db.prepare('SELECT offset FROM bus_group_offsets WHERE group_id = ? AND topic_id = ? AND partition = ?'),
+      owner: db.prepare(
+        'SELECT member_id AS memberId FROM bus_owners WHERE group_id = ? AND topic_id = ? AND partition = ?',
+      ),
+      committed: db.prepare(
+        'SELECT offset FROM bus_group_offsets WHERE group_id = ? AND topic_id = ? AND partition = ?',
+      ),
       upsertOffset: db.prepare(
         `INSERT INTO bus_group_offsets (group_id, topic_id, partition, offset, committed_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (group_id, topic_id, partition) DO UPDATE SET offset = excluded.offset, committed_at = excluded.committed_at`,
@@ -80,7 +86,14 @@ export class SqliteGroupMembership {
    */
   join(now: number): void {
     const { groupId, memberId, instance } = this.me;
-    this.stmts.upsertMember.run(groupId, memberId, instance, JSON.stringify(this.me.topics), now + this.me.sessionTimeoutMs, now);
+    this.stmts.upsertMember.run(
+      groupId,
+      memberId,
+      instance,
+      JSON.stringify(this.me.topics),
+      now + this.me.sessionTimeoutMs,
+      now,
+    );
   }
 
   /**
@@ -94,7 +107,14 @@ export class SqliteGroupMembership {
       this.log.db
         .transaction(() => {
           const plan = this.plan(now);
-          this.stmts.upsertMember.run(groupId, memberId, this.me.instance, JSON.stringify(this.me.topics), now + this.me.sessionTimeoutMs, now);
+          this.stmts.upsertMember.run(
+            groupId,
+            memberId,
+            this.me.instance,
+            JSON.stringify(this.me.topics),
+            now + this.me.sessionTimeoutMs,
+            now,
+          );
           for (const dead of plan.deadMembers) {
             this.stmts.deleteMember.run(groupId, dead);
             this.stmts.deleteOwnersOf.run(groupId, dead);
@@ -133,7 +153,9 @@ export class SqliteGroupMembership {
     }));
     const liveIds = new Set(live.map((m) => m.memberId));
     const orphans = owners.filter((o) => !liveIds.has(o.memberId) && !deadMembers.includes(o.memberId));
-    const ownerOf = new Map(owners.filter((o) => liveIds.has(o.memberId)).map((o) => [`${o.topicId}:${o.partition}`, o.memberId]));
+    const ownerOf = new Map(
+      owners.filter((o) => liveIds.has(o.memberId)).map((o) => [`${o.topicId}:${o.partition}`, o.memberId]),
+    );
     const isTarget = new Set(target.map((t) => `${t.topic.id}:${t.partition}`));
     const mine = owners
       .filter((o) => o.memberId === memberId)
@@ -142,7 +164,8 @@ export class SqliteGroupMembership {
     const release = mine.filter((o) => !isTarget.has(`${o.topic.id}:${o.partition}`));
     const claim = target.filter((t) => !ownerOf.has(`${t.topic.id}:${t.partition}`));
     const renewDue = self === undefined || self.leaseUntil - now < (this.me.sessionTimeoutMs * 2) / 3;
-    const needsWrite = renewDue || deadMembers.length > 0 || orphans.length > 0 || release.length > 0 || claim.length > 0;
+    const needsWrite =
+      renewDue || deadMembers.length > 0 || orphans.length > 0 || release.length > 0 || claim.length > 0;
     const owned = [...mine.filter((o) => isTarget.has(`${o.topic.id}:${o.partition}`)), ...claim].sort((a, b) =>
       a.topic.name === b.topic.name ? a.partition - b.partition : a.topic.name < b.topic.name ? -1 : 1,
     );
@@ -170,7 +193,10 @@ export class SqliteGroupMembership {
       .transaction(() => {
         const row = this.stmts.member.get(groupId, memberId) as { instance: string } | undefined;
         if (row !== undefined && row.instance !== instance) {
-          throw busError(busErrorCodes.fenced, `member ${memberId} of group ${groupId} was taken over by another consumer`);
+          throw busError(
+            busErrorCodes.fenced,
+            `member ${memberId} of group ${groupId} was taken over by another consumer`,
+          );
         }
         const notOwned = offsets.filter((o) => {
           const owner = this.stmts.owner.get(groupId, o.topic.id, o.partition) as { memberId: string } | undefined;
@@ -178,11 +204,17 @@ export class SqliteGroupMembership {
         });
         if (notOwned.length > 0) {
           const list = notOwned.map((o) => `${o.topic.name}/${o.partition}`).join(', ');
-          throw busError(busErrorCodes.notAssigned, `member ${memberId} of group ${groupId} does not own ${list}; nothing was committed`);
+          throw busError(
+            busErrorCodes.notAssigned,
+            `member ${memberId} of group ${groupId} does not own ${list}; nothing was committed`,
+          );
         }
         for (const o of offsets) {
           const { next } = this.log.bounds(o.topic, o.partition);
-          if (o.offset > next) throw new ValidationError(`commit offset ${o.offset} for ${o.topic.name}/${o.partition} is past the log end ${next}`);
+          if (o.offset > next)
+            throw new ValidationError(
+              `commit offset ${o.offset} for ${o.topic.name}/${o.partition} is past the log end ${next}`,
+            );
           this.stmts.upsertOffset.run(groupId, o.topic.id, o.partition, o.offset, now);
         }
         this.stmts.renew.run(now + this.me.sessionTimeoutMs, groupId, memberId, instance);
@@ -211,7 +243,13 @@ export class SqliteGroupMembership {
         const { start, next } = this.log.bounds(topic, partition);
         const committed = this.committed(topic, partition);
         const lag = Math.max(0, next - Math.max(committed ?? start, start));
-        out.push({ topic: topic.name, partition, committed: committed === undefined ? null : String(committed), end: String(next), lag });
+        out.push({
+          topic: topic.name,
+          partition,
+          committed: committed === undefined ? null : String(committed),
+          end: String(next),
+          lag,
+        });
       }
     }
     return out;

@@ -42,11 +42,19 @@ export class SqliteLog {
       topicByName: db.prepare(
         'SELECT id, name, partitions, max_age_ms AS maxAgeMs, max_bytes AS maxBytes FROM bus_topics WHERE name = ?',
       ),
-      allTopics: db.prepare('SELECT id, name, partitions, max_age_ms AS maxAgeMs, max_bytes AS maxBytes FROM bus_topics ORDER BY name'),
-      insertTopic: db.prepare('INSERT INTO bus_topics (name, partitions, max_age_ms, max_bytes, created_at) VALUES (?, ?, ?, ?, ?)'),
+      allTopics: db.prepare(
+        'SELECT id, name, partitions, max_age_ms AS maxAgeMs, max_bytes AS maxBytes FROM bus_topics ORDER BY name',
+      ),
+      insertTopic: db.prepare(
+        'INSERT INTO bus_topics (name, partitions, max_age_ms, max_bytes, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
       insertPartition: db.prepare('INSERT INTO bus_partitions (topic_id, partition) VALUES (?, ?)'),
-      head: db.prepare('SELECT next_offset AS next, last_ts AS lastTs FROM bus_partitions WHERE topic_id = ? AND partition = ?'),
-      bounds: db.prepare('SELECT start_offset AS start, next_offset AS next FROM bus_partitions WHERE topic_id = ? AND partition = ?'),
+      head: db.prepare(
+        'SELECT next_offset AS next, last_ts AS lastTs FROM bus_partitions WHERE topic_id = ? AND partition = ?',
+      ),
+      bounds: db.prepare(
+        'SELECT start_offset AS start, next_offset AS next FROM bus_partitions WHERE topic_id = ? AND partition = ?',
+      ),
       advanceHead: db.prepare(
         'UPDATE bus_partitions SET next_offset = ?, last_ts = ?, bytes = bytes + ? WHERE topic_id = ? AND partition = ?',
       ),
@@ -101,7 +109,13 @@ export class SqliteLog {
             }
             continue;
           }
-          const info = this.stmts.insertTopic.run(spec.name, spec.partitions, spec.retention?.maxAgeMs ?? null, spec.retention?.maxBytes ?? null, now);
+          const info = this.stmts.insertTopic.run(
+            spec.name,
+            spec.partitions,
+            spec.retention?.maxAgeMs ?? null,
+            spec.retention?.maxBytes ?? null,
+            now,
+          );
           for (let p = 0; p < spec.partitions; p++) this.stmts.insertPartition.run(info.lastInsertRowid, p);
         }
       })
@@ -127,13 +141,15 @@ export class SqliteLog {
             head = { next: row.next, ts: Math.max(now, row.lastTs), bytes: 0 };
             heads.set(partition, head);
           }
-          const headers = m.headers === undefined || Object.keys(m.headers).length === 0 ? null : JSON.stringify(m.headers);
+          const headers =
+            m.headers === undefined || Object.keys(m.headers).length === 0 ? null : JSON.stringify(m.headers);
           this.stmts.insertMessage.run(topic.id, partition, head.next, head.ts, m.bytes, m.key, headers, m.value);
           results.push({ partition, offset: String(head.next) });
           head.next += 1;
           head.bytes += m.bytes;
         }
-        for (const [partition, head] of heads) this.stmts.advanceHead.run(head.next, head.ts, head.bytes, topic.id, partition);
+        for (const [partition, head] of heads)
+          this.stmts.advanceHead.run(head.next, head.ts, head.bytes, topic.id, partition);
         return results;
       })
       .immediate();

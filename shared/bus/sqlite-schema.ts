@@ -84,9 +84,12 @@ export function openLogDatabase(options: OpenLogOptions): Database.Database {
     db.pragma('foreign_keys = OFF');
     db.transaction(() => {
       db.exec(DDL);
-      const row = db.prepare('SELECT value FROM bus_meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
-      if (row === undefined) db.prepare('INSERT INTO bus_meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-      else if (Number(row.value) !== SCHEMA_VERSION) throw new Error(`bus log schema version ${row.value}, this code reads ${SCHEMA_VERSION}`);
+      const row = db.prepare('SELECT value FROM bus_meta WHERE key = ?').get('schema_version') as
+        { value: string } | undefined;
+      if (row === undefined)
+        db.prepare('INSERT INTO bus_meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+      else if (Number(row.value) !== SCHEMA_VERSION)
+        throw new Error(`bus log schema version ${row.value}, this code reads ${SCHEMA_VERSION}`);
     }).immediate();
     return db;
   } catch (error) {

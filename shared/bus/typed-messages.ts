@@ -28,22 +28,30 @@ export const parseFailureCodes = {
 export type ParseFailureCode = (typeof parseFailureCodes)[keyof typeof parseFailureCodes];
 
 export type ParsedRecord<T extends TopicName> =
-  | { ok: true; value: TopicPayload<T> }
-  | { ok: false; code: ParseFailureCode; reason: string };
+  { ok: true; value: TopicPayload<T> } | { ok: false; code: ParseFailureCode; reason: string };
 
 /**
  * Validates every item, then produces them in one call. One bad item fails the whole call with a
  * ValidationError naming it, and nothing is written. Values are sent as the schema's canonical JSON.
  */
-export async function produceTyped<T extends TopicName>(bus: Bus, topic: T, items: ReadonlyArray<TypedMessage<T>>): Promise<ProduceResult[]> {
-  if (!Object.hasOwn(topics, topic)) throw new ValidationError(`no schema for topic ${String(topic)}; known: ${Object.keys(topics).join(', ')}`);
+export async function produceTyped<T extends TopicName>(
+  bus: Bus,
+  topic: T,
+  items: ReadonlyArray<TypedMessage<T>>,
+): Promise<ProduceResult[]> {
+  if (!Object.hasOwn(topics, topic))
+    throw new ValidationError(`no schema for topic ${String(topic)}; known: ${Object.keys(topics).join(', ')}`);
   if (!Array.isArray(items)) throw new ValidationError('produceTyped expects an array of { key, value }');
   const schema = topics[topic];
   const messages = items.map((item, i) => {
     const parsed = schema.safeParse(item?.value);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-      throw new ValidationError(`${topic} message ${i} does not match its schema: ${issues.join('; ')}`, { cause: parsed.error });
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new ValidationError(`${topic} message ${i} does not match its schema: ${issues.join('; ')}`, {
+        cause: parsed.error,
+      });
     }
     return { key: item.key, value: JSON.stringify(parsed.data), headers: item.headers };
   });
@@ -56,7 +64,11 @@ export function parseRecord<T extends TopicName>(topic: T, record: BusRecord): P
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(record.value);
   } catch (error) {
-    return { ok: false, code: parseFailureCodes.badEncoding, reason: `value is not UTF-8 text: ${(error as Error).message}` };
+    return {
+      ok: false,
+      code: parseFailureCodes.badEncoding,
+      reason: `value is not UTF-8 text: ${(error as Error).message}`,
+    };
   }
   let json: unknown;
   try {
@@ -68,15 +80,31 @@ export function parseRecord<T extends TopicName>(topic: T, record: BusRecord): P
   if (parsed.success) return { ok: true, value: parsed.data as TopicPayload<T> };
   const versionIssue = parsed.error.issues.find((issue) => issue.path.length === 1 && issue.path[0] === 'v');
   if (versionIssue) {
-    const got = typeof json === 'object' && json !== null && 'v' in json ? JSON.stringify((json as { v: unknown }).v) : 'none';
-    return { ok: false, code: parseFailureCodes.unsupportedVersion, reason: `${topic} message version ${got} is not one this consumer reads` };
+    const got =
+      typeof json === 'object' && json !== null && 'v' in json ? JSON.stringify((json as { v: unknown }).v) : 'none';
+    return {
+      ok: false,
+      code: parseFailureCodes.unsupportedVersion,
+      reason: `${topic} message version ${got} is not one this consumer reads`,
+    };
   }
-  const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  return { ok: false, code: parseFailureCodes.badSchema, reason: `${topic} message does not match its schema: ${issues.join('; ')}` };
+  const issues = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return {
+    ok: false,
+    code: parseFailureCodes.badSchema,
+    reason: `${topic} message does not match its schema: ${issues.join('; ')}`,
+  };
 }
 
 /** the `tiles.dlq` payload for a record that failed for a reason that will not change */
-export function toDlqRecord(record: BusRecord, code: string, reason: string, now: Date = new Date()): TopicPayload<'tiles.dlq'> {
+export function toDlqRecord(
+  record: BusRecord,
+  code: string,
+  reason: string,
+  now: Date = new Date(),
+): TopicPayload<'tiles.dlq'> {
   let value: string;
   try {
     value = new TextDecoder('utf-8', { fatal: true }).decode(record.value);

@@ -11,7 +11,15 @@ import type { Config } from './schema.js';
 export function busOptions(config: Config): BusOptions {
   const bus = config.bus;
   if (bus.kind === 'kafka') {
-    return { kind: 'kafka', brokers: [...bus.brokers], clientId: bus.clientId, defaultPartitions: bus.partitions, replicationFactor: bus.replicationFactor, ssl: bus.ssl, sasl: bus.sasl && { ...bus.sasl } };
+    return {
+      kind: 'kafka',
+      brokers: [...bus.brokers],
+      clientId: bus.clientId,
+      defaultPartitions: bus.partitions,
+      replicationFactor: bus.replicationFactor,
+      ssl: bus.ssl,
+      sasl: bus.sasl && { ...bus.sasl },
+    };
   }
   return {
     kind: 'sqlite',

@@ -6,7 +6,10 @@ const sqliteBus = z.strictObject({
   /** '' = DATA_DIR/bus.db (resolved by loadConfig) */
   path: z.string().default(''),
   partitions: z.number().int().min(1).max(256).default(4),
-  retentionHours: z.number().positive().default(24 * 7),
+  retentionHours: z
+    .number()
+    .positive()
+    .default(24 * 7),
   retentionMegabytes: z.number().positive().default(1024),
 });
 
@@ -30,6 +33,9 @@ const kafkaBus = z.strictObject({
  * `bus`: the embedded SQLite log or Kafka. Without an explicit `kind` (BUS_KIND), naming brokers
  * (KAFKA_BROKERS) selects Kafka and anything else (BUS_PATH, BUS_PARTITIONS, nothing) the embedded bus.
  */
-export const busSchema = impliedKind((written) => ('brokers' in written ? 'kafka' : 'sqlite'), z.discriminatedUnion('kind', [sqliteBus, kafkaBus]));
+export const busSchema = impliedKind(
+  (written) => ('brokers' in written ? 'kafka' : 'sqlite'),
+  z.discriminatedUnion('kind', [sqliteBus, kafkaBus]),
+);
 
 export type BusConfig = z.output<typeof busSchema>;

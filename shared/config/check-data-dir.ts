@@ -4,7 +4,9 @@ import { ConfigError } from '../errors/index.js';
 
 /** Kernel pseudo-filesystems: nothing can be stored there, and Node's recursive mkdir loops forever under /proc. */
 const PSEUDO_ROOTS = ['/proc', '/sys'];
-const PSEUDO_FS_MAGIC = new Set([0x9fa0 /* proc */, 0x62656572 /* sysfs */, 0x27e0eb /* cgroup */, 0x63677270 /* cgroup2 */]);
+const PSEUDO_FS_MAGIC = new Set([
+  0x9fa0 /* proc */, 0x62656572 /* sysfs */, 0x27e0eb /* cgroup */, 0x63677270 /* cgroup2 */,
+]);
 
 const WHERE = 'the data directory (GIBS_EMBED_DATA_DIR or --data-dir)';
 
@@ -27,7 +29,10 @@ export function checkDataDir(dir: string): void {
     existing = path.dirname(existing);
   }
   const real = realpathSync(existing);
-  if (PSEUDO_ROOTS.some((root) => real === root || real.startsWith(`${root}/`)) || PSEUDO_FS_MAGIC.has(Number(statfsSync(real).type))) {
+  if (
+    PSEUDO_ROOTS.some((root) => real === root || real.startsWith(`${root}/`)) ||
+    PSEUDO_FS_MAGIC.has(Number(statfsSync(real).type))
+  ) {
     throw new ConfigError(`${WHERE} ${wanted} lies on a kernel pseudo-filesystem (${real}); choose a normal directory`);
   }
   try {

@@ -5,7 +5,11 @@ import type { z } from 'zod';
  * path into what the user typed (an environment variable, a key in a file; `formatKey` by default); an
  * unknown key is reported under its own name, so a typo reads as the typo.
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, name: (path: string[]) => string = formatKey): string[] {
+export function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  name: (path: string[]) => string = formatKey,
+): string[] {
   return issues.flatMap((issue) => {
     const at = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {

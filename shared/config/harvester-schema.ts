@@ -3,9 +3,20 @@ import { gibsConcurrencySchema } from './gibs-schema.js';
 
 /** [minLon, minLat, maxLon, maxLat] in degrees; minLon > maxLon crosses the antimeridian (as validateBbox). */
 const bboxSchema = z
-  .tuple([z.number().min(-180).max(180), z.number().min(-90).max(90), z.number().min(-180).max(180), z.number().min(-90).max(90)])
-  .refine(([, minLat, , maxLat]) => minLat < maxLat, 'expected minLat < maxLat (minLon > maxLon crosses the antimeridian)')
-  .refine(([minLon, , maxLon]) => minLon !== maxLon, 'expected minLon != maxLon (a zero-width box or the whole world is ambiguous)');
+  .tuple([
+    z.number().min(-180).max(180),
+    z.number().min(-90).max(90),
+    z.number().min(-180).max(180),
+    z.number().min(-90).max(90),
+  ])
+  .refine(
+    ([, minLat, , maxLat]) => minLat < maxLat,
+    'expected minLat < maxLat (minLon > maxLon crosses the antimeridian)',
+  )
+  .refine(
+    ([minLon, , maxLon]) => minLon !== maxLon,
+    'expected minLon != maxLon (a zero-width box or the whole world is ambiguous)',
+  );
 
 /** One scheduled harvest: a layer × tile matrix set × levels × area of interest, harvested each day. */
 export const harvestJobSchema = z.strictObject({
@@ -44,7 +55,11 @@ const harvesterFields = {
   runOnStart: z.boolean().default(false),
   jobs: z.array(harvestJobSchema).default([{ layer: 'MODIS_Terra_CorrectedReflectance_TrueColor', levels: [2] }]),
   /** capabilities are fetched once per harvest and reused for this long */
-  capabilitiesTtlMs: z.number().int().min(0).default(10 * 60_000),
+  capabilitiesTtlMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60_000),
   /** a request expanding to more tiles than this is refused before any tile request */
   maxTilesPerHarvest: z.number().int().min(1).default(200_000),
   /** stop() lets in-flight tiles finish for this long, then aborts them */

@@ -13,7 +13,12 @@ export type { BlobConfig } from './blob-schema.js';
 export { gibsSchema, gibsConcurrencySchema, MAX_GIBS_CONCURRENCY } from './gibs-schema.js';
 export type { GibsConfig } from './gibs-schema.js';
 export { harvesterSchema, harvesterServiceSchema, harvestJobSchema } from './harvester-schema.js';
-export type { HarvesterSettings, HarvesterConfig, ResolvedHarvesterConfig, HarvestJobConfig } from './harvester-schema.js';
+export type {
+  HarvesterSettings,
+  HarvesterConfig,
+  ResolvedHarvesterConfig,
+  HarvestJobConfig,
+} from './harvester-schema.js';
 export { modelSchema } from './model-schema.js';
 export type { ModelConfig } from './model-schema.js';
 export { parseSlice } from './parse-slice.js';

@@ -64,7 +64,8 @@ function readConfigFile(file: string): Tree {
   } catch (error) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`, error);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
   return value as Tree;
 }
 
@@ -86,7 +87,10 @@ function parseEnvValue(variable: EnvVar, text: string): unknown {
       return fail('true or false');
     }
     case 'list':
-      return text.split(',').map((s) => s.trim()).filter(Boolean);
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'json':
       try {
         return JSON.parse(text);

@@ -38,7 +38,10 @@ export class ConfigError extends ValidationError {
 export class RetriesExhaustedError extends AppError {
   readonly attempts: number;
   constructor(attempts: number, cause: unknown) {
-    super(errorCodes.retriesExhausted, `gave up after ${attempts} attempts: ${describeError(cause)}`, { retriable: false, cause });
+    super(errorCodes.retriesExhausted, `gave up after ${attempts} attempts: ${describeError(cause)}`, {
+      retriable: false,
+      cause,
+    });
     this.attempts = attempts;
   }
 }

@@ -29,7 +29,10 @@ export function sha256Hex(data: Uint8Array | string): string {
 /** An fs failure as an AppError; disk full or too many open files may clear up, a missing dir will not. */
 export function ioError(code: string, message: string, error: unknown): AppError {
   const errno = errnoOf(error);
-  return new AppError(code, `${message}: ${errno ?? (error instanceof Error ? error.message : String(error))}`, { retriable: isTransientErrno(error), cause: error });
+  return new AppError(code, `${message}: ${errno ?? (error instanceof Error ? error.message : String(error))}`, {
+    retriable: isTransientErrno(error),
+    cause: error,
+  });
 }
 
 export async function writeFileSynced(file: string, bytes: Uint8Array | string): Promise<void> {

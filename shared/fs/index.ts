@@ -1,1 +1,10 @@
-export { errnoOf, isErrno, isTransientErrno, ioError, sha256Hex, writeFileSynced, fsyncPath, removeAfterFailure } from './durable-fs.js';
+export {
+  errnoOf,
+  isErrno,
+  isTransientErrno,
+  ioError,
+  sha256Hex,
+  writeFileSynced,
+  fsyncPath,
+  removeAfterFailure,
+} from './durable-fs.js';

@@ -46,7 +46,10 @@ export interface Capabilities {
 type Node = Record<string, unknown>;
 
 function bad(message: string, cause?: unknown): ValidationError {
-  return new ValidationError(`not a usable WMTS capabilities document: ${message}`, { code: 'BAD_CAPABILITIES', cause });
+  return new ValidationError(`not a usable WMTS capabilities document: ${message}`, {
+    code: 'BAD_CAPABILITIES',
+    cause,
+  });
 }
 
 function isNode(v: unknown): v is Node {
@@ -89,20 +92,22 @@ function numberPair(v: unknown): [number, number] | undefined {
 
 function parseTileMatrixSet(node: Node): TileMatrixSetInfo {
   const id = requiredText(node, 'Identifier', 'a TileMatrixSet');
-  const levels = list(node.TileMatrix).filter(isNode).map((m): TileMatrixLevel => {
-    const where = `TileMatrixSet ${id} level`;
-    const scale = Number(text(m.ScaleDenominator));
-    const topLeftCorner = numberPair(m.TopLeftCorner);
-    return {
-      id: requiredText(m, 'Identifier', where),
-      ...(Number.isFinite(scale) && scale > 0 ? { scaleDenominator: scale } : {}),
-      ...(topLeftCorner ? { topLeftCorner } : {}),
-      matrixWidth: int(m, 'MatrixWidth', where),
-      matrixHeight: int(m, 'MatrixHeight', where),
-      tileWidth: int(m, 'TileWidth', where),
-      tileHeight: int(m, 'TileHeight', where),
-    };
-  });
+  const levels = list(node.TileMatrix)
+    .filter(isNode)
+    .map((m): TileMatrixLevel => {
+      const where = `TileMatrixSet ${id} level`;
+      const scale = Number(text(m.ScaleDenominator));
+      const topLeftCorner = numberPair(m.TopLeftCorner);
+      return {
+        id: requiredText(m, 'Identifier', where),
+        ...(Number.isFinite(scale) && scale > 0 ? { scaleDenominator: scale } : {}),
+        ...(topLeftCorner ? { topLeftCorner } : {}),
+        matrixWidth: int(m, 'MatrixWidth', where),
+        matrixHeight: int(m, 'MatrixHeight', where),
+        tileWidth: int(m, 'TileWidth', where),
+        tileHeight: int(m, 'TileHeight', where),
+      };
+    });
   if (levels.length === 0) throw bad(`TileMatrixSet ${id} has no TileMatrix`);
   const crs = text(node.SupportedCRS);
   return { id, ...(crs ? { crs } : {}), levels };
@@ -121,14 +126,17 @@ function parseTime(layerNode: Node, id: string): TimeDimension | undefined {
       intervals.push(parseTimeValue(piece));
     }
   }
-  if (intervals.length === 0) throw new ValidationError(`layer ${id} has a time dimension without values`, { code: 'BAD_TIME' });
+  if (intervals.length === 0)
+    throw new ValidationError(`layer ${id} has a time dimension without values`, { code: 'BAD_TIME' });
   const def = text(dim.Default)?.trim();
   return { ...(def ? { default: def } : {}), intervals };
 }
 
 function parseLayer(node: Node): LayerInfo {
   const id = requiredText(node, 'Identifier', 'a Layer');
-  const formats = list(node.Format).map(text).filter((f): f is string => !!f);
+  const formats = list(node.Format)
+    .map(text)
+    .filter((f): f is string => !!f);
   const tileMatrixSets = list(node.TileMatrixSetLink)
     .filter(isNode)
     .map((link) => text(link.TileMatrixSet))

@@ -56,7 +56,9 @@ function parseInterval(interval: TimeInterval): ParsedInterval {
   const start = parseInstant(interval.start);
   const end = parseInstant(interval.end);
   if (end < start) {
-    throw new ValidationError(`time interval ends before it starts: ${interval.start}/${interval.end}`, { code: 'BAD_TIME' });
+    throw new ValidationError(`time interval ends before it starts: ${interval.start}/${interval.end}`, {
+      code: 'BAD_TIME',
+    });
   }
   return { start, end, period: parseDuration(interval.period) };
 }
@@ -115,7 +117,8 @@ export function layerHasDate(layer: TimedLayer, date: string): boolean {
 export function layerDates(layer: TimedLayer, from: string, to: string): string[] {
   const fromMs = startOfDay(parseInstant(from));
   const toMs = startOfDay(parseInstant(to)) + DAY_MS;
-  if (toMs <= fromMs) throw new ValidationError(`date range ends before it starts: ${from} .. ${to}`, { code: 'BAD_TIME' });
+  if (toMs <= fromMs)
+    throw new ValidationError(`date range ends before it starts: ${from} .. ${to}`, { code: 'BAD_TIME' });
   const days = new Set<number>();
   for (const iv of intervalsOf(layer)) {
     const step = fixedLengthMs(iv.period);

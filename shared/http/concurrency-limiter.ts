@@ -15,7 +15,8 @@ export class ConcurrencyLimiter {
   private readonly queue: Waiter[] = [];
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new ValidationError(`concurrency limit must be an integer >= 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new ValidationError(`concurrency limit must be an integer >= 1, got ${limit}`);
     this.limit = limit;
   }
 

@@ -75,11 +75,15 @@ export class GibsClient {
     const base = parseBaseUrl(options.baseUrl);
     this.baseUrl = base.href.replace(/\/$/, '');
     if (typeof options.userAgent !== 'string' || options.userAgent.trim() === '') {
-      throw new ValidationError('gibs userAgent must name the client and a contact, e.g. "gibs-embed/0.1 (+ops@example.org)"');
+      throw new ValidationError(
+        'gibs userAgent must name the client and a contact, e.g. "gibs-embed/0.1 (+ops@example.org)"',
+      );
     }
     this.concurrency = options.concurrency ?? 8;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > MAX_CONCURRENCY) {
-      throw new ValidationError(`gibs concurrency ${this.concurrency} is not allowed: use an integer from 1 to ${MAX_CONCURRENCY} (GIBS asks clients to stay far below 500 connections)`);
+      throw new ValidationError(
+        `gibs concurrency ${this.concurrency} is not allowed: use an integer from 1 to ${MAX_CONCURRENCY} (GIBS asks clients to stay far below 500 connections)`,
+      );
     }
     this.timeoutMs = options.timeoutMs ?? 30_000;
     if (!(this.timeoutMs > 0)) throw new ValidationError(`gibs timeoutMs must be > 0, got ${this.timeoutMs}`);
@@ -88,11 +92,14 @@ export class GibsClient {
     const mbps = options.maxMbps ?? MAX_MBPS;
     if (mbps === 'unlimited') {
       if (!isLoopback(base.hostname)) {
-        throw new ValidationError(`maxMbps 'unlimited' is only allowed against a loopback server, not ${base.hostname}; use at most ${MAX_MBPS}`);
+        throw new ValidationError(
+          `maxMbps 'unlimited' is only allowed against a loopback server, not ${base.hostname}; use at most ${MAX_MBPS}`,
+        );
       }
       this.bucket = undefined;
     } else {
-      if (!(mbps > 0) || mbps > MAX_MBPS) throw new ValidationError(`gibs maxMbps ${mbps} is not allowed: use a number in (0, ${MAX_MBPS}]`);
+      if (!(mbps > 0) || mbps > MAX_MBPS)
+        throw new ValidationError(`gibs maxMbps ${mbps} is not allowed: use a number in (0, ${MAX_MBPS}]`);
       const bytesPerSecond = (mbps * 1_000_000) / 8;
       // A quarter second of burst keeps short-term peaks close to the cap.
       this.bucket = new TokenBucket({ ratePerSecond: bytesPerSecond, burst: bytesPerSecond / 4 });
@@ -129,7 +136,10 @@ export class GibsClient {
   /** Fetches a text document such as WMTSCapabilities.xml. */
   async fetchText(url: string, options: Omit<FetchOptions, 'etag'> = {}): Promise<string> {
     const result = await this.fetchTile(url, options);
-    if (result.status !== 'ok') throw new AppError('UNEXPECTED_NOT_MODIFIED', `304 without a conditional request for ${result.url}`, { retriable: false });
+    if (result.status !== 'ok')
+      throw new AppError('UNEXPECTED_NOT_MODIFIED', `304 without a conditional request for ${result.url}`, {
+        retriable: false,
+      });
     return Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength).toString('utf8');
   }
 
@@ -156,11 +166,20 @@ export class GibsClient {
       const onAbort = () => controller.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const response = await this.http.get<Readable>(url, { signal: controller.signal, headers: etag ? { 'If-None-Match': etag } : {} });
+        const response = await this.http.get<Readable>(url, {
+          signal: controller.signal,
+          headers: etag ? { 'If-None-Match': etag } : {},
+        });
         return await this.interpret(url, response, controller.signal);
       } catch (error) {
         if (signal?.aborted) throw new AbortedError(`request to ${url} aborted`);
-        if (timedOut) throw new HttpError('TIMEOUT', `request to ${url} took longer than ${this.timeoutMs} ms`, { retriable: true, status: 0, url, cause: error });
+        if (timedOut)
+          throw new HttpError('TIMEOUT', `request to ${url} took longer than ${this.timeoutMs} ms`, {
+            retriable: true,
+            status: 0,
+            url,
+            cause: error,
+          });
         if (error instanceof AppError) throw error;
         throw errorForNetwork(error, url);
       } finally {
@@ -174,7 +193,14 @@ export class GibsClient {
     const etag = header(response, 'etag');
     if (response.status === 200) {
       const bytes = await this.readBody(url, response, signal);
-      return { status: 'ok', url, bytes, contentType: header(response, 'content-type') ?? '', etag, layerTimeActual: header(response, 'layer-time-actual') };
+      return {
+        status: 'ok',
+        url,
+        bytes,
+        contentType: header(response, 'content-type') ?? '',
+        etag,
+        layerTimeActual: header(response, 'layer-time-actual'),
+      };
     }
     // Read (a bounded amount of) every error body so the keep-alive socket can be reused.
     const detail = await readSnippet(response.data);
@@ -187,7 +213,11 @@ export class GibsClient {
     const expected = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
     if (expected !== undefined && expected > this.maxResponseBytes) {
       response.data.destroy();
-      throw new HttpError('TOO_LARGE', `${url} declares ${expected} bytes; the limit is ${this.maxResponseBytes}`, { retriable: false, status: 200, url });
+      throw new HttpError('TOO_LARGE', `${url} declares ${expected} bytes; the limit is ${this.maxResponseBytes}`, {
+        retriable: false,
+        status: 200,
+        url,
+      });
     }
     const chunks: Buffer[] = [];
     let total = 0;
@@ -198,7 +228,11 @@ export class GibsClient {
         total += buffer.byteLength;
         if (total > this.maxResponseBytes) {
           response.data.destroy();
-          throw new HttpError('TOO_LARGE', `${url} sent more than ${this.maxResponseBytes} bytes`, { retriable: false, status: 200, url });
+          throw new HttpError('TOO_LARGE', `${url} sent more than ${this.maxResponseBytes} bytes`, {
+            retriable: false,
+            status: 200,
+            url,
+          });
         }
         // Waiting here stops reading the socket, so TCP flow control slows the sender to the cap.
         if (this.bucket) await this.bucket.take(buffer.byteLength, signal);
@@ -206,10 +240,19 @@ export class GibsClient {
     } catch (error) {
       if (error instanceof AppError || signal.aborted) throw error;
       // The status line arrived and the body broke off (Node reports a reset): a truncated body, retried.
-      throw new HttpError('TRUNCATED', `${url} broke off after ${total} of ${expected ?? 'unknown'} bytes`, { retriable: true, status: 200, url, cause: error });
+      throw new HttpError('TRUNCATED', `${url} broke off after ${total} of ${expected ?? 'unknown'} bytes`, {
+        retriable: true,
+        status: 200,
+        url,
+        cause: error,
+      });
     }
     if (expected !== undefined && total !== expected) {
-      throw new HttpError('TRUNCATED', `${url} sent ${total} of ${expected} bytes`, { retriable: true, status: 200, url });
+      throw new HttpError('TRUNCATED', `${url} sent ${total} of ${expected} bytes`, {
+        retriable: true,
+        status: 200,
+        url,
+      });
     }
     const body = Buffer.concat(chunks, total);
     return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
@@ -242,7 +285,9 @@ function parseBaseUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch (error) {
-    throw new ValidationError(`gibs baseUrl "${value}" is not a URL; expected e.g. https://gibs.earthdata.nasa.gov`, { cause: error });
+    throw new ValidationError(`gibs baseUrl "${value}" is not a URL; expected e.g. https://gibs.earthdata.nasa.gov`, {
+      cause: error,
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ValidationError(`gibs baseUrl "${value}" must be http(s)`);
@@ -251,5 +296,7 @@ function parseBaseUrl(value: string): URL {
 }
 
 function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return (
+    hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+  );
 }

@@ -9,7 +9,11 @@ export class HttpError extends AppError {
   readonly url: string;
   readonly retryAfterMs: number | undefined;
 
-  constructor(code: string, message: string, options: { retriable: boolean; status: number; url: string; retryAfterMs?: number; cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    options: { retriable: boolean; status: number; url: string; retryAfterMs?: number; cause?: unknown },
+  ) {
     super(code, message, { retriable: options.retriable, cause: options.cause });
     this.status = options.status;
     this.url = options.url;
@@ -26,27 +30,60 @@ export function retryAfterOf(error: AppError): number | undefined {
  * GIBS semantics of a non-200/304 status: 404 = date outside the layer's range, 400 = bad TIME, tile out
  * of range or unknown layer; neither will change on retry. 429 and the gateway-ish 5xx will.
  */
-export function errorForStatus(status: number, url: string, detail: string, retryAfterMs: number | undefined): HttpError {
+export function errorForStatus(
+  status: number,
+  url: string,
+  detail: string,
+  retryAfterMs: number | undefined,
+): HttpError {
   const base = { status, url, retryAfterMs };
   const suffix = detail ? `: ${detail}` : '';
-  if (status === 404) return new HttpError('DATE_OUT_OF_RANGE', `GIBS answered 404 (no such date for this layer) for ${url}${suffix}`, { ...base, retriable: false });
-  if (status === 400) return new HttpError('BAD_REQUEST', `GIBS answered 400 (bad time, layer or tile) for ${url}${suffix}`, { ...base, retriable: false });
-  if (status === 429) return new HttpError('RATE_LIMITED', `GIBS answered 429 (rate limited) for ${url}`, { ...base, retriable: true });
+  if (status === 404)
+    return new HttpError('DATE_OUT_OF_RANGE', `GIBS answered 404 (no such date for this layer) for ${url}${suffix}`, {
+      ...base,
+      retriable: false,
+    });
+  if (status === 400)
+    return new HttpError('BAD_REQUEST', `GIBS answered 400 (bad time, layer or tile) for ${url}${suffix}`, {
+      ...base,
+      retriable: false,
+    });
+  if (status === 429)
+    return new HttpError('RATE_LIMITED', `GIBS answered 429 (rate limited) for ${url}`, { ...base, retriable: true });
   if (status === 408 || status === 500 || status === 502 || status === 503 || status === 504) {
     return new HttpError('UPSTREAM_UNAVAILABLE', `GIBS answered ${status} for ${url}`, { ...base, retriable: true });
   }
-  return new HttpError(`HTTP_${status}`, `GIBS answered unexpected status ${status} for ${url}${suffix}`, { ...base, retriable: false });
+  return new HttpError(`HTTP_${status}`, `GIBS answered unexpected status ${status} for ${url}${suffix}`, {
+    ...base,
+    retriable: false,
+  });
 }
 
 // Connection-level failures that a fresh attempt on a fresh socket may well survive.
-const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_BAD_RESPONSE', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+const TRANSIENT_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_BAD_RESPONSE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
 
 /** A transport error (no status) as an HttpError; unknown codes are not retried (a bug should surface). */
 export function errorForNetwork(error: unknown, url: string): HttpError {
   const code = networkCode(error);
   const message = error instanceof Error ? error.message : String(error);
   const retriable = code !== undefined && TRANSIENT_NETWORK.has(code);
-  return new HttpError(retriable ? 'NETWORK' : 'NETWORK_FATAL', `request to ${url} failed: ${code ?? 'no code'}: ${message}`, { retriable, status: 0, url, cause: error });
+  return new HttpError(
+    retriable ? 'NETWORK' : 'NETWORK_FATAL',
+    `request to ${url} failed: ${code ?? 'no code'}: ${message}`,
+    { retriable, status: 0, url, cause: error },
+  );
 }
 
 function networkCode(error: unknown): string | undefined {

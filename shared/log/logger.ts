@@ -11,7 +11,10 @@ export interface LogOptions {
 /** The root logger; services get `root.child({ svc })`. Logs go to stderr so stdout stays for command output (--json). */
 export function createLogger(options: LogOptions): Logger {
   if (options.pretty) {
-    return pino({ level: options.level, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } } });
+    return pino({
+      level: options.level,
+      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } },
+    });
   }
   return pino({ level: options.level }, pino.destination(2));
 }

@@ -20,7 +20,12 @@ export interface OpsServer {
  * is up) and `/readyz` (every check passes: bus reachable, store writable, ...). Kept off the public API
  * port so scraping and probes never compete with users.
  */
-export async function startOpsServer(options: { host: string; port: number; registry: Registry; checks?: HealthCheck[] }): Promise<OpsServer> {
+export async function startOpsServer(options: {
+  host: string;
+  port: number;
+  registry: Registry;
+  checks?: HealthCheck[];
+}): Promise<OpsServer> {
   const server = http.createServer((req, res) => {
     void handle(req.url ?? '/', res);
   });
@@ -37,7 +42,9 @@ export async function startOpsServer(options: { host: string; port: number; regi
         (options.checks ?? []).map(async (c) => ({ name: c.name, ok: await c.check().catch(() => false) })),
       );
       const ok = results.every((r) => r.ok);
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks: results }));
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks: results }));
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
@@ -45,7 +52,12 @@ export async function startOpsServer(options: { host: string; port: number; regi
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new AppError('OPS_LISTEN', `ops server cannot listen on ${options.host}:${options.port}: ${error.message}`, { retriable: error.code === 'EADDRINUSE', cause: error })),
+      reject(
+        new AppError('OPS_LISTEN', `ops server cannot listen on ${options.host}:${options.port}: ${error.message}`, {
+          retriable: error.code === 'EADDRINUSE',
+          cause: error,
+        }),
+      ),
     );
     server.listen(options.port, options.host, resolve);
   });

@@ -51,7 +51,11 @@ export interface RetryOptions {
  * TypeError, a non-retriable AppError) is thrown at once. When the retries run out the last error is
  * wrapped in RetriesExhaustedError, so callers can tell "gave up" from "refused".
  */
-export async function withRetry<T>(op: (attempt: number) => Promise<T>, policy: RetryPolicy, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  op: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  options: RetryOptions = {},
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new AbortedError();
     try {

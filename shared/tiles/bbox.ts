@@ -13,14 +13,18 @@ export const WORLD_BBOX: Readonly<Bbox> = [-180, -90, 180, 90];
  */
 export function validateBbox(bbox: readonly number[]): asserts bbox is Bbox {
   if (!Array.isArray(bbox) || bbox.length !== 4) {
-    throw new ValidationError(`bbox must be [minLon, minLat, maxLon, maxLat], got ${JSON.stringify(bbox)}`, { code: 'BAD_BBOX' });
+    throw new ValidationError(`bbox must be [minLon, minLat, maxLon, maxLat], got ${JSON.stringify(bbox)}`, {
+      code: 'BAD_BBOX',
+    });
   }
   const [minLon, minLat, maxLon, maxLat] = bbox;
   if (![minLon, minLat, maxLon, maxLat].every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new ValidationError(`bbox values must be finite numbers, got ${JSON.stringify(bbox)}`, { code: 'BAD_BBOX' });
   }
   if (minLon < -180 || minLon > 180 || maxLon < -180 || maxLon > 180) {
-    throw new ValidationError(`bbox longitudes must lie in [-180, 180], got ${minLon}, ${maxLon}`, { code: 'BAD_BBOX' });
+    throw new ValidationError(`bbox longitudes must lie in [-180, 180], got ${minLon}, ${maxLon}`, {
+      code: 'BAD_BBOX',
+    });
   }
   if (minLat < -90 || minLat > 90 || maxLat < -90 || maxLat > 90) {
     throw new ValidationError(`bbox latitudes must lie in [-90, 90], got ${minLat}, ${maxLat}`, { code: 'BAD_BBOX' });
@@ -29,7 +33,9 @@ export function validateBbox(bbox: readonly number[]): asserts bbox is Bbox {
     throw new ValidationError(`bbox minLat must be below maxLat, got ${minLat} >= ${maxLat}`, { code: 'BAD_BBOX' });
   }
   if (minLon === maxLon) {
-    throw new ValidationError(`bbox minLon equals maxLon (${minLon}): zero width or whole world is ambiguous`, { code: 'BAD_BBOX' });
+    throw new ValidationError(`bbox minLon equals maxLon (${minLon}): zero width or whole world is ambiguous`, {
+      code: 'BAD_BBOX',
+    });
   }
 }
 
@@ -78,6 +84,9 @@ export function tileCenter(bbox: Readonly<Bbox>): { lon: number; lat: number } {
 export function bboxesIntersect(a: Readonly<Bbox>, b: Readonly<Bbox>): boolean {
   if (!(a[1] <= b[3] && b[1] <= a[3])) return false;
   return splitAntimeridian(a).some(([aWest, , aEast]) =>
-    splitAntimeridian(b).some(([bWest, , bEast]) =>
-      (aWest <= bEast && bWest <= aEast) || (aEast === 180 && bWest === -180) || (bEast === 180 && aWest === -180)));
+    splitAntimeridian(b).some(
+      ([bWest, , bEast]) =>
+        (aWest <= bEast && bWest <= aEast) || (aEast === 180 && bWest === -180) || (bEast === 180 && aWest === -180),
+    ),
+  );
 }

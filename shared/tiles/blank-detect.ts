@@ -43,7 +43,8 @@ function undecodable(cause: unknown, detail: string): AppError {
  * separate metadata round-trip through libvips. Undefined: ask sharp.
  */
 function sniff(bytes: Uint8Array): { format: ImageFormat; wide: boolean } | undefined {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { format: 'jpeg', wide: false };
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return { format: 'jpeg', wide: false };
   const isPng = bytes.length >= 25 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   if (isPng && String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) === 'IHDR') {
     return { format: 'png', wide: bytes[24] === 16 };
@@ -95,7 +96,8 @@ async function decode(bytes: Uint8Array, withMetadata: boolean, limits: DecodeLi
       // names a wrong tile size as such rather than as "too large".
       const meta = await sharp(bytes, { failOn: 'warning', limitInputPixels: false }).metadata();
       if (meta.width !== undefined && meta.height !== undefined) checkSize(meta.width, meta.height, limits, maxPixels);
-      const format = meta.format !== undefined && KNOWN_FORMATS.has(meta.format) ? (meta.format as ImageFormat) : 'other';
+      const format =
+        meta.format !== undefined && KNOWN_FORMATS.has(meta.format) ? (meta.format as ImageFormat) : 'other';
       known = { format, wide: meta.depth === 'ushort' };
       storedChannels = meta.channels;
     }

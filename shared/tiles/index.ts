@@ -1,5 +1,13 @@
 export type { Bbox } from './bbox.js';
-export { WORLD_BBOX, validateBbox, crossesAntimeridian, splitAntimeridian, clampBbox, tileCenter, bboxesIntersect } from './bbox.js';
+export {
+  WORLD_BBOX,
+  validateBbox,
+  crossesAntimeridian,
+  splitAntimeridian,
+  clampBbox,
+  tileCenter,
+  bboxesIntersect,
+} from './bbox.js';
 export type { TileIndex } from './geographic-grid.js';
 export {
   TILE_SIZE,

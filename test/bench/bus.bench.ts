@@ -58,7 +58,9 @@ export const benchBus: BenchSuite = async ({ quick, workDir }) => {
         name: `produce sqlite batch=${batch}`,
         value: Math.round(count / seconds),
         unit: 'msgs/s',
-        ...(batch === 1000 ? { ratio: { baseline: 'produce sqlite batch=100', value: (count / seconds) / (rates.get(100) ?? 1) } } : {}),
+        ...(batch === 1000
+          ? { ratio: { baseline: 'produce sqlite batch=100', value: count / seconds / (rates.get(100) ?? 1) } }
+          : {}),
         params: { messages: count, valueBytes, partitions: 4, synchronous: 'FULL' },
       });
     }

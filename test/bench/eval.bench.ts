@@ -15,20 +15,46 @@ import path from 'node:path';
 import { buildSplitCrops, createAugmentedSource, createImageDataset } from '../../services/trainer/data/index.js';
 import { buildEncoderGraph, smallCnn, type EncoderArch } from '../../shared/model/encoder/index.js';
 import {
-  RasterCache, buildEvalSets, colourHistogramEmbed, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
-  type EvalReport, type NamedReport,
+  RasterCache,
+  buildEvalSets,
+  colourHistogramEmbed,
+  embedFnFromEncoder,
+  evaluateEncoder,
+  formatEvalTable,
+  type EvalReport,
+  type NamedReport,
 } from '../../shared/model/eval/index.js';
 import { createOrtEncoder, prepareModel, type OrtEncoder } from '../../shared/model/infer/index.js';
 import { exportOnnx } from '../../shared/model/onnx/index.js';
 import { defaultLearningRate, initBackend, trainEncoder } from '../../services/trainer/train/index.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
-interface Metric { name: string; unit: string; read: (r: EvalReport) => number | undefined; chance?: (r: EvalReport) => number | undefined }
+interface Metric {
+  name: string;
+  unit: string;
+  read: (r: EvalReport) => number | undefined;
+  chance?: (r: EvalReport) => number | undefined;
+}
 
 const METRICS: Metric[] = [
-  { name: 'labeled precision@10', unit: 'precision@10', read: (r) => r.labeled?.precisionAt[10], chance: (r) => r.labeled?.chance },
-  { name: 'shifted-view recall@10', unit: 'recall@10', read: (r) => r.proxy?.shifted.recallAt[10], chance: (r) => r.proxy?.shifted.chance[10] },
-  { name: 'cross-source recall@10', unit: 'recall@10', read: (r) => r.proxy?.crossSource?.recallAt[10], chance: (r) => r.proxy?.crossSource?.chance[10] },
+  {
+    name: 'labeled precision@10',
+    unit: 'precision@10',
+    read: (r) => r.labeled?.precisionAt[10],
+    chance: (r) => r.labeled?.chance,
+  },
+  {
+    name: 'shifted-view recall@10',
+    unit: 'recall@10',
+    read: (r) => r.proxy?.shifted.recallAt[10],
+    chance: (r) => r.proxy?.shifted.chance[10],
+  },
+  {
+    name: 'cross-source recall@10',
+    unit: 'recall@10',
+    read: (r) => r.proxy?.crossSource?.recallAt[10],
+    chance: (r) => r.proxy?.crossSource?.chance[10],
+  },
   { name: 'collapse std·sqrt(dim)', unit: 'ratio', read: (r) => r.collapseStd * Math.sqrt(r.dim) },
 ];
 
@@ -42,18 +68,35 @@ export const benchEval: BenchSuite = async (options: BenchOptions): Promise<Benc
   const cache = new RasterCache();
 
   const mosaics = {
-    primary: path.join(options.dataDir, 'gibs/mosaic/MODIS_Terra_CorrectedReflectance_TrueColor_2020-09-27_global.jpeg'),
+    primary: path.join(
+      options.dataDir,
+      'gibs/mosaic/MODIS_Terra_CorrectedReflectance_TrueColor_2020-09-27_global.jpeg',
+    ),
     crossSource: path.join(options.dataDir, 'gibs/mosaic/bluemarble_small_8192x4096.jpg'),
   };
   const sets = await buildEvalSets({ inputSize, labeledDir: path.join(options.dataDir, 'labeled'), mosaics, cache });
   const crops = await buildSplitCrops({ dataDir: options.dataDir, inputSize, split: 'train', strideDeg: 4.5, cache });
-  const dataset = createImageDataset(crops.images, crops.boxes.map((b, i) => `${crops.mosaics[i]}:${b.join(',')}`), inputSize);
+  const dataset = createImageDataset(
+    crops.images,
+    crops.boxes.map((b, i) => `${crops.mosaics[i]}:${b.join(',')}`),
+    inputSize,
+  );
   const data = createAugmentedSource(dataset, { viewSize: inputSize });
 
   const trainStarted = performance.now();
   const trained = await trainEncoder({
-    arch, technique: 'simclr', inputSize, batchSize, epochs: 1, steps, workers: 2, seed,
-    lr: defaultLearningRate(batchSize), temperature: 0.1, backend: 'wasm', data,
+    arch,
+    technique: 'simclr',
+    inputSize,
+    batchSize,
+    epochs: 1,
+    steps,
+    workers: 2,
+    seed,
+    lr: defaultLearningRate(batchSize),
+    temperature: 0.1,
+    backend: 'wasm',
+    data,
   });
   const trainSeconds = (performance.now() - trainStarted) / 1000;
 
@@ -77,8 +120,14 @@ export const benchEval: BenchSuite = async (options: BenchOptions): Promise<Benc
   process.stderr.write(`${formatEvalTable(rows)}\n`);
 
   const params = {
-    arch: arch.kind, inputSize, batchSize, steps, backend, technique: 'simclr',
-    trainImages: dataset.size, labeledQueries: rows[0].report.labeled?.queries ?? 0,
+    arch: arch.kind,
+    inputSize,
+    batchSize,
+    steps,
+    backend,
+    technique: 'simclr',
+    trainImages: dataset.size,
+    labeledQueries: rows[0].report.labeled?.queries ?? 0,
     proxyPlaces: rows[0].report.proxy?.shifted.queries ?? 0,
   };
   const results: BenchResult[] = [
@@ -88,18 +137,39 @@ export const benchEval: BenchSuite = async (options: BenchOptions): Promise<Benc
   const [model, random, histogram] = rows.map((r) => r.report);
   for (const m of METRICS) {
     const h = m.read(histogram);
-    const ratio = (v: number | undefined) => (v !== undefined && h !== undefined && h > 0 ? { baseline: 'colour histogram', value: v / h } : undefined);
-    for (const [name, report] of [['trained', model], ['random-init', random], ['colour histogram', histogram]] as const) {
+    const ratio = (v: number | undefined) =>
+      v !== undefined && h !== undefined && h > 0 ? { baseline: 'colour histogram', value: v / h } : undefined;
+    for (const [name, report] of [
+      ['trained', model],
+      ['random-init', random],
+      ['colour histogram', histogram],
+    ] as const) {
       const value = m.read(report);
       if (value === undefined) continue;
-      results.push({ suite: 'eval', name: `${m.name}: ${name}`, value, unit: m.unit, ratio: name === 'colour histogram' ? undefined : ratio(value), params });
+      results.push({
+        suite: 'eval',
+        name: `${m.name}: ${name}`,
+        value,
+        unit: m.unit,
+        ratio: name === 'colour histogram' ? undefined : ratio(value),
+        params,
+      });
     }
-    const mv = m.read(model), rv = m.read(random);
+    const mv = m.read(model),
+      rv = m.read(random);
     if (mv !== undefined && rv !== undefined && rv > 0) {
-      results.push({ suite: 'eval', name: `${m.name}: trained vs random-init`, value: mv, unit: m.unit, ratio: { baseline: 'random-init', value: mv / rv }, params });
+      results.push({
+        suite: 'eval',
+        name: `${m.name}: trained vs random-init`,
+        value: mv,
+        unit: m.unit,
+        ratio: { baseline: 'random-init', value: mv / rv },
+        params,
+      });
     }
     const chance = m.chance?.(model);
-    if (chance !== undefined) results.push({ suite: 'eval', name: `${m.name}: chance`, value: chance, unit: m.unit, params });
+    if (chance !== undefined)
+      results.push({ suite: 'eval', name: `${m.name}: chance`, value: chance, unit: m.unit, params });
   }
   return results;
 };

@@ -24,7 +24,9 @@ export const benchHarvest: BenchSuite = async ({ quick, dataDir, workDir }) => {
   const caps = sharedCapabilities(server.url);
   const results: BenchResult[] = [];
   try {
-    const tiles: ReplayTileRef[] = server.catalog.tiles().filter((t) => (t.layer === MODIS && t.date === '2020-09-27') || t.layer === MARBLE);
+    const tiles: ReplayTileRef[] = server.catalog
+      .tiles()
+      .filter((t) => (t.layer === MODIS && t.date === '2020-09-27') || t.layer === MARBLE);
     const requests: HarvestRequest[] = [
       { layer: MODIS, from: '2020-09-27', to: '2020-09-27', levels: [0, 1, 2] },
       ...Array.from({ length: days }, (_, i): HarvestRequest => {
@@ -38,9 +40,19 @@ export const benchHarvest: BenchSuite = async ({ quick, dataDir, workDir }) => {
     const raw = await measureRawServingRate(server, tiles, CONCURRENCY, rawMs);
     if (raw.failures > 0) throw new Error(`harvest bench: ${raw.failures} of ${raw.requests} raw requests failed`);
     const rawName = `replay raw serving, keep-alive c=${CONCURRENCY}`;
-    results.push({ suite: 'harvest', name: rawName, value: raw.tilesPerSecond, unit: 'tiles/s', params: { MBps: round(raw.bytesPerSecond / 1e6), distinctTiles: tiles.length } });
+    results.push({
+      suite: 'harvest',
+      name: rawName,
+      value: raw.tilesPerSecond,
+      unit: 'tiles/s',
+      params: { MBps: round(raw.bytesPerSecond / 1e6), distinctTiles: tiles.length },
+    });
 
-    const runAll = async (label: string, dir: string, maxMbps: number | 'unlimited'): Promise<{ summaries: HarvestSummary[]; seconds: number }> => {
+    const runAll = async (
+      label: string,
+      dir: string,
+      maxMbps: number | 'unlimited',
+    ): Promise<{ summaries: HarvestSummary[]; seconds: number }> => {
       await mkdir(dir, { recursive: true });
       const h = await openHarness(server.url, {
         dir,
@@ -54,7 +66,10 @@ export const benchHarvest: BenchSuite = async ({ quick, dataDir, workDir }) => {
           const summaries: HarvestSummary[] = [];
           for (const request of requests) summaries.push(await h.harvester.harvest(request));
           const failed = summaries.reduce((n, s) => n + s.failed, 0);
-          if (failed > 0) throw new Error(`harvest bench (${label}): ${failed} tiles failed: ${JSON.stringify(summaries.flatMap((s) => s.failures).slice(0, 3))}`);
+          if (failed > 0)
+            throw new Error(
+              `harvest bench (${label}): ${failed} tiles failed: ${JSON.stringify(summaries.flatMap((s) => s.failures).slice(0, 3))}`,
+            );
           return { summaries, seconds: (performance.now() - started) / 1000 };
         };
         const first = await measure();
@@ -68,7 +83,12 @@ export const benchHarvest: BenchSuite = async ({ quick, dataDir, workDir }) => {
           value: fetched / first.seconds,
           unit: 'tiles/s',
           ratio: { baseline: rawName, value: round(fetched / first.seconds / raw.tilesPerSecond, 3) },
-          params: { tiles: fetched, seconds: round(first.seconds), MBps: round(bytes / first.seconds / 1e6), concurrency: CONCURRENCY },
+          params: {
+            tiles: fetched,
+            seconds: round(first.seconds),
+            MBps: round(bytes / first.seconds / 1e6),
+            concurrency: CONCURRENCY,
+          },
         });
         results.push({
           suite: 'harvest',

@@ -12,13 +12,21 @@ import * as ort from 'onnxruntime-node';
 import { listImageFiles } from '../../shared/model/image/index.js';
 import { buildEncoderGraph, initWeights, resnet18Half } from '../../shared/model/encoder/index.js';
 import { createTfjsEncoder } from '../../services/trainer/tfjs/index.js';
-import { createDecodePool, createImageEmbedder, createOrtEncoder, preprocessImage } from '../../shared/model/infer/index.js';
+import {
+  createDecodePool,
+  createImageEmbedder,
+  createOrtEncoder,
+  preprocessImage,
+} from '../../shared/model/infer/index.js';
 import { exportOnnx } from '../../shared/model/onnx/index.js';
 import { initBackend } from '../../services/trainer/train/backend.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 import { torchPython, torchReferenceRate } from './torch-reference.js';
 
-const STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as { mean: [number, number, number]; std: [number, number, number] };
+const STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as {
+  mean: [number, number, number];
+  std: [number, number, number];
+};
 
 /** images/s of `run` (which returns how many images it processed) after one warm-up call, over ≥ minSeconds */
 async function rate(run: () => Promise<number>, minSeconds: number): Promise<number> {
@@ -77,12 +85,28 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
       return decodeSet.length;
     }, minSeconds);
     push(`decode+preprocess sharp one at a time ${size}px`, sequentialRate, { size, workers: 0, concurrent: 1 });
-    const inlineRate = await rate(async () => (await Promise.all(decodeSet.map((b) => inline.decode(b)))).length, minSeconds);
-    push(`decode+preprocess sharp main thread, all at once ${size}px`, inlineRate, { size, workers: 0, concurrent: decodeSet.length }, { baseline: 'one at a time', value: inlineRate / sequentialRate });
+    const inlineRate = await rate(
+      async () => (await Promise.all(decodeSet.map((b) => inline.decode(b)))).length,
+      minSeconds,
+    );
+    push(
+      `decode+preprocess sharp main thread, all at once ${size}px`,
+      inlineRate,
+      { size, workers: 0, concurrent: decodeSet.length },
+      { baseline: 'one at a time', value: inlineRate / sequentialRate },
+    );
     const pool = await createDecodePool({ workers: cores, inputSize: size, stats: STATS });
     try {
-      const poolRate = await rate(async () => (await Promise.all(decodeSet.map((b) => pool.decode(b)))).length, minSeconds);
-      push(`decode+preprocess sharp worker pool ${size}px`, poolRate, { size, workers: cores }, { baseline: 'one at a time', value: poolRate / sequentialRate });
+      const poolRate = await rate(
+        async () => (await Promise.all(decodeSet.map((b) => pool.decode(b)))).length,
+        minSeconds,
+      );
+      push(
+        `decode+preprocess sharp worker pool ${size}px`,
+        poolRate,
+        { size, workers: cores },
+        { baseline: 'one at a time', value: poolRate / sequentialRate },
+      );
 
       const inputs = new Map(batches.map((batch) => [batch, batchOf(decoded, batch)] as const));
       const tfjsRates = new Map<number, number>();
@@ -99,13 +123,22 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
       // one ORT session alive at a time: an idle session's spinning threads would slow the measured one
       for (const threads of threadCounts) {
         const rawRates = new Map<number, number>();
-        const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+        const session = await ort.InferenceSession.create(model, {
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          graphOptimizationLevel: 'all',
+        });
         try {
           for (const [batch, input] of inputs) {
             const feed = { input: new ort.Tensor('float32', input, [batch, size, size, 3]) };
             const rawRate = await rate(async () => (await session.run(feed)).embedding.dims[0] as number, minSeconds);
             rawRates.set(batch, rawRate);
-            push(`onnxruntime raw session ${size}px batch ${batch}`, rawRate, { size, batch, threads }, { baseline: 'tfjs-wasm', value: rawRate / (tfjsRates.get(batch) as number) });
+            push(
+              `onnxruntime raw session ${size}px batch ${batch}`,
+              rawRate,
+              { size, batch, threads },
+              { baseline: 'tfjs-wasm', value: rawRate / (tfjsRates.get(batch) as number) },
+            );
           }
         } finally {
           await session.release();
@@ -115,7 +148,12 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
         try {
           for (const [batch, input] of inputs) {
             const wrapped = await rate(async () => (await encoder.embedTensor(input, batch)).length, minSeconds);
-            push(`OrtEncoder.embedTensor ${size}px batch ${batch}`, wrapped, { size, batch, threads }, { baseline: 'raw session', value: wrapped / (rawRates.get(batch) as number) });
+            push(
+              `OrtEncoder.embedTensor ${size}px batch ${batch}`,
+              wrapped,
+              { size, batch, threads },
+              { baseline: 'raw session', value: wrapped / (rawRates.get(batch) as number) },
+            );
             if (threads === 2 && batch === 32) wrappedTwoThreads32 = wrapped;
           }
         } finally {
@@ -130,7 +168,12 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
         try {
           const embedder = createImageEmbedder({ encoder, pool, batchSize: 32 });
           const e2e = await rate(async () => (await embedder.embed(embedSet)).length, minSeconds);
-          push(`embedder jpeg→vector (pool+onnxruntime) ${size}px batch 32`, e2e, { size, batch: 32, threads, workers: cores });
+          push(`embedder jpeg→vector (pool+onnxruntime) ${size}px batch 32`, e2e, {
+            size,
+            batch: 32,
+            threads,
+            workers: cores,
+          });
         } finally {
           await encoder.close();
         }
@@ -141,10 +184,27 @@ export const benchInfer: BenchSuite = async (options: BenchOptions): Promise<Ben
     }
     // the same encoder in PyTorch on the same CPU (Debian's python3-torch, when installed), side by side
     if (python && wrappedTwoThreads32 !== undefined) {
-      const torch = await torchReferenceRate(python, { batch: 32, size, steps: quick ? 5 : 30, warmup: 2, mode: 'infer' });
+      const torch = await torchReferenceRate(python, {
+        batch: 32,
+        size,
+        steps: quick ? 5 : 30,
+        warmup: 2,
+        mode: 'infer',
+      });
       const spread = { spread: Number(torch.spread.toFixed(3)), steps: torch.steps, warmup: torch.warmup };
-      push(`PyTorch CPU reference ${size}px batch 32 (2 threads)`, torch.median, { size, batch: 32, threads: 2, framework: `torch ${torch.torch}`, ...spread });
-      push(`OrtEncoder vs PyTorch ${size}px batch 32 (2 threads)`, wrappedTwoThreads32, { size, batch: 32, threads: 2 }, { baseline: 'PyTorch CPU (same run)', value: wrappedTwoThreads32 / torch.median });
+      push(`PyTorch CPU reference ${size}px batch 32 (2 threads)`, torch.median, {
+        size,
+        batch: 32,
+        threads: 2,
+        framework: `torch ${torch.torch}`,
+        ...spread,
+      });
+      push(
+        `OrtEncoder vs PyTorch ${size}px batch 32 (2 threads)`,
+        wrappedTwoThreads32,
+        { size, batch: 32, threads: 2 },
+        { baseline: 'PyTorch CPU (same run)', value: wrappedTwoThreads32 / torch.median },
+      );
     }
   }
   return results;

@@ -39,7 +39,13 @@ export const benchPreprocess: BenchSuite = async (options: BenchOptions): Promis
     let next = 0;
     const one = async () => normalize(await decodeToTensor(tiles[next++ % tiles.length], size), stats);
     const sequential = await rate(budgetMs, 1, one);
-    results.push({ suite: SUITE, name: `decode+normalise ${size}px, one at a time`, value: sequential, unit: 'img/s', params: { ...params, size } });
+    results.push({
+      suite: SUITE,
+      name: `decode+normalise ${size}px, one at a time`,
+      value: sequential,
+      unit: 'img/s',
+      params: { ...params, size },
+    });
     for (const inFlight of [4]) {
       const concurrent = await rate(budgetMs, inFlight, () => Promise.all(Array.from({ length: inFlight }, one)));
       results.push({
@@ -54,13 +60,21 @@ export const benchPreprocess: BenchSuite = async (options: BenchOptions): Promis
   }
 
   const n = 32;
-  for (const [source, view] of [[64, 64], [128, 64], [128, 128]] as const) {
-    const decoded = await Promise.all(Array.from({ length: n }, (_, i) => decodeToTensor(tiles[i % tiles.length], source)));
+  for (const [source, view] of [
+    [64, 64],
+    [128, 64],
+    [128, 128],
+  ] as const) {
+    const decoded = await Promise.all(
+      Array.from({ length: n }, (_, i) => decodeToTensor(tiles[i % tiles.length], source)),
+    );
     const batch = new Float32Array(n * source * source * 3);
     decoded.forEach((image, i) => batch.set(image, i * image.length));
     const stats = computeChannelStats(decoded);
     const rng = createRng(1);
-    const views = await rate(budgetMs, 2 * n, () => augmentPair(batch, n, source, rng, { outSize: view, normalization: stats }));
+    const views = await rate(budgetMs, 2 * n, () =>
+      augmentPair(batch, n, source, rng, { outSize: view, normalization: stats }),
+    );
     results.push({
       suite: SUITE,
       name: `augmentPair ${source}px → ${view}px views`,

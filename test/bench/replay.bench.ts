@@ -28,7 +28,8 @@ function fetchAll(agent: Agent, url: string): Promise<{ status: number; bytes: n
   });
 }
 
-const percentile = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN);
+const percentile = (sorted: number[], p: number): number =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
 
 /**
  * The raw serving rate of a (replay) GIBS: `concurrency` workers on one keep-alive agent request the given
@@ -42,7 +43,8 @@ export async function measureRawServingRate(
   durationMs: number,
 ): Promise<ServingRate> {
   if (tiles.length === 0) throw new Error('measureRawServingRate needs at least one tile');
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const urls = tiles.map((t) => tileUrl(server.url, { ...t, date: t.date ?? 'default' }));
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
@@ -97,7 +99,12 @@ export const benchReplay: BenchSuite = async ({ quick, dataDir }) => {
 
   const t0 = performance.now();
   const server = await startReplayServer({ dataDir });
-  results.push({ suite: 'replay', name: 'start (capabilities parsed, pyramids lazy)', value: performance.now() - t0, unit: 'ms' });
+  results.push({
+    suite: 'replay',
+    name: 'start (capabilities parsed, pyramids lazy)',
+    value: performance.now() - t0,
+    unit: 'ms',
+  });
   try {
     const mosaicTiles = server.catalog.tiles().filter((t) => t.source === 'mosaic');
     const t1 = performance.now();
@@ -105,12 +112,21 @@ export const benchReplay: BenchSuite = async ({ quick, dataDir }) => {
     const firsts = [...new Map(mosaicTiles.map((t) => [t.layer, t])).values()];
     const agent = new Agent({ keepAlive: false });
     try {
-      const answers = await Promise.all(firsts.map((t) => fetchAll(agent, tileUrl(server.url, { ...t, date: t.date ?? 'default' }))));
-      if (answers.some((a) => a.status !== 200)) throw new Error(`replay bench: first pyramid requests answered ${answers.map((a) => a.status).join(', ')}`);
+      const answers = await Promise.all(
+        firsts.map((t) => fetchAll(agent, tileUrl(server.url, { ...t, date: t.date ?? 'default' }))),
+      );
+      if (answers.some((a) => a.status !== 200))
+        throw new Error(`replay bench: first pyramid requests answered ${answers.map((a) => a.status).join(', ')}`);
     } finally {
       agent.destroy();
     }
-    results.push({ suite: 'replay', name: 'build both mosaic pyramids (first requests)', value: performance.now() - t1, unit: 'ms', params: { tiles: mosaicTiles.length } });
+    results.push({
+      suite: 'replay',
+      name: 'build both mosaic pyramids (first requests)',
+      value: performance.now() - t1,
+      unit: 'ms',
+      params: { tiles: mosaicTiles.length },
+    });
 
     await measureRawServingRate(server, mosaicTiles, concurrency, 200); // warm connections and JIT
     const rate = await measureRawServingRate(server, mosaicTiles, concurrency, durationMs);

@@ -29,7 +29,8 @@ function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
   const only = onlyIndex >= 0 ? new Set((argv[onlyIndex + 1] ?? '').split(',').filter(Boolean)) : undefined;
   if (only) {
     const unknown = [...only].filter((n) => !suites.some((s) => s.name === n));
-    if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${suites.map((s) => s.name).join(', ')}`);
+    if (unknown.length)
+      throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${suites.map((s) => s.name).join(', ')}`);
   }
   return { quick, only };
 }
@@ -45,7 +46,11 @@ export function toMarkdown(results: BenchResult[], meta: Record<string, string |
   ];
   for (const r of results) {
     const ratio = r.ratio ? `${r.ratio.value.toFixed(3)}× ${r.ratio.baseline}` : '';
-    const params = r.params ? Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    const params = r.params
+      ? Object.entries(r.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '';
     lines.push(`| ${r.suite} | ${r.name} | ${formatValue(r.value)} | ${r.unit} | ${ratio} | ${params} |`);
   }
   return `${lines.join('\n')}\n`;
@@ -74,7 +79,10 @@ async function main(): Promise<void> {
       const run = await suite.load();
       const got = await run(options);
       results.push(...got);
-      for (const r of got) process.stderr.write(`  ${r.name}: ${formatValue(r.value)} ${r.unit}${r.ratio ? ` (${r.ratio.value.toFixed(3)}× ${r.ratio.baseline})` : ''}\n`);
+      for (const r of got)
+        process.stderr.write(
+          `  ${r.name}: ${formatValue(r.value)} ${r.unit}${r.ratio ? ` (${r.ratio.value.toFixed(3)}× ${r.ratio.baseline})` : ''}\n`,
+        );
     } catch (error) {
       failures.push(`${suite.name}: ${(error as Error).stack ?? String(error)}`);
       process.stderr.write(`  FAILED: ${(error as Error).message}\n`);
@@ -94,7 +102,9 @@ async function main(): Promise<void> {
   await mkdir(outDir, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const json = `${JSON.stringify({ meta, results, failures }, null, 2)}\n`;
-  const md = toMarkdown(results, meta) + (failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : '');
+  const md =
+    toMarkdown(results, meta) +
+    (failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : '');
   await Promise.all([
     writeFile(path.join(outDir, `${stamp}.json`), json),
     writeFile(path.join(outDir, `${stamp}.md`), md),

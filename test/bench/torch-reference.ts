@@ -99,10 +99,14 @@ export function median(values: readonly number[]): number {
 }
 
 /** Median rate and spread of per-step times (seconds) for `items` images a step. */
-export function summariseSteps(seconds: readonly number[], items: number): { median: number; min: number; max: number; spread: number } {
+export function summariseSteps(
+  seconds: readonly number[],
+  items: number,
+): { median: number; min: number; max: number; spread: number } {
   const rates = seconds.map((s) => items / s);
   const med = items / median(seconds);
-  const min = Math.min(...rates), max = Math.max(...rates);
+  const min = Math.min(...rates),
+    max = Math.max(...rates);
   return { median: med, min, max, spread: (max - min) / med };
 }
 
@@ -114,7 +118,11 @@ export async function torchReferenceRate(python: string, args: TorchReferenceArg
   }
   const argv = [String(args.batch), String(args.size), String(args.steps), args.mode, String(warmup)];
   const { stdout } = await run(python, ['-c', torchReferenceScript, ...argv], { timeout: 600_000 });
-  const out = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { seconds: number[]; images_per_step: number; torch: string };
+  const out = JSON.parse(stdout.trim().split('\n').pop() ?? '') as {
+    seconds: number[];
+    images_per_step: number;
+    torch: string;
+  };
   if (!Array.isArray(out.seconds) || out.seconds.length !== args.steps || !out.seconds.every((s) => s > 0)) {
     throw new Error(`PyTorch reference printed an unexpected result: ${stdout.slice(0, 200)}`);
   }

@@ -31,7 +31,6 @@ import {
 import { median, summariseSteps, torchPython, torchReferenceRate } from './torch-reference.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
-
 const config: ModelConfig = { arch: resnet18Half, technique: 'simclr', temperature: 0.1 };
 
 function views(pairs: number, size: number, workers: number, seed: number): ShardInput[] {
@@ -45,14 +44,25 @@ function views(pairs: number, size: number, workers: number, seed: number): Shar
 }
 
 /** wall: pairs/s; cpu: pairs per CPU-second of this process (all its threads), immune to other load */
-interface StepRate { wall: number; cpu: number; spread: number; steps: number }
+interface StepRate {
+  wall: number;
+  cpu: number;
+  spread: number;
+  steps: number;
+}
 
 /**
  * pairs/s from the median step time of `steps` gradient steps after one warm-up step (XNNPACK operator
  * set-up, heap growth): the median resists the other processes of a shared 2-core machine; `spread` is
  * (max − min) / median of the per-step rates, as the PyTorch reference reports it.
  */
-async function stepRate(executor: GradientExecutor, params: Float32Array, shards: ShardInput[], size: number, steps: number): Promise<StepRate> {
+async function stepRate(
+  executor: GradientExecutor,
+  params: Float32Array,
+  shards: ShardInput[],
+  size: number,
+  steps: number,
+): Promise<StepRate> {
   await executor.step(params, shards, size);
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
@@ -65,13 +75,27 @@ async function stepRate(executor: GradientExecutor, params: Float32Array, shards
     cpuSeconds.push((c.user + c.system) / 1e6);
   }
   const pairs = shards.reduce((s, x) => s + x.n, 0);
-  return { wall: pairs / median(seconds), cpu: pairs / median(cpuSeconds), spread: summariseSteps(seconds, pairs).spread, steps };
+  return {
+    wall: pairs / median(seconds),
+    cpu: pairs / median(cpuSeconds),
+    spread: summariseSteps(seconds, pairs).spread,
+    steps,
+  };
 }
 
-async function measure(backend: BackendKind, workers: number, pairs: number, size: number, steps: number): Promise<StepRate> {
+async function measure(
+  backend: BackendKind,
+  workers: number,
+  pairs: number,
+  size: number,
+  steps: number,
+): Promise<StepRate> {
   const model = buildTrainingModel(config);
   const params = flattenWeights(model.layout, initWeights(model.graph, 1), initParams(headParams(model.heads), 2));
-  const executor = workers === 1 ? await createLocalExecutor(config, backend, params) : await createWorkerExecutor(config, backend, params, workers);
+  const executor =
+    workers === 1
+      ? await createLocalExecutor(config, backend, params)
+      : await createWorkerExecutor(config, backend, params, workers);
   try {
     return await stepRate(executor, params, views(pairs, size, workers, 3), size, steps);
   } finally {
@@ -97,32 +121,80 @@ export const benchTrain: BenchSuite = async (options: BenchOptions): Promise<Ben
   push('step wasm 1 worker per CPU-second (model only)', single.cpu, { ...params, workers: 1 });
   const twoWorkers = await measure('wasm', 2, pairs, size, steps);
   const two = twoWorkers.wall;
-  push('step wasm 2 workers (model only)', two, { ...params, workers: 2, ...spreadOf(twoWorkers) }, { baseline: 'wasm 1 worker', value: two / one });
+  push(
+    'step wasm 2 workers (model only)',
+    two,
+    { ...params, workers: 2, ...spreadOf(twoWorkers) },
+    { baseline: 'wasm 1 worker', value: two / one },
+  );
 
   // the cpu backend is orders of magnitude slower: compare on a small step only
   const small = { pairs: quick ? 2 : 4, size: 32 };
   const wasmSmall = (await measure('wasm', 1, small.pairs, small.size, 1)).wall;
   const cpuSmall = (await measure('cpu', 1, small.pairs, small.size, 1)).wall;
-  push('step tfjs cpu backend (small step)', cpuSmall, { ...params, size: small.size, batch: small.pairs, workers: 1 }, { baseline: 'wasm same step', value: cpuSmall / wasmSmall });
+  push(
+    'step tfjs cpu backend (small step)',
+    cpuSmall,
+    { ...params, size: small.size, batch: small.pairs, workers: 1 },
+    { baseline: 'wasm same step', value: cpuSmall / wasmSmall },
+  );
 
   // end to end on real tiles: decode, augmentation (main thread), 2 workers, optimiser
-  const dataset = await loadImageDataset({ dir: path.join(options.dataDir, 'bluemarble/4'), inputSize: 128, maxImages: quick ? 32 : 128 });
+  const dataset = await loadImageDataset({
+    dir: path.join(options.dataDir, 'bluemarble/4'),
+    inputSize: 128,
+    maxImages: quick ? 32 : 128,
+  });
   const data = createAugmentedSource(dataset, { viewSize: size });
   const stamps: number[] = [];
   await trainEncoder(
-    { arch: resnet18Half, technique: 'simclr', inputSize: size, batchSize: pairs, epochs: 1, steps: steps + 2, workers: 2, seed: 1, lr: 0.05, temperature: 0.1, backend: 'wasm', data },
+    {
+      arch: resnet18Half,
+      technique: 'simclr',
+      inputSize: size,
+      batchSize: pairs,
+      epochs: 1,
+      steps: steps + 2,
+      workers: 2,
+      seed: 1,
+      lr: 0.05,
+      temperature: 0.1,
+      backend: 'wasm',
+      data,
+    },
     { onStep: () => stamps.push(performance.now()) },
   );
   const stepSeconds = stamps.slice(1).map((t, i) => (t - stamps[i]) / 1000); // from the end of the warm-up step on
   const endToEnd = pairs / median(stepSeconds);
-  push('trainEncoder end to end, real tiles, 2 workers', endToEnd, { ...params, workers: 2, source: 'bluemarble z4 128px' }, { baseline: 'model-only 2 workers', value: endToEnd / two });
+  push(
+    'trainEncoder end to end, real tiles, 2 workers',
+    endToEnd,
+    { ...params, workers: 2, source: 'bluemarble z4 128px' },
+    { baseline: 'model-only 2 workers', value: endToEnd / two },
+  );
 
   const python = await torchPython();
   if (python) {
     // measured right after the tfjs steps, so the two medians saw the same machine and load
-    const torch = await torchReferenceRate(python, { batch: pairs, size, steps: quick ? 3 : 10, warmup: 2, mode: 'train' });
-    push('PyTorch CPU reference step (2 threads)', torch.median, { ...params, framework: `torch ${torch.torch}`, ...spreadOf(torch), warmup: torch.warmup });
-    push('ours vs PyTorch (wasm 2 workers)', two, { ...params, workers: 2 }, { baseline: 'PyTorch CPU (same run)', value: two / torch.median });
+    const torch = await torchReferenceRate(python, {
+      batch: pairs,
+      size,
+      steps: quick ? 3 : 10,
+      warmup: 2,
+      mode: 'train',
+    });
+    push('PyTorch CPU reference step (2 threads)', torch.median, {
+      ...params,
+      framework: `torch ${torch.torch}`,
+      ...spreadOf(torch),
+      warmup: torch.warmup,
+    });
+    push(
+      'ours vs PyTorch (wasm 2 workers)',
+      two,
+      { ...params, workers: 2 },
+      { baseline: 'PyTorch CPU (same run)', value: two / torch.median },
+    );
   }
   return results;
 };

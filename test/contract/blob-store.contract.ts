@@ -68,18 +68,34 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStore>):
       const back = await store.get('race/key');
       assert.ok(back);
       assert.equal(back.byteLength, 50_000);
-      assert.ok(back.every((b) => b === back[0]), 'object is a mix of two writes');
+      assert.ok(
+        back.every((b) => b === back[0]),
+        'object is a mix of two writes',
+      );
       assert.deepEqual(await collect(store.list('race/')), ['race/key']);
       await store.close();
     });
 
     it('lists keys under a string prefix in code-unit order', async () => {
       const store = await open();
-      const keys = ['a/c', 'a-b', 'a/b/z', 'a/b/a', 'b', 'ab/x', 'a/b0', 'tiles/L/2020-01-02/x', 'tiles/L/2020-01-01/y'];
+      const keys = [
+        'a/c',
+        'a-b',
+        'a/b/z',
+        'a/b/a',
+        'b',
+        'ab/x',
+        'a/b0',
+        'tiles/L/2020-01-02/x',
+        'tiles/L/2020-01-01/y',
+      ];
       for (const key of keys) await store.put(key, new Uint8Array([1]));
       const sorted = [...keys].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
       assert.deepEqual(await collect(store.list('')), sorted);
-      assert.deepEqual(await collect(store.list('a')), sorted.filter((k) => k.startsWith('a')));
+      assert.deepEqual(
+        await collect(store.list('a')),
+        sorted.filter((k) => k.startsWith('a')),
+      );
       assert.deepEqual(await collect(store.list('a/')), ['a/b/a', 'a/b/z', 'a/b0', 'a/c']);
       assert.deepEqual(await collect(store.list('a/b')), ['a/b/a', 'a/b/z', 'a/b0']);
       assert.deepEqual(await collect(store.list('tiles/L/2020-01-01')), ['tiles/L/2020-01-01/y']);
@@ -90,9 +106,25 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStore>):
 
     it('refuses unsafe keys with a ValidationError before touching storage', async () => {
       const store = await open();
-      const bad = ['', '/etc/passwd', '../escape', 'a/../../b', 'a//b', 'a/./b', 'a/', '.hidden', 'a/.tmp-1', 'a\\b', 'a\u0000b'];
+      const bad = [
+        '',
+        '/etc/passwd',
+        '../escape',
+        'a/../../b',
+        'a//b',
+        'a/./b',
+        'a/',
+        '.hidden',
+        'a/.tmp-1',
+        'a\\b',
+        'a\u0000b',
+      ];
       for (const key of bad) {
-        await assert.rejects(store.put(key, new Uint8Array([1])), (e: unknown) => e instanceof ValidationError && e.code === 'BAD_BLOB_KEY', `put ${JSON.stringify(key)}`);
+        await assert.rejects(
+          store.put(key, new Uint8Array([1])),
+          (e: unknown) => e instanceof ValidationError && e.code === 'BAD_BLOB_KEY',
+          `put ${JSON.stringify(key)}`,
+        );
         await assert.rejects(store.get(key), ValidationError, `get ${JSON.stringify(key)}`);
         await assert.rejects(store.stat(key), ValidationError);
         await assert.rejects(store.delete(key), ValidationError);
@@ -106,8 +138,14 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStore>):
       const store = await open();
       await store.put('x', new Uint8Array([1]));
       await store.close();
-      await assert.rejects(store.get('x'), (e: unknown) => e instanceof AppError && e.code === 'BLOB_STORE_CLOSED' && !e.retriable);
-      await assert.rejects(store.put('y', new Uint8Array([1])), (e: unknown) => e instanceof AppError && e.code === 'BLOB_STORE_CLOSED');
+      await assert.rejects(
+        store.get('x'),
+        (e: unknown) => e instanceof AppError && e.code === 'BLOB_STORE_CLOSED' && !e.retriable,
+      );
+      await assert.rejects(
+        store.put('y', new Uint8Array([1])),
+        (e: unknown) => e instanceof AppError && e.code === 'BLOB_STORE_CLOSED',
+      );
     });
   });
 }

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AbortedError, AppError, ValidationError } from '../../shared/errors/index.js';
-import { busErrorCodes, nextOffsets, partitionForKey, type Bus, type BusConsumer, type BusRecord, type ConsumerOptions } from '../../shared/bus/index.js';
+import {
+  busErrorCodes,
+  nextOffsets,
+  partitionForKey,
+  type Bus,
+  type BusConsumer,
+  type BusRecord,
+  type ConsumerOptions,
+} from '../../shared/bus/index.js';
 
 /**
  * The one behaviour every Bus backend must show. SQLite runs it always; Kafka whenever KAFKA_BROKERS is
@@ -22,7 +30,8 @@ const uid = () => randomUUID().slice(0, 8);
 async function drain(consumer: BusConsumer, count: number, settleMs: number, maxMessages = 1000): Promise<BusRecord[]> {
   const out: BusRecord[] = [];
   const deadline = Date.now() + settleMs;
-  while (out.length < count && Date.now() < deadline) out.push(...(await consumer.poll({ maxMessages, timeoutMs: 100 })));
+  while (out.length < count && Date.now() < deadline)
+    out.push(...(await consumer.poll({ maxMessages, timeoutMs: 100 })));
   return out;
 }
 
@@ -65,7 +74,10 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
       withBus(async (bus) => {
         const t = await topic(bus, 4);
         const keys = Array.from({ length: 40 }, (_, i) => `tile-${i % 13}`);
-        const results = await bus.produce(t, keys.map((key, i) => ({ key, value: `m${i}` })));
+        const results = await bus.produce(
+          t,
+          keys.map((key, i) => ({ key, value: `m${i}` })),
+        );
         assert.equal(results.length, keys.length);
         const next = new Map<number, number>();
         results.forEach((r, i) => {
@@ -81,7 +93,10 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
         const t = await topic(bus, 3);
         const before = Date.now();
         for (let round = 0; round < 5; round++) {
-          await bus.produce(t, ['a', 'b', 'c', 'd'].map((key) => ({ key, value: `${key}:${round}`, headers: { round: String(round) } })));
+          await bus.produce(
+            t,
+            ['a', 'b', 'c', 'd'].map((key) => ({ key, value: `${key}:${round}`, headers: { round: String(round) } })),
+          );
         }
         const binary = Uint8Array.from([0, 255, 1, 254, 128]);
         await bus.produce(t, [{ key: 'bin', value: binary }]);
@@ -90,8 +105,14 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
         assert.equal(got.length, 21);
         for (const key of ['a', 'b', 'c', 'd']) {
           const mine = got.filter((r) => r.key === key);
-          assert.deepEqual(mine.map(text), [0, 1, 2, 3, 4].map((i) => `${key}:${i}`));
-          assert.deepEqual(mine.map((r) => r.headers.round), ['0', '1', '2', '3', '4']);
+          assert.deepEqual(
+            mine.map(text),
+            [0, 1, 2, 3, 4].map((i) => `${key}:${i}`),
+          );
+          assert.deepEqual(
+            mine.map((r) => r.headers.round),
+            ['0', '1', '2', '3', '4'],
+          );
         }
         const bin = got.find((r) => r.key === 'bin');
         assert.ok(bin);
@@ -102,7 +123,10 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
     it('delivers every message to each of two groups', () =>
       withBus(async (bus) => {
         const t = await topic(bus, 3);
-        await bus.produce(t, Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+        await bus.produce(
+          t,
+          Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+        );
         const a = consumerOf(bus, { topics: [t] });
         const b = consumerOf(bus, { topics: [t] });
         const [gotA, gotB] = [await drain(a, 60, settleMs), await drain(b, 60, settleMs)];
@@ -131,12 +155,18 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
         assert.equal(assignB.length, 2, `member b owns ${assignB.join(',')}`);
         assert.equal(new Set([...assignA, ...assignB]).size, 4);
 
-        await bus.produce(t, Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+        await bus.produce(
+          t,
+          Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+        );
         const seen: BusRecord[] = [];
         const byMember = { a: 0, b: 0 };
         const until = Date.now() + settleMs;
         while (seen.length < 200 && Date.now() < until) {
-          for (const [label, c] of [['a', a], ['b', b]] as const) {
+          for (const [label, c] of [
+            ['a', a],
+            ['b', b],
+          ] as const) {
             const got = await c.poll({ maxMessages: 25, timeoutMs: 20 });
             if (got.length === 0) continue;
             byMember[label] += got.length;
@@ -154,7 +184,10 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
       withBus(async (bus) => {
         const t = await topic(bus, 2);
         const groupId = `g-${uid()}`;
-        await bus.produce(t, Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+        await bus.produce(
+          t,
+          Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+        );
         const first = bus.consumer({ groupId, topics: [t], sessionTimeoutMs });
         const all = await drain(first, 40, settleMs);
         assert.equal(all.length, 40);
@@ -173,7 +206,10 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
         assert.deepEqual(extra, []);
         assert.deepEqual(
           rest.map(text).sort(),
-          all.filter((r) => !processed.includes(r)).map(text).sort(),
+          all
+            .filter((r) => !processed.includes(r))
+            .map(text)
+            .sort(),
           'exactly the uncommitted messages come again',
         );
       }));
@@ -181,11 +217,17 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
     it('seeks to an offset and to a time', () =>
       withBus(async (bus) => {
         const t = await topic(bus, 2);
-        await bus.produce(t, Array.from({ length: 10 }, (_, i) => ({ key: `old${i}`, value: `old${i}` })));
+        await bus.produce(
+          t,
+          Array.from({ length: 10 }, (_, i) => ({ key: `old${i}`, value: `old${i}` })),
+        );
         await new Promise((r) => setTimeout(r, 50));
         const boundary = Date.now();
         await new Promise((r) => setTimeout(r, 10));
-        await bus.produce(t, Array.from({ length: 10 }, (_, i) => ({ key: `new${i}`, value: `new${i}` })));
+        await bus.produce(
+          t,
+          Array.from({ length: 10 }, (_, i) => ({ key: `new${i}`, value: `new${i}` })),
+        );
         const c = consumerOf(bus, { topics: [t] });
         const all = await drain(c, 20, settleMs);
         assert.equal(all.length, 20);
@@ -205,55 +247,85 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
         // a time after everything positions at the end
         const atEnd = await c.seekToTime(t, Date.now() + 60_000);
         const ends = await c.lag();
-        assert.deepEqual(atEnd.map((p) => p.offset), ends.map((l) => l.end));
+        assert.deepEqual(
+          atEnd.map((p) => p.offset),
+          ends.map((l) => l.end),
+        );
       }));
 
     it('reports committed offset, end and lag per partition', () =>
       withBus(async (bus) => {
         const t = await topic(bus, 2);
-        const results = await bus.produce(t, Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+        const results = await bus.produce(
+          t,
+          Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+        );
         const ends = [0, 1].map((p) => results.filter((r) => r.partition === p).length);
         const c = consumerOf(bus, { topics: [t] });
         const before = await c.lag();
-        assert.deepEqual(before.map((l) => [l.partition, l.committed, l.end, l.lag]), [
-          [0, null, String(ends[0]), ends[0]],
-          [1, null, String(ends[1]), ends[1]],
-        ]);
+        assert.deepEqual(
+          before.map((l) => [l.partition, l.committed, l.end, l.lag]),
+          [
+            [0, null, String(ends[0]), ends[0]],
+            [1, null, String(ends[1]), ends[1]],
+          ],
+        );
         const got = await drain(c, 30, settleMs);
         const p0 = got.filter((r) => r.partition === 0);
         await c.commit(nextOffsets(p0.slice(0, 3)));
         const after = await c.lag();
-        assert.deepEqual(after.map((l) => [l.partition, l.committed, l.end, l.lag]), [
-          [0, '3', String(ends[0]), ends[0] - 3],
-          [1, null, String(ends[1]), ends[1]],
-        ]);
+        assert.deepEqual(
+          after.map((l) => [l.partition, l.committed, l.end, l.lag]),
+          [
+            [0, '3', String(ends[0]), ends[0] - 3],
+            [1, null, String(ends[1]), ends[1]],
+          ],
+        );
       }));
 
-    it('applies retention by size and by age, and keeps numbering offsets', { skip: options.enforceRetention ? false : 'this backend deletes on the broker\'s own schedule; retention is configured (retention.ms/bytes), not forced here' }, () =>
-      withBus(async (bus) => {
-        const enforce = options.enforceRetention;
-        assert.ok(enforce);
-        const sized = `contract-${uid()}`;
-        const aged = `contract-${uid()}`;
-        await bus.ensureTopics([
-          { name: sized, partitions: 1, retention: { maxBytes: 1000, maxAgeMs: Number.POSITIVE_INFINITY } },
-          { name: aged, partitions: 1, retention: { maxAgeMs: 300 } },
-        ]);
-        const hundred = 'x'.repeat(96); // with a 4-byte key: 100 bytes a message
-        await bus.produce(sized, Array.from({ length: 25 }, (_, i) => ({ key: String(i).padStart(4, '0'), value: hundred })));
-        await bus.produce(aged, [{ key: 'old1', value: 'old' }, { key: 'old2', value: 'old' }]);
-        await new Promise((r) => setTimeout(r, 400));
-        await bus.produce(aged, [{ key: 'new1', value: 'new' }]);
-        await enforce(bus);
+    it(
+      'applies retention by size and by age, and keeps numbering offsets',
+      {
+        skip: options.enforceRetention
+          ? false
+          : "this backend deletes on the broker's own schedule; retention is configured (retention.ms/bytes), not forced here",
+      },
+      () =>
+        withBus(async (bus) => {
+          const enforce = options.enforceRetention;
+          assert.ok(enforce);
+          const sized = `contract-${uid()}`;
+          const aged = `contract-${uid()}`;
+          await bus.ensureTopics([
+            { name: sized, partitions: 1, retention: { maxBytes: 1000, maxAgeMs: Number.POSITIVE_INFINITY } },
+            { name: aged, partitions: 1, retention: { maxAgeMs: 300 } },
+          ]);
+          const hundred = 'x'.repeat(96); // with a 4-byte key: 100 bytes a message
+          await bus.produce(
+            sized,
+            Array.from({ length: 25 }, (_, i) => ({ key: String(i).padStart(4, '0'), value: hundred })),
+          );
+          await bus.produce(aged, [
+            { key: 'old1', value: 'old' },
+            { key: 'old2', value: 'old' },
+          ]);
+          await new Promise((r) => setTimeout(r, 400));
+          await bus.produce(aged, [{ key: 'new1', value: 'new' }]);
+          await enforce(bus);
 
-        const c = consumerOf(bus, { topics: [sized, aged] });
-        const got = await drain(c, 11, settleMs);
-        const sizedLeft = got.filter((r) => r.topic === sized);
-        assert.deepEqual(sizedLeft.map((r) => r.offset), Array.from({ length: 10 }, (_, i) => String(15 + i)), 'the newest 1000 bytes stay');
-        assert.deepEqual(got.filter((r) => r.topic === aged).map(text), ['new']);
-        const [next] = await bus.produce(sized, [{ key: '0025', value: hundred }]);
-        assert.equal(next.offset, '25');
-      }));
+          const c = consumerOf(bus, { topics: [sized, aged] });
+          const got = await drain(c, 11, settleMs);
+          const sizedLeft = got.filter((r) => r.topic === sized);
+          assert.deepEqual(
+            sizedLeft.map((r) => r.offset),
+            Array.from({ length: 10 }, (_, i) => String(15 + i)),
+            'the newest 1000 bytes stay',
+          );
+          assert.deepEqual(got.filter((r) => r.topic === aged).map(text), ['new']);
+          const [next] = await bus.produce(sized, [{ key: '0025', value: hundred }]);
+          assert.equal(next.offset, '25');
+        }),
+    );
 
     it('refuses bad topics and bad arguments clearly, writing nothing', () =>
       withBus(async (bus) => {
@@ -268,7 +340,10 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
           [{ key: 1, value: 'v' }],
           [{ key: 'k', value: 42 }],
           [{ key: 'k', value: 'v', headers: { h: 1 } }],
-          [{ key: 'ok', value: 'v' }, { key: 'k', value: 'x'.repeat(2_000_000) }],
+          [
+            { key: 'ok', value: 'v' },
+            { key: 'k', value: 'x'.repeat(2_000_000) },
+          ],
         ];
         for (const messages of bad) {
           const error = await expectAppError(bus.produce(t, messages as never), 'VALIDATION');
@@ -306,11 +381,17 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
           if (owned.length === 1 && (await b.assignment()).length === 1) break;
         }
         assert.equal(owned.length, 1);
-        await bus.produce(t, Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+        await bus.produce(
+          t,
+          Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+        );
         const foreign = 1 - owned[0].partition;
         await expectAppError(a.commit([{ topic: t, partition: foreign, offset: '0' }]), busErrorCodes.notAssigned);
         const lag = await a.lag();
-        assert.ok(lag.every((l) => l.committed === null), 'nothing was committed');
+        assert.ok(
+          lag.every((l) => l.committed === null),
+          'nothing was committed',
+        );
       }));
 
     it('times out an empty poll, honours abort, and closes idempotently', () =>
@@ -330,7 +411,10 @@ export function busContract(name: string, open: () => Promise<Bus>, options: Bus
         await bus.close();
         await bus.close();
         await expectAppError(bus.produce(t, [{ key: 'k', value: 'v' }]), busErrorCodes.closed);
-        assert.throws(() => bus.consumer({ groupId: 'g', topics: [t] }), (e: unknown) => e instanceof AppError && e.code === busErrorCodes.closed);
+        assert.throws(
+          () => bus.consumer({ groupId: 'g', topics: [t] }),
+          (e: unknown) => e instanceof AppError && e.code === busErrorCodes.closed,
+        );
       }));
   });
 }

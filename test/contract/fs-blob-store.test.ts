@@ -19,7 +19,9 @@ after(async () => {
 });
 
 blobStoreContract('fs', async () => new FsBlobStore({ root: await tempDir() }));
-blobStoreContract('fs via createBlobStore, fsync off', async () => createBlobStore({ kind: 'fs', root: await tempDir(), fsync: false }));
+blobStoreContract('fs via createBlobStore, fsync off', async () =>
+  createBlobStore({ kind: 'fs', root: await tempDir(), fsync: false }),
+);
 
 describe('FsBlobStore specifics', () => {
   it('puts the object at {root}/{key} and leaves no temp files', async () => {
@@ -47,14 +49,20 @@ describe('FsBlobStore specifics', () => {
     const root = await tempDir();
     const store = new FsBlobStore({ root });
     await store.put('f', new Uint8Array([7]));
-    await assert.rejects(store.put('f/child', new Uint8Array([8])), (e: unknown) => e instanceof AppError && e.code === 'BLOB_IO' && !e.retriable && e.cause !== undefined);
+    await assert.rejects(
+      store.put('f/child', new Uint8Array([8])),
+      (e: unknown) => e instanceof AppError && e.code === 'BLOB_IO' && !e.retriable && e.cause !== undefined,
+    );
     assert.deepEqual(Buffer.from((await store.get('f'))!), Buffer.from([7]));
     assert.equal(await store.get('f/child'), undefined);
     assert.deepEqual(await readdir(root), ['f']);
   });
 
   it('refuses an unknown backend kind or an empty root', () => {
-    assert.throws(() => createBlobStore({ kind: 's3' } as unknown as { kind: 'fs'; root: string }), (e: unknown) => e instanceof ValidationError && /s3/.test(e.message) && /fs/.test(e.message));
+    assert.throws(
+      () => createBlobStore({ kind: 's3' } as unknown as { kind: 'fs'; root: string }),
+      (e: unknown) => e instanceof ValidationError && /s3/.test(e.message) && /fs/.test(e.message),
+    );
     assert.throws(() => createBlobStore({ kind: 'fs', root: '' }), ValidationError);
   });
 });

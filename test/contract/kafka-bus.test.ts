@@ -14,7 +14,11 @@ const brokers = (process.env.KAFKA_BROKERS ?? '')
 
 if (brokers.length === 0) {
   describe('Bus contract: kafka', () => {
-    it('runs against a real cluster', { skip: 'KAFKA_BROKERS is not set: the Kafka bus contract was NOT run here' }, () => {});
+    it(
+      'runs against a real cluster',
+      { skip: 'KAFKA_BROKERS is not set: the Kafka bus contract was NOT run here' },
+      () => {},
+    );
   });
 } else {
   const open = async (): Promise<Bus> => {

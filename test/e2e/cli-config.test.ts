@@ -10,17 +10,30 @@ import { repositoryRoot } from '../support/data-kit.js';
 const repoRoot = repositoryRoot();
 const bin = path.join(repoRoot, 'bin/gibs-embed.js');
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: repoRoot, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 describe('gibs-embed config', () => {
   it('prints the effective configuration with secrets masked', async () => {
-    const { code, stdout } = await run(['config'], { KAFKA_BROKERS: 'k:9092', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 's3cret' });
+    const { code, stdout } = await run(['config'], {
+      KAFKA_BROKERS: 'k:9092',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 's3cret',
+    });
     assert.equal(code, 0);
     const config = JSON.parse(stdout);
     assert.equal(config.bus.kind, 'kafka');
@@ -50,11 +63,18 @@ describe('gibs-embed config', () => {
     assert.match(stdout, /MODEL_REGISTRY_DIR\s+model.registryDir/);
     for (const v of envVars) assert.match(stdout, new RegExp(`^${v.name} `, 'm'));
     const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const section = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+    );
     const table = section.split('\n').filter((line) => line.startsWith('| `'));
     const named = table.flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]));
     assert.ok(named.length >= 10, `README variable table not found: ${named.join(', ')}`);
-    for (const name of named) assert.ok(envVars.some((v) => v.name === name), `README lists ${name}, which \`config --env\` does not know`);
+    for (const name of named)
+      assert.ok(
+        envVars.some((v) => v.name === name),
+        `README lists ${name}, which \`config --env\` does not know`,
+      );
   });
 
   it('exits 2 naming an unknown key in the config file (a typo is not silently ignored)', async () => {

@@ -11,10 +11,17 @@ const repoRoot = repositoryRoot();
 const dataKit = kit();
 const layer = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 
-function harvest(args: string[], env: Record<string, string>, timeout = 0): Promise<{ code: number; stdout: string; stderr: string }> {
+function harvest(
+  args: string[],
+  env: Record<string, string>,
+  timeout = 0,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args], { cwd: repoRoot, timeout, env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args],
+      { cwd: repoRoot, timeout, env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -38,21 +45,40 @@ describe('gibs-embed harvest', () => {
     const first = await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1', '--json'], env);
     assert.equal(first.code, 0, first.stderr);
     const summary = JSON.parse(first.stdout);
-    assert.deepEqual([summary.tiles, summary.fetched, summary.blank, summary.unchanged, summary.failed], [6, 6, 0, 0, 0]);
+    assert.deepEqual(
+      [summary.tiles, summary.fetched, summary.blank, summary.unchanged, summary.failed],
+      [6, 6, 0, 0, 0],
+    );
     assert.equal(typeof summary.seconds, 'number');
     const stored = await readFile(path.join(dataDir, 'blobs/tiles', layer, '2020-09-27/250m/1/0/0.jpg'));
-    const served = Buffer.from(await (await fetch(`${replay.url}/wmts/epsg4326/best/${layer}/default/2020-09-27/250m/1/0/0.jpg`)).arrayBuffer());
+    const served = Buffer.from(
+      await (await fetch(`${replay.url}/wmts/epsg4326/best/${layer}/default/2020-09-27/250m/1/0/0.jpg`)).arrayBuffer(),
+    );
     assert.ok(stored.equals(served));
 
-    const again = JSON.parse((await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1', '--json'], env)).stdout);
+    const again = JSON.parse(
+      (await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1', '--json'], env)).stdout,
+    );
     assert.deepEqual([again.fetched, again.unchanged], [0, 6]);
   });
 
   const refusals: [string, string[], RegExp][] = [
-    ['an unknown layer', ['--layer', 'No_Such_Layer', '--from', '2020-09-27', '--level', '1'], /unknown layer "No_Such_Layer"/],
+    [
+      'an unknown layer',
+      ['--layer', 'No_Such_Layer', '--from', '2020-09-27', '--level', '1'],
+      /unknown layer "No_Such_Layer"/,
+    ],
     ['a date out of range', ['--layer', layer, '--from', '2031-01-01', '--level', '1'], /outside the range/],
-    ['a level too deep', ['--layer', layer, '--from', '2020-09-27', '--level', '10'], /level 10 is not available.*0\.\.8/],
-    ['a malformed bbox', ['--layer', layer, '--from', '2020-09-27', '--level', '1', '--bbox', '0,95,10,96'], /--bbox.*lat in \[-90,90\]/],
+    [
+      'a level too deep',
+      ['--layer', layer, '--from', '2020-09-27', '--level', '10'],
+      /level 10 is not available.*0\.\.8/,
+    ],
+    [
+      'a malformed bbox',
+      ['--layer', layer, '--from', '2020-09-27', '--level', '1', '--bbox', '0,95,10,96'],
+      /--bbox.*lat in \[-90,90\]/,
+    ],
     ['a malformed date', ['--layer', layer, '--from', '2020-02-30', '--level', '1'], /--from.*calendar date/],
   ];
   for (const [what, args, message] of refusals) {
@@ -68,18 +94,29 @@ describe('gibs-embed harvest', () => {
   it('refuses a data directory that is a regular file with status 2 naming the setting and the path', async () => {
     const file = path.join(dataDir, 'not-a-dir');
     await writeFile(file, 'x');
-    const result = await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1'], { ...env, GIBS_EMBED_DATA_DIR: file });
+    const result = await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1'], {
+      ...env,
+      GIBS_EMBED_DATA_DIR: file,
+    });
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /GIBS_EMBED_DATA_DIR or --data-dir\) .*not-a-dir is not a directory/);
     assert.doesNotMatch(result.stderr, /EEXIST|\n\s+at /);
   });
 
-  it('refuses a data directory under /proc with status 2 instead of spinning forever', { timeout: 60_000 }, async () => {
-    // the child is killed after 30 s: a hang shows up as a failure, not a stuck suite
-    const result = await harvest(['--layer', layer, '--from', '2020-09-27', '--level', '1', '--data-dir', '/proc/gibs-embed/data'], env, 30_000);
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /\/proc\/gibs-embed\/data.*pseudo-filesystem/);
-  });
+  it(
+    'refuses a data directory under /proc with status 2 instead of spinning forever',
+    { timeout: 60_000 },
+    async () => {
+      // the child is killed after 30 s: a hang shows up as a failure, not a stuck suite
+      const result = await harvest(
+        ['--layer', layer, '--from', '2020-09-27', '--level', '1', '--data-dir', '/proc/gibs-embed/data'],
+        env,
+        30_000,
+      );
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /\/proc\/gibs-embed\/data.*pseudo-filesystem/);
+    },
+  );
 });
 
 /** Ctrl-C during a backfill: in-flight tiles drain, the summary says interrupted, the status is 130, a rerun resumes. */
@@ -89,9 +126,20 @@ describe('gibs-embed harvest interrupted', () => {
     const slow = await startReplayServer({ dataDir: dataKit, faults: { latencyMs: 400 } });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cli-harvest-int-'));
     const args = ['--layer', layer, '--from', '2020-09-27', '--level', '2', '--json'];
-    const env = { ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', GIBS_EMBED_DATA_DIR: dir, GIBS_BASE_URL: slow.url, GIBS_CONCURRENCY: '1' };
+    const env = {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: 'false',
+      GIBS_EMBED_DATA_DIR: dir,
+      GIBS_BASE_URL: slow.url,
+      GIBS_CONCURRENCY: '1',
+    };
     try {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args], {
+        cwd: repoRoot,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -112,9 +160,17 @@ describe('gibs-embed harvest interrupted', () => {
 
       const rerun = await harvest(args, { GIBS_EMBED_DATA_DIR: dir, GIBS_BASE_URL: slow.url, GIBS_CONCURRENCY: '4' });
       assert.equal(rerun.code, 0, rerun.stderr);
-      const second = JSON.parse(rerun.stdout) as { tiles: number; fetched: number; unchanged: number; interrupted: boolean };
+      const second = JSON.parse(rerun.stdout) as {
+        tiles: number;
+        fetched: number;
+        unchanged: number;
+        interrupted: boolean;
+      };
       // every tile the first run counted was stored and recorded before it exited
-      assert.deepEqual([second.interrupted, second.unchanged + second.fetched, second.fetched], [false, first.tiles, first.tiles - first.fetched]);
+      assert.deepEqual(
+        [second.interrupted, second.unchanged + second.fetched, second.fetched],
+        [false, first.tiles, first.tiles - first.fetched],
+      );
     } finally {
       await slow.close();
       await rm(dir, { recursive: true, force: true });

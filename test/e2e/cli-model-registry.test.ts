@@ -11,8 +11,11 @@ const images = kit('bluemarble/3');
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'bin/gibs-embed.js'), ...args],
+      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 * 2 ** 20 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -49,7 +52,26 @@ describe('gibs-embed and the model registry', () => {
     assert.equal(embed.code, 0, embed.stderr);
     assert.equal((await readFile(vectors, 'utf8')).trim().split('\n').length, 9);
 
-    const child = await cli(['train', '--data', images, '--init', id, '--epochs', '1', '--batch', '16', '--workers', '1', '--technique', 'simsiam', '--out', path.join(work, 'child')], env);
+    const child = await cli(
+      [
+        'train',
+        '--data',
+        images,
+        '--init',
+        id,
+        '--epochs',
+        '1',
+        '--batch',
+        '16',
+        '--workers',
+        '1',
+        '--technique',
+        'simsiam',
+        '--out',
+        path.join(work, 'child'),
+      ],
+      env,
+    );
     assert.equal(child.code, 0, child.stderr);
     const meta = JSON.parse(await readFile(path.join(work, 'child', 'metadata.json'), 'utf8')) as { parent: string };
     assert.equal(meta.parent, id);
@@ -57,9 +79,21 @@ describe('gibs-embed and the model registry', () => {
   });
 
   const refusals: [string, string[], RegExp][] = [
-    ['an id the registry lacks', ['train', '--data', images, '--init', 'ckpt-20200101000000-000000000000'], /--init ckpt-20200101000000-000000000000: no such directory, and the model registry .*registry holds no checkpoint/],
-    ['neither a directory nor an id', ['embed-images', images, '--checkpoint', 'no-such-thing', '--out', '/dev/null'], /--checkpoint "no-such-thing" is neither a checkpoint directory nor a registry id/],
-    ['latest before any promotion', ['embed-images', images, '--checkpoint', 'latest', '--out', '/dev/null'], /--checkpoint latest: the model registry .* has promoted no checkpoint yet/],
+    [
+      'an id the registry lacks',
+      ['train', '--data', images, '--init', 'ckpt-20200101000000-000000000000'],
+      /--init ckpt-20200101000000-000000000000: no such directory, and the model registry .*registry holds no checkpoint/,
+    ],
+    [
+      'neither a directory nor an id',
+      ['embed-images', images, '--checkpoint', 'no-such-thing', '--out', '/dev/null'],
+      /--checkpoint "no-such-thing" is neither a checkpoint directory nor a registry id/,
+    ],
+    [
+      'latest before any promotion',
+      ['embed-images', images, '--checkpoint', 'latest', '--out', '/dev/null'],
+      /--checkpoint latest: the model registry .* has promoted no checkpoint yet/,
+    ],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses ${what} with status 2`, async () => {

@@ -66,7 +66,12 @@ describe('gibs-embed start', () => {
       assert.ok(messages.includes('shutting down: draining in-flight work'), messages.join('\n'));
       assert.equal(messages.at(-1), 'gibs-embed stopped');
 
-      const bus = await createBus({ kind: 'sqlite', path: path.join(dataDir, 'bus.db'), defaultPartitions: 4, retention: { maxAgeMs: Infinity, maxBytes: Infinity } });
+      const bus = await createBus({
+        kind: 'sqlite',
+        path: path.join(dataDir, 'bus.db'),
+        defaultPartitions: 4,
+        retention: { maxAgeMs: Infinity, maxBytes: Infinity },
+      });
       try {
         const consumer = bus.consumer({ groupId: 'check', topics: ['tiles.fetched'] });
         const records = await consumer.poll({ maxMessages: 100, timeoutMs: 500 });
@@ -87,7 +92,14 @@ describe('gibs-embed start', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-'));
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'start'], {
       cwd: repoRoot,
-      env: { ...process.env, GIBS_EMBED_DATA_DIR: dataDir, OPS_PORT: '0', LOG_PRETTY: 'false', LOG_LEVEL: 'info', HARVEST_ENABLED: 'false' },
+      env: {
+        ...process.env,
+        GIBS_EMBED_DATA_DIR: dataDir,
+        OPS_PORT: '0',
+        LOG_PRETTY: 'false',
+        LOG_LEVEL: 'info',
+        HARVEST_ENABLED: 'false',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -115,7 +127,11 @@ describe('gibs-embed start', () => {
   });
 
   it('refuses --only with a service the schema does not declare, listing the known ones', async () => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), 'start', '--only', 'harvester,embedderr'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'bin/gibs-embed.js'), 'start', '--only', 'harvester,embedderr'],
+      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));

@@ -12,8 +12,11 @@ const dataKit = kit();
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'bin/gibs-embed.js'), ...args],
+      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -34,20 +37,58 @@ describe('gibs-embed train --from-store', () => {
   });
 
   it('refuses an empty tile store clearly', async () => {
-    const run = await cli(['train', '--from-store', '--arch', 'small', '--input-size', '32', '--epochs', '1', '--batch', '4'], env);
+    const run = await cli(
+      ['train', '--from-store', '--arch', 'small', '--input-size', '32', '--epochs', '1', '--batch', '4'],
+      env,
+    );
     assert.equal(run.code, 2);
     assert.match(run.stderr, /NO_TRAINING_DATA: the tile store holds no training tiles/);
   });
 
   it('trains on harvested tiles and records the data window', async () => {
-    const harvest = await cli(['harvest', '--layer', 'MODIS_Terra_CorrectedReflectance_TrueColor', '--from', '2020-09-27', '--level', '2', '--json'], env);
+    const harvest = await cli(
+      [
+        'harvest',
+        '--layer',
+        'MODIS_Terra_CorrectedReflectance_TrueColor',
+        '--from',
+        '2020-09-27',
+        '--level',
+        '2',
+        '--json',
+      ],
+      env,
+    );
     assert.equal(harvest.code, 0, harvest.stderr);
     assert.equal(JSON.parse(harvest.stdout).fetched, 15);
     const out = path.join(dataDir, 'ckpt');
-    const run = await cli(['train', '--from-store', '--arch', 'small', '--input-size', '32', '--epochs', '2', '--batch', '4', '--workers', '1', '--out', out], env);
+    const run = await cli(
+      [
+        'train',
+        '--from-store',
+        '--arch',
+        'small',
+        '--input-size',
+        '32',
+        '--epochs',
+        '2',
+        '--batch',
+        '4',
+        '--workers',
+        '1',
+        '--out',
+        out,
+      ],
+      env,
+    );
     assert.equal(run.code, 0, run.stderr);
-    const { data_window: window } = JSON.parse(run.stdout) as { data_window: { from: string; to: string; layers: string[]; images: number } };
-    assert.deepEqual([window.from, window.to, window.layers], ['2020-09-27', '2020-09-27', ['MODIS_Terra_CorrectedReflectance_TrueColor']]);
+    const { data_window: window } = JSON.parse(run.stdout) as {
+      data_window: { from: string; to: string; layers: string[]; images: number };
+    };
+    assert.deepEqual(
+      [window.from, window.to, window.layers],
+      ['2020-09-27', '2020-09-27', ['MODIS_Terra_CorrectedReflectance_TrueColor']],
+    );
     // level-2 tiles span cells of both sides: they are used with the held-out cells blacked out
     assert.ok(window.images >= 10 && window.images <= 15, `images ${window.images}`);
   });

@@ -17,15 +17,26 @@ const dataDir = kit();
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const mosaicDay: HarvestRequest = { layer: MODIS, from: '2020-09-27', to: '2020-09-27', levels: [0, 1, 2] };
 const blizzardBbox: Bbox = [-89, 28, -64, 44];
-const blizzardDay: HarvestRequest = { layer: MODIS, from: '2016-01-24', to: '2016-01-24', levels: [5], bbox: blizzardBbox };
+const blizzardDay: HarvestRequest = {
+  layer: MODIS,
+  from: '2016-01-24',
+  to: '2016-01-24',
+  levels: [5],
+  bbox: blizzardBbox,
+};
 // Retry-After: 1 must be honoured, so the cap of the (otherwise fast) policy is one second.
 const testRetry = { retries: 10, initialMs: 10, maxMs: 1000, factor: 2, jitter: 0.5 };
 
-const tileId = (t: { date: string | null; z: number; row: number; col: number }) => `${t.date}/${t.z}/${t.row}/${t.col}`;
+const tileId = (t: { date: string | null; z: number; row: number; col: number }) =>
+  `${t.date}/${t.z}/${t.row}/${t.col}`;
 
 /** The non-blank tiles the replay has for a request, from its catalog (independent of the harvester). */
 function expectedTiles(server: ReplayServer, request: HarvestRequest): string[] {
-  const wanted = new Set(request.levels.flatMap((z) => tilesCovering(request.bbox ?? [-180, -90, 180, 90], z).map((t) => `${request.from}/${t.z}/${t.row}/${t.col}`)));
+  const wanted = new Set(
+    request.levels.flatMap((z) =>
+      tilesCovering(request.bbox ?? [-180, -90, 180, 90], z).map((t) => `${request.from}/${t.z}/${t.row}/${t.col}`),
+    ),
+  );
   return server.catalog
     .tiles()
     .filter((t) => t.layer === request.layer && t.tms === '250m')
@@ -34,9 +45,21 @@ function expectedTiles(server: ReplayServer, request: HarvestRequest): string[] 
     .sort();
 }
 
-async function assertSameBytes(server: ReplayServer, blobs: { get(key: string): Promise<Uint8Array | undefined> }, messages: TopicPayload<'tiles.fetched'>[]): Promise<void> {
+async function assertSameBytes(
+  server: ReplayServer,
+  blobs: { get(key: string): Promise<Uint8Array | undefined> },
+  messages: TopicPayload<'tiles.fetched'>[],
+): Promise<void> {
   for (const m of messages) {
-    const url = tileUrl(server.url, { layer: m.layer, date: m.date, tms: m.tms, z: m.z, row: m.row, col: m.col, ext: 'jpg' });
+    const url = tileUrl(server.url, {
+      layer: m.layer,
+      date: m.date,
+      tms: m.tms,
+      z: m.z,
+      row: m.row,
+      col: m.col,
+      ext: 'jpg',
+    });
     const served = Buffer.from(await (await fetch(url)).arrayBuffer());
     const stored = await blobs.get(m.blob_key);
     assert.ok(stored, `blob ${m.blob_key}`);
@@ -123,7 +146,10 @@ describe('e2e: harvest from the GIBS replay server', () => {
       const runs = [await h.harvester.harvest(mosaicDay), await h.harvester.harvest(blizzardDay)];
       for (const r of runs) assert.deepEqual([r.failed, r.failures], [0, []]);
       const stats = server.stats();
-      assert.ok(stats.faultsByKind.error503 > 0 && stats.faultsByKind.rateLimit > 0 && stats.faultsByKind.reset > 0, `faults injected: ${JSON.stringify(stats.faultsByKind)}`);
+      assert.ok(
+        stats.faultsByKind.error503 > 0 && stats.faultsByKind.rateLimit > 0 && stats.faultsByKind.reset > 0,
+        `faults injected: ${JSON.stringify(stats.faultsByKind)}`,
+      );
       t.diagnostic(`tile requests ${stats.requests}, faults ${JSON.stringify(stats.faultsByKind)}`);
 
       const messages = await readFetched(h.bus);

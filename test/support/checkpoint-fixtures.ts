@@ -21,7 +21,12 @@ export function description(arch: EncoderArch, overrides: Partial<CheckpointDesc
     arch,
     input_size: 64,
     normalization: { mean: [0.3, 0.33, 0.36], std: [0.33, 0.31, 0.29] },
-    data_window: { from: '2026-06-01', to: '2026-08-31', layers: ['MODIS_Terra_CorrectedReflectance_TrueColor'], images: 1234 },
+    data_window: {
+      from: '2026-06-01',
+      to: '2026-08-31',
+      layers: ['MODIS_Terra_CorrectedReflectance_TrueColor'],
+      images: 1234,
+    },
     metrics: { 'precision@10': 0.61, collapse_std: 0.041 },
     created_at: '2026-11-25T10:20:30.000Z',
     ...overrides,

@@ -14,7 +14,12 @@ export function collapsedWeights(arch: EncoderArch): WeightMap {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const leaf = spec.name.slice(spec.name.lastIndexOf('/') + 1);
     // batch norm keeps gamma 1, moving mean 0 and variance 1: with a zero input it outputs its beta
-    const value = leaf === 'kernel' ? 0 : leaf === 'bias' || leaf === 'beta' || leaf === 'gamma' || leaf === 'moving_variance' ? 1 : 0;
+    const value =
+      leaf === 'kernel'
+        ? 0
+        : leaf === 'bias' || leaf === 'beta' || leaf === 'gamma' || leaf === 'moving_variance'
+          ? 1
+          : 0;
     weights[spec.name] = { shape: [...spec.shape], data: new Float32Array(size).fill(value) };
   }
   return weights;
@@ -25,9 +30,13 @@ export function saveCollapsedCheckpoint(dir: string, arch: EncoderArch, inputSiz
   return saveCheckpoint(dir, {
     weights: collapsedWeights(arch),
     meta: {
-      parent: null, technique: 'simsiam', arch, input_size: inputSize,
+      parent: null,
+      technique: 'simsiam',
+      arch,
+      input_size: inputSize,
       normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-      data_window: { from: '2020-09-27', to: '2020-09-27', images: 0 }, metrics: {},
+      data_window: { from: '2020-09-27', to: '2020-09-27', images: 0 },
+      metrics: {},
     },
   });
 }

@@ -21,7 +21,8 @@ export function kit(...parts: string[]): string {
 export const tiles = {
   geo10: kit('gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg'),
   geo11: kit('gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/11.jpg'),
-  arctic: (row: number, col: number) => kit(`gibs/tiles/epsg3413/MODIS_Terra_CorrectedReflectance_TrueColor/default/2017-09-05/250m/0/${row}/${col}.jpg`),
+  arctic: (row: number, col: number) =>
+    kit(`gibs/tiles/epsg3413/MODIS_Terra_CorrectedReflectance_TrueColor/default/2017-09-05/250m/0/${row}/${col}.jpg`),
   goesJpg: kit('gibs/tiles/other/GOES-East_B13_2021-04-10_512.jpg'),
   goesPng: kit('gibs/tiles/other/GOES-East_B13_2021-04-10_512.png'),
   pace: kit('gibs/tiles/other/OCI_PACE_True_Color_2024-05-31_L2_r0_c0.jpg'),

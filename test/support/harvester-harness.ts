@@ -51,11 +51,24 @@ export async function openHarness(
   } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'harvest-')));
-  const bus = await createBus({ kind: 'sqlite', path: path.join(dir, 'bus.db'), defaultPartitions: 2, retention: { maxAgeMs: Infinity, maxBytes: Infinity } });
+  const bus = await createBus({
+    kind: 'sqlite',
+    path: path.join(dir, 'bus.db'),
+    defaultPartitions: 2,
+    retention: { maxAgeMs: Infinity, maxBytes: Infinity },
+  });
   await bus.ensureTopics([{ name: 'tiles.fetched', partitions: 2 }]);
   const blobs = new FsBlobStore({ root: path.join(dir, 'tiles') });
   const ledger = await openHarvestLedger({ path: path.join(dir, 'harvester.db') });
-  const gibs = new GibsClient({ baseUrl, userAgent: 'gibs-embed/test (+tests@example.org)', maxMbps: 'unlimited', concurrency: 4, timeoutMs: 5000, retry: fastRetry, ...options.gibs });
+  const gibs = new GibsClient({
+    baseUrl,
+    userAgent: 'gibs-embed/test (+tests@example.org)',
+    maxMbps: 'unlimited',
+    concurrency: 4,
+    timeoutMs: 5000,
+    retry: fastRetry,
+    ...options.gibs,
+  });
   const registry = new Registry();
   const metrics = createHarvesterMetrics(registry);
   const harvester = createHarvester(
@@ -68,7 +81,16 @@ export async function openHarness(
       metrics,
       capabilities: options.capabilities,
     },
-    { schedule: '0 6 * * *', lagDays: 1, timezone: 'UTC', jobs: [], concurrency: 4, storeRetry: fastRetry, produceLingerMs: 5, ...options.config },
+    {
+      schedule: '0 6 * * *',
+      lagDays: 1,
+      timezone: 'UTC',
+      jobs: [],
+      concurrency: 4,
+      storeRetry: fastRetry,
+      produceLingerMs: 5,
+      ...options.config,
+    },
   );
   return {
     dir,
@@ -95,7 +117,11 @@ export async function removeDir(dir: string): Promise<void> {
 
 /** Every `tiles.fetched` message on the bus, read by a fresh consumer group from the beginning. */
 export async function readFetched(bus: Bus): Promise<TopicPayload<'tiles.fetched'>[]> {
-  const consumer = bus.consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}`, topics: ['tiles.fetched'], fromBeginning: true });
+  const consumer = bus.consumer({
+    groupId: `reader-${Math.random().toString(36).slice(2)}`,
+    topics: ['tiles.fetched'],
+    fromBeginning: true,
+  });
   const out: TopicPayload<'tiles.fetched'>[] = [];
   try {
     for (;;) {
@@ -119,5 +145,8 @@ export async function readFetched(bus: Bus): Promise<TopicPayload<'tiles.fetched
  */
 export function sharedCapabilities(baseUrl: string): { cache: CapabilitiesCache; close(): Promise<void> } {
   const client = new GibsClient({ baseUrl, userAgent: 'gibs-embed/test', maxMbps: 'unlimited', retry: fastRetry });
-  return { cache: createCapabilitiesCache(client, { ttlMs: 3_600_000, log: silentLogger() }), close: () => client.close() };
+  return {
+    cache: createCapabilitiesCache(client, { ttlMs: 3_600_000, log: silentLogger() }),
+    close: () => client.close(),
+  };
 }

@@ -26,12 +26,17 @@ export async function readTiles(paths: string[] = tilePaths): Promise<Uint8Array
 export const testStats: ChannelStats = { mean: [0.35, 0.38, 0.4], std: [0.22, 0.2, 0.21] };
 
 /** A JPEG header followed by garbage: sharp recognises the format and then fails to decode it. */
-export const corruptJpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 1, 2, 3, 4, 5, 6, 7]);
+export const corruptJpeg = new Uint8Array([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 1, 2, 3, 4, 5, 6, 7,
+]);
 
 /** A logger that keeps its records, so tests can assert what was warned. */
 export function capturingLogger(): { log: Logger; records: Array<Record<string, unknown>> } {
   const records: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   return { log, records };
 }
 

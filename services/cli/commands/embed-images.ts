@@ -21,16 +21,27 @@ export function registerEmbedImagesCommand(program: Command): void {
     .command('embed-images')
     .description('embed every JPEG/PNG under DIR into a JSONL file of {"path", "vector"} lines')
     .argument('<dir>', 'folder of images (searched recursively)')
-    .requiredOption('--checkpoint <dir|id|random>', "a checkpoint directory, a registry id (or 'latest'), or 'random' for a seeded random-initialised encoder")
+    .requiredOption(
+      '--checkpoint <dir|id|random>',
+      "a checkpoint directory, a registry id (or 'latest'), or 'random' for a seeded random-initialised encoder",
+    )
     .requiredOption('--out <file>', 'JSONL file to write')
     .option('--seed <n>', "seed of the 'random' encoder", intFlag(0, 2 ** 31 - 1), 0)
     .option('--input-size <px>', "input side for 'random' (a checkpoint brings its own)", intFlag(16, 512))
     .option('--batch <n>', 'images per inference call', intFlag(1, 4096), 32)
-    .option('--provider <p>', 'cpu (default), webgpu or cuda (falls back to cpu when unavailable)', choiceFlag(['cpu', 'webgpu', 'cuda'] as const), 'cpu')
+    .option(
+      '--provider <p>',
+      'cpu (default), webgpu or cuda (falls back to cpu when unavailable)',
+      choiceFlag(['cpu', 'webgpu', 'cuda'] as const),
+      'cpu',
+    )
     .action(async (dir: string, flags: EmbedImagesFlags) => {
       const { config, log } = createContext(program.opts<GlobalOptions>());
       const registry = new FsModelRegistry({ root: config.model.registryDir });
-      const checkpoint = flags.checkpoint === 'random' ? 'random' : await resolveCheckpointDir(flags.checkpoint, registry, '--checkpoint').finally(() => registry.close());
+      const checkpoint =
+        flags.checkpoint === 'random'
+          ? 'random'
+          : await resolveCheckpointDir(flags.checkpoint, registry, '--checkpoint').finally(() => registry.close());
       const summary = await embedImagesToJsonl({
         dir: path.resolve(dir),
         checkpoint,

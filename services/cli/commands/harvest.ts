@@ -18,7 +18,10 @@ interface HarvestFlags {
   json?: boolean;
 }
 
-const collectLevels = (value: string, previous: number[] = []) => [...previous, ...value.split(',').map(intFlag(0, 12))];
+const collectLevels = (value: string, previous: number[] = []) => [
+  ...previous,
+  ...value.split(',').map(intFlag(0, 12)),
+];
 
 /** Backfill: harvest a layer over a date range now, resuming where an earlier run stopped. */
 export function registerHarvestCommand(program: Command): void {
@@ -38,12 +41,30 @@ export function registerHarvestCommand(program: Command): void {
       const shutdown = untilSignal(ctx.log);
       const { signal } = shutdown;
       const service = await openHarvesterService(ctx.config, ctx.log, ctx.registry);
-      const progress = createProgress(' {bar} {percentage}% | {value}/{total} tiles | fetched {fetched} blank {blank} unchanged {unchanged} failed {failed} | ETA {eta_formatted}');
+      const progress = createProgress(
+        ' {bar} {percentage}% | {value}/{total} tiles | fetched {fetched} blank {blank} unchanged {unchanged} failed {failed} | ETA {eta_formatted}',
+      );
       let summary: HarvestSummary;
       try {
         summary = await service.harvester.harvest(
-          { layer: flags.layer, from: flags.from, to: flags.to ?? flags.from, levels: flags.level, tms: flags.tms, bbox: flags.bbox },
-          { signal, onProgress: (p) => progress.update(p.done, p.total, { fetched: p.fetched, blank: p.blank, unchanged: p.unchanged, failed: p.failed }) },
+          {
+            layer: flags.layer,
+            from: flags.from,
+            to: flags.to ?? flags.from,
+            levels: flags.level,
+            tms: flags.tms,
+            bbox: flags.bbox,
+          },
+          {
+            signal,
+            onProgress: (p) =>
+              progress.update(p.done, p.total, {
+                fetched: p.fetched,
+                blank: p.blank,
+                unchanged: p.unchanged,
+                failed: p.failed,
+              }),
+          },
         );
       } finally {
         progress.stop();

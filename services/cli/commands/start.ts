@@ -24,9 +24,13 @@ const openers: Record<ServiceName, (ctx: CliContext) => Promise<Omit<RunningServ
 };
 
 const onlyFlag = (value: string): ServiceName[] => {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(serviceNames as string[]).includes(n));
-  if (unknown.length) throw new InvalidArgumentError(`unknown service(s) ${unknown.join(', ')}; known: ${serviceNames.join(', ')}`);
+  if (unknown.length)
+    throw new InvalidArgumentError(`unknown service(s) ${unknown.join(', ')}; known: ${serviceNames.join(', ')}`);
   return names as ServiceName[];
 };
 
@@ -35,7 +39,11 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('run the services in this process (embedded defaults: SQLite bus, tiles under ./data)')
-    .option('--only <names>', `a subset, comma-separated: ${serviceNames.join(', ')} (default: every enabled one)`, onlyFlag)
+    .option(
+      '--only <names>',
+      `a subset, comma-separated: ${serviceNames.join(', ')} (default: every enabled one)`,
+      onlyFlag,
+    )
     .action(async (flags: { only?: ServiceName[] }) => {
       const ctx = createContext(program.opts<GlobalOptions>(), {}, { writesData: true });
       const { config, log } = ctx;
@@ -46,9 +54,23 @@ export function registerStartCommand(program: Command): void {
       try {
         for (const name of selected) running.push({ name, ...(await openers[name](ctx)) });
         const ops = config.ops.enabled
-          ? await startOpsServer({ host: config.ops.host, port: config.ops.port, registry: ctx.registry, checks: running.flatMap((s) => s.checks) })
+          ? await startOpsServer({
+              host: config.ops.host,
+              port: config.ops.port,
+              registry: ctx.registry,
+              checks: running.flatMap((s) => s.checks),
+            })
           : undefined;
-        log.info({ services: running.map((s) => s.name), ops: ops?.url, dataDir: config.dataDir, bus: config.bus.kind, gibs: config.gibs.baseUrl }, 'gibs-embed started');
+        log.info(
+          {
+            services: running.map((s) => s.name),
+            ops: ops?.url,
+            dataDir: config.dataDir,
+            bus: config.bus.kind,
+            gibs: config.gibs.baseUrl,
+          },
+          'gibs-embed started',
+        );
         await shutdown.done;
         await ops?.close();
       } finally {

@@ -32,7 +32,11 @@ interface TrainFlags {
 }
 
 const archFlag = (value: string): EncoderArch => {
-  const archs: Record<string, EncoderArch> = { 'resnet18-half': resnet18Half, 'resnet18': { ...resnet18Half, width: 64 }, small: smallCnn };
+  const archs: Record<string, EncoderArch> = {
+    'resnet18-half': resnet18Half,
+    resnet18: { ...resnet18Half, width: 64 },
+    small: smallCnn,
+  };
   const arch = archs[value];
   if (!arch) throw new InvalidArgumentError(`expected one of ${Object.keys(archs).join(', ')}, got "${value}"`);
   return arch;
@@ -44,39 +48,75 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .description('train the encoder (SimCLR/SimSiam) on a folder of images or on the harvested tile store')
     .option('--data <dir>', 'every JPEG/PNG under DIR (recursively); large scenes are cut into 512 px tiles')
-    .option('--from-store', 'train on the tile store (tiles in the evaluation\'s held-out cells are left out)')
+    .option('--from-store', "train on the tile store (tiles in the evaluation's held-out cells are left out)")
     .option('--technique <t>', 'simclr or simsiam', choiceFlag(['simclr', 'simsiam'] as const), 'simclr')
     .option('--epochs <n>', 'passes over the data', intFlag(1, 100_000), 10)
     .option('--steps <n>', 'stop after this many steps in total', intFlag(1, 10_000_000))
     .option('--batch <n>', 'pairs per step over all workers', intFlag(2, 4096), 64)
-    .option('--workers <n>', 'data-parallel worker threads', intFlag(1, 64), Math.max(1, Math.min(2, availableParallelism())))
+    .option(
+      '--workers <n>',
+      'data-parallel worker threads',
+      intFlag(1, 64),
+      Math.max(1, Math.min(2, availableParallelism())),
+    )
     .option('--arch <name>', 'resnet18-half (default), resnet18 or small', archFlag, resnet18Half)
-    .option('--input-size <px>', 'side of the encoder input (default: the --init checkpoint\'s, else model.inputSize = 128)', intFlag(16, 512))
+    .option(
+      '--input-size <px>',
+      "side of the encoder input (default: the --init checkpoint's, else model.inputSize = 128)",
+      intFlag(16, 512),
+    )
     .option('--lr <rate>', 'peak learning rate (default 0.05 × batch / 256)', numberFlag(1e-7, 10))
     .option('--temperature <t>', 'NT-Xent temperature (SimCLR)', numberFlag(0.01, 10), 0.1)
     .option('--seed <n>', 'seed of initialisation, data order and augmentations', intFlag(0, 2 ** 31 - 1), 0)
-    .option('--init <checkpoint>', 'start from this checkpoint (a directory, a registry id or latest; fine-tune); it becomes the parent')
+    .option(
+      '--init <checkpoint>',
+      'start from this checkpoint (a directory, a registry id or latest; fine-tune); it becomes the parent',
+    )
     .option('--resume', "continue the --init checkpoint's run (schedule position and optimiser state)")
-    .option('--out <dir>', 'checkpoint directory to write (default DATA_DIR/checkpoints/train-<time>); it is also registered in model.registryDir')
+    .option(
+      '--out <dir>',
+      'checkpoint directory to write (default DATA_DIR/checkpoints/train-<time>); it is also registered in model.registryDir',
+    )
     .option('--max-images <n>', 'use at most this many images', intFlag(2, 10_000_000))
     .option('--backend <b>', 'wasm (default), cpu or webgpu', choiceFlag(['wasm', 'cpu', 'webgpu'] as const), 'wasm')
     .action(async (flags: TrainFlags) => {
-      if (Boolean(flags.data) === Boolean(flags.fromStore)) throw new InvalidArgumentError('give exactly one of --data DIR or --from-store');
+      if (Boolean(flags.data) === Boolean(flags.fromStore))
+        throw new InvalidArgumentError('give exactly one of --data DIR or --from-store');
       const { config, log } = createContext(program.opts<GlobalOptions>(), {}, { writesData: true });
-      const registry = new FsModelRegistry({ root: config.model.registryDir, log: log.child({ svc: 'model-registry' }) });
+      const registry = new FsModelRegistry({
+        root: config.model.registryDir,
+        log: log.child({ svc: 'model-registry' }),
+      });
       const init = flags.init === undefined ? undefined : await resolveCheckpointDir(flags.init, registry, '--init');
       const blobs = flags.fromStore ? createBlobStore(blobStoreOptions(config)) : undefined;
       const source: TrainingSource = blobs ? { kind: 'store', blobs } : { kind: 'dir', dir: path.resolve(flags.data!) };
-      const out = flags.out ?? path.join(config.dataDir, 'checkpoints', `train-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`);
+      const out =
+        flags.out ??
+        path.join(config.dataDir, 'checkpoints', `train-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`);
       const shutdown = untilSignal(log);
       const { signal } = shutdown;
-      const progress = createProgress(' {bar} {value}/{total} steps | loss {loss} | collapse {collapse} | {ips} img/s | ETA {eta_formatted}');
+      const progress = createProgress(
+        ' {bar} {value}/{total} steps | loss {loss} | collapse {collapse} | {ips} img/s | ETA {eta_formatted}',
+      );
       try {
         const run = await runTraining(
           {
-            source, out, technique: flags.technique, arch: flags.arch, inputSize: flags.inputSize ?? (flags.init ? undefined : config.model.inputSize),
-            epochs: flags.epochs, steps: flags.steps, batchSize: flags.batch, workers: flags.workers, seed: flags.seed, lr: flags.lr,
-            temperature: flags.temperature, backend: flags.backend, init, resume: flags.resume, maxImages: flags.maxImages,
+            source,
+            out,
+            technique: flags.technique,
+            arch: flags.arch,
+            inputSize: flags.inputSize ?? (flags.init ? undefined : config.model.inputSize),
+            epochs: flags.epochs,
+            steps: flags.steps,
+            batchSize: flags.batch,
+            workers: flags.workers,
+            seed: flags.seed,
+            lr: flags.lr,
+            temperature: flags.temperature,
+            backend: flags.backend,
+            init,
+            resume: flags.resume,
+            maxImages: flags.maxImages,
           },
           {
             log: log.child({ svc: 'trainer' }),
@@ -85,16 +125,31 @@ export function registerTrainCommand(program: Command): void {
               // steps left = ETA × steps/s; the trainer reports images/s over `batch` pairs per step
               const remaining = Math.round((s.etaSeconds * s.imagesPerSecond) / flags.batch);
               progress.update(s.step + 1, s.step + 1 + (Number.isFinite(remaining) ? remaining : 0), {
-                loss: s.loss.toFixed(4), collapse: s.collapseStd.toFixed(4), ips: s.imagesPerSecond.toFixed(1),
+                loss: s.loss.toFixed(4),
+                collapse: s.collapseStd.toFixed(4),
+                ips: s.imagesPerSecond.toFixed(1),
               });
-              if (!process.stderr.isTTY && s.step % 10 === 0) log.info({ step: s.step, epoch: s.epoch, loss: s.loss, collapseStd: s.collapseStd, imagesPerSecond: s.imagesPerSecond, etaSeconds: s.etaSeconds }, 'train step');
+              if (!process.stderr.isTTY && s.step % 10 === 0)
+                log.info(
+                  {
+                    step: s.step,
+                    epoch: s.epoch,
+                    loss: s.loss,
+                    collapseStd: s.collapseStd,
+                    imagesPerSecond: s.imagesPerSecond,
+                    etaSeconds: s.etaSeconds,
+                  },
+                  'train step',
+                );
             },
           },
         );
         // registered, not promoted: the evaluation gate decides what serves; a partial (interrupted) run is
         // registered too, so `--init <id> --resume` can continue it
         await registry.publish(run.dir);
-        process.stdout.write(`${JSON.stringify({ checkpoint: run.dir, id: run.meta.id, registry: registry.root, metrics: run.meta.metrics, data_window: run.meta.data_window })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ checkpoint: run.dir, id: run.meta.id, registry: registry.root, metrics: run.meta.metrics, data_window: run.meta.data_window })}\n`,
+        );
       } finally {
         progress.stop();
         await blobs?.close();

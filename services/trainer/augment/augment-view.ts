@@ -35,10 +35,18 @@ export function augmentView(image: Float32Array, size: number, rng: Rng, options
  * the pair SimCLR/SimSiam train on. Image i's views are drawn right after image i-1's, so a batch is
  * reproducible under a seed.
  */
-export function augmentPair(batch: Float32Array, n: number, size: number, rng: Rng, options: AugmentOptions = {}): AugmentedPair {
+export function augmentPair(
+  batch: Float32Array,
+  n: number,
+  size: number,
+  rng: Rng,
+  options: AugmentOptions = {},
+): AugmentedPair {
   const per = size * size * 3;
   if (!Number.isInteger(n) || n < 0 || batch.length !== n * per) {
-    throw new RangeError(`augmentPair: batch holds ${batch.length} values, expected n=${n} × ${size}x${size}x3 = ${n * per}`);
+    throw new RangeError(
+      `augmentPair: batch holds ${batch.length} values, expected n=${n} × ${size}x${size}x3 = ${n * per}`,
+    );
   }
   const resolved = resolveAugmentOptions(options);
   const outSize = resolved.outSize ?? size;
@@ -55,7 +63,12 @@ export function augmentPair(batch: Float32Array, n: number, size: number, rng: R
 }
 
 /** The same as augmentPair over a list of HWC images (no need to gather them into a batch first). */
-export function augmentPairOf(images: readonly Float32Array[], size: number, rng: Rng, options: AugmentOptions = {}): AugmentedPair {
+export function augmentPairOf(
+  images: readonly Float32Array[],
+  size: number,
+  rng: Rng,
+  options: AugmentOptions = {},
+): AugmentedPair {
   const resolved = resolveAugmentOptions(options);
   const outSize = resolved.outSize ?? size;
   const outPer = outSize * outSize * 3;
@@ -73,8 +86,17 @@ function makeScratch(outSize: number): Scratch {
   return { x: new Float32Array(outSize * outSize * 3), y: new Float32Array(outSize * outSize * 3) };
 }
 
-function augmentInto(image: Float32Array, size: number, rng: Rng, o: ResolvedAugmentOptions, out: Float32Array, outOffset: number, scratch: Scratch): void {
-  if (image.length !== size * size * 3) throw new RangeError(`augmentView: expected ${size}x${size}x3 = ${size * size * 3} values, got ${image.length}`);
+function augmentInto(
+  image: Float32Array,
+  size: number,
+  rng: Rng,
+  o: ResolvedAugmentOptions,
+  out: Float32Array,
+  outOffset: number,
+  scratch: Scratch,
+): void {
+  if (image.length !== size * size * 3)
+    throw new RangeError(`augmentView: expected ${size}x${size}x3 = ${size * size * 3} values, got ${image.length}`);
   const outSize = o.outSize ?? size;
   let cur = scratch.x;
   let spare = scratch.y;
@@ -84,7 +106,9 @@ function augmentInto(image: Float32Array, size: number, rng: Rng, o: ResolvedAug
     spare = t;
   };
 
-  const box = o.crop ? sampleCropBox(size, o.crop.area, o.crop.aspect, rng.next) : { x: 0, y: 0, width: size, height: size };
+  const box = o.crop
+    ? sampleCropBox(size, o.crop.area, o.crop.aspect, rng.next)
+    : { x: 0, y: 0, width: size, height: size };
   resizedCrop(image, size, box, outSize, cur, 0);
 
   const turns = o.rotate90 ? rng.int(4) : 0;

@@ -18,8 +18,14 @@ export function gaussianKernel(sigma: number): Float32Array {
 }
 
 /** Blurs `image` in place (a scratch buffer of the same length may be passed to avoid an allocation). */
-export function gaussianBlur(image: Float32Array, size: number, sigma: number, scratch: Float32Array = new Float32Array(image.length)): Float32Array {
-  if (image.length !== size * size * 3) throw new RangeError(`gaussianBlur: expected ${size}x${size}x3 = ${size * size * 3} values, got ${image.length}`);
+export function gaussianBlur(
+  image: Float32Array,
+  size: number,
+  sigma: number,
+  scratch: Float32Array = new Float32Array(image.length),
+): Float32Array {
+  if (image.length !== size * size * 3)
+    throw new RangeError(`gaussianBlur: expected ${size}x${size}x3 = ${size * size * 3} values, got ${image.length}`);
   const kernel = gaussianKernel(sigma);
   const radius = (kernel.length - 1) >> 1;
   const last = size - 1;

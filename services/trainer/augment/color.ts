@@ -115,7 +115,8 @@ function scale3(s: number): number[] {
 
 function mul3(X: number[], Y: number[]): number[] {
   const Z = new Array<number>(9).fill(0);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) Z[r * 3 + c] += X[r * 3 + k] * Y[k * 3 + c];
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) Z[r * 3 + c] += X[r * 3 + k] * Y[k * 3 + c];
   return Z;
 }
 
@@ -137,5 +138,15 @@ function invert3(m: number[]): number[] {
   const B = -(d * i - f * g);
   const C = d * h - e * g;
   const det = a * A + b * B + c * C;
-  return [A, -(b * i - c * h), b * f - c * e, B, a * i - c * g, -(a * f - c * d), C, -(a * h - b * g), a * e - b * d].map((x) => x / det);
+  return [
+    A,
+    -(b * i - c * h),
+    b * f - c * e,
+    B,
+    a * i - c * g,
+    -(a * f - c * d),
+    C,
+    -(a * h - b * g),
+    a * e - b * d,
+  ].map((x) => x / det);
 }

@@ -4,11 +4,17 @@
  */
 
 function checkSquare(name: string, image: Float32Array, size: number): void {
-  if (image.length !== size * size * 3) throw new RangeError(`${name}: expected ${size}x${size}x3 = ${size * size * 3} values, got ${image.length}`);
+  if (image.length !== size * size * 3)
+    throw new RangeError(`${name}: expected ${size}x${size}x3 = ${size * size * 3} values, got ${image.length}`);
 }
 
 /** Rotates by k quarter turns counter-clockwise (k may be any integer; 4 turns = identity). */
-export function rotate90(image: Float32Array, size: number, k: number, out: Float32Array = new Float32Array(image.length)): Float32Array {
+export function rotate90(
+  image: Float32Array,
+  size: number,
+  k: number,
+  out: Float32Array = new Float32Array(image.length),
+): Float32Array {
   checkSquare('rotate90', image, size);
   if (out === image) throw new RangeError('rotate90: cannot work in place');
   const turns = ((k % 4) + 4) % 4;
@@ -18,10 +24,19 @@ export function rotate90(image: Float32Array, size: number, k: number, out: Floa
       // source pixel of output (i, j) after `turns` counter-clockwise quarter turns
       let si: number;
       let sj: number;
-      if (turns === 0) { si = i; sj = j; }
-      else if (turns === 1) { si = j; sj = n - i; }
-      else if (turns === 2) { si = n - i; sj = n - j; }
-      else { si = n - j; sj = i; }
+      if (turns === 0) {
+        si = i;
+        sj = j;
+      } else if (turns === 1) {
+        si = j;
+        sj = n - i;
+      } else if (turns === 2) {
+        si = n - i;
+        sj = n - j;
+      } else {
+        si = n - j;
+        sj = i;
+      }
       const d = (i * size + j) * 3;
       const s = (si * size + sj) * 3;
       out[d] = image[s];
@@ -33,7 +48,11 @@ export function rotate90(image: Float32Array, size: number, k: number, out: Floa
 }
 
 /** Mirrors left–right. */
-export function flipHorizontal(image: Float32Array, size: number, out: Float32Array = new Float32Array(image.length)): Float32Array {
+export function flipHorizontal(
+  image: Float32Array,
+  size: number,
+  out: Float32Array = new Float32Array(image.length),
+): Float32Array {
   checkSquare('flipHorizontal', image, size);
   if (out === image) throw new RangeError('flipHorizontal: cannot work in place');
   for (let i = 0; i < size; i++) {
@@ -50,7 +69,11 @@ export function flipHorizontal(image: Float32Array, size: number, out: Float32Ar
 }
 
 /** Mirrors top–bottom. */
-export function flipVertical(image: Float32Array, size: number, out: Float32Array = new Float32Array(image.length)): Float32Array {
+export function flipVertical(
+  image: Float32Array,
+  size: number,
+  out: Float32Array = new Float32Array(image.length),
+): Float32Array {
   checkSquare('flipVertical', image, size);
   if (out === image) throw new RangeError('flipVertical: cannot work in place');
   const rowLen = size * 3;

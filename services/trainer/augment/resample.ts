@@ -55,7 +55,10 @@ export function resizedCrop(
   out: Float32Array = new Float32Array(outSize * outSize * 3),
   outOffset = 0,
 ): Float32Array {
-  if (src.length !== srcSize * srcSize * 3) throw new RangeError(`resizedCrop: expected ${srcSize}x${srcSize}x3 = ${srcSize * srcSize * 3} values, got ${src.length}`);
+  if (src.length !== srcSize * srcSize * 3)
+    throw new RangeError(
+      `resizedCrop: expected ${srcSize}x${srcSize}x3 = ${srcSize * srcSize * 3} values, got ${src.length}`,
+    );
   if (!(box.width > 0 && box.height > 0)) throw new RangeError(`resizedCrop: empty crop box ${JSON.stringify(box)}`);
   const h = computeTaps(box.x, box.width, outSize, srcSize);
   const v = computeTaps(box.y, box.height, outSize, srcSize);
@@ -116,7 +119,12 @@ export function resizedCrop(
  * torchvision's RandomResizedCrop: up to 10 draws that fit inside the image, then a centred crop of the
  * largest area the aspect range allows.
  */
-export function sampleCropBox(size: number, area: [number, number], aspect: [number, number], next: () => number): CropBox {
+export function sampleCropBox(
+  size: number,
+  area: [number, number],
+  aspect: [number, number],
+  next: () => number,
+): CropBox {
   const logLo = Math.log(aspect[0]);
   const logHi = Math.log(aspect[1]);
   for (let attempt = 0; attempt < 10; attempt++) {

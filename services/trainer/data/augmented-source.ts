@@ -20,8 +20,15 @@ export interface AugmentedSourceOptions {
   stats?: ChannelStats;
 }
 
-export function createAugmentedSource(dataset: Pick<ImageDataset, 'size' | 'inputSize' | 'images' | 'stats'>, options: AugmentedSourceOptions): TrainBatchSource {
-  const augment: AugmentOptions = { ...options.augment, outSize: options.viewSize, normalization: options.stats ?? dataset.stats };
+export function createAugmentedSource(
+  dataset: Pick<ImageDataset, 'size' | 'inputSize' | 'images' | 'stats'>,
+  options: AugmentedSourceOptions,
+): TrainBatchSource {
+  const augment: AugmentOptions = {
+    ...options.augment,
+    outSize: options.viewSize,
+    normalization: options.stats ?? dataset.stats,
+  };
   resolveAugmentOptions(augment); // fail at construction, not at the first training step
   return {
     size: dataset.size,
@@ -29,7 +36,8 @@ export function createAugmentedSource(dataset: Pick<ImageDataset, 'size' | 'inpu
     pair(indices, rng) {
       const images = indices.map((index) => {
         const image = dataset.images[index];
-        if (!Number.isInteger(index) || image === undefined) throw new RangeError(`pair: index ${index} outside 0..${dataset.size - 1}`);
+        if (!Number.isInteger(index) || image === undefined)
+          throw new RangeError(`pair: index ${index} outside 0..${dataset.size - 1}`);
         return image;
       });
       return augmentPairOf(images, dataset.inputSize, rng, augment);

@@ -43,7 +43,8 @@ function resolve(options: CutSceneOptions): { tileSize: number; outSize: number;
   const tileSize = options.tileSize ?? 512;
   const stride = options.stride;
   const positive = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new ValidationError(`cutScene: ${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new ValidationError(`cutScene: ${name} must be a positive integer, got ${v}`);
   };
   positive('tileSize', tileSize);
   positive('outSize', options.outSize);
@@ -62,7 +63,11 @@ export async function* iterateSceneCrops(bytes: Uint8Array, options: CutSceneOpt
     width = (rotated ? metadata.height : metadata.width) ?? 0;
     height = (rotated ? metadata.width : metadata.height) ?? 0;
   } catch (error) {
-    throw new AppError('UNDECODABLE', `cannot decode image (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
+    throw new AppError(
+      'UNDECODABLE',
+      `cannot decode image (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`,
+      { retriable: false, cause: error },
+    );
   }
   const side = Math.min(tileSize, width, height);
   const xs = cropOffsets(width, side, stride ?? side);

@@ -45,13 +45,16 @@ export interface LoadImageDatasetOptions {
 }
 
 export async function loadImageDataset(options: LoadImageDatasetOptions): Promise<ImageDataset> {
-  if ((options.dir === undefined) === (options.files === undefined)) throw new ValidationError('loadImageDataset: pass exactly one of `dir` or `files`');
+  if ((options.dir === undefined) === (options.files === undefined))
+    throw new ValidationError('loadImageDataset: pass exactly one of `dir` or `files`');
   const { inputSize } = options;
-  if (!Number.isInteger(inputSize) || inputSize < 1) throw new ValidationError(`loadImageDataset: inputSize must be a positive integer, got ${inputSize}`);
+  if (!Number.isInteger(inputSize) || inputSize < 1)
+    throw new ValidationError(`loadImageDataset: inputSize must be a positive integer, got ${inputSize}`);
   const maxImages = options.maxImages ?? Number.POSITIVE_INFINITY;
   if (!(maxImages >= 1)) throw new ValidationError(`loadImageDataset: maxImages must be >= 1, got ${maxImages}`);
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ValidationError(`loadImageDataset: concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new ValidationError(`loadImageDataset: concurrency must be a positive integer, got ${concurrency}`);
   const files = options.files ? [...options.files] : await listImages(options.dir!);
 
   const images: Float32Array[] = [];
@@ -60,7 +63,9 @@ export async function loadImageDataset(options: LoadImageDatasetOptions): Promis
   // Files go in windows of `concurrency`, results kept in file order: the dataset is the same on every run.
   for (let start = 0; start < files.length && images.length < maxImages; start += concurrency) {
     const window = files.slice(start, start + concurrency);
-    const settled = await Promise.allSettled(window.map((file) => loadFile(file, inputSize, options.tileSize ?? 512, options.skipUndecodable ?? false)));
+    const settled = await Promise.allSettled(
+      window.map((file) => loadFile(file, inputSize, options.tileSize ?? 512, options.skipUndecodable ?? false)),
+    );
     // the first failure in file order, not in completion order: the same input fails the same way every run
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -83,7 +88,9 @@ export async function loadImageDataset(options: LoadImageDatasetOptions): Promis
     });
   }
   if (images.length === 0) {
-    throw new AppError('EMPTY_DATASET', `no usable images among ${files.length} files (${skipped.length} skipped)`, { retriable: false });
+    throw new AppError('EMPTY_DATASET', `no usable images among ${files.length} files (${skipped.length} skipped)`, {
+      retriable: false,
+    });
   }
   return createImageDataset(images, sources, inputSize, options.stats ?? computeChannelStats(images), skipped);
 }
@@ -98,9 +105,13 @@ export function createImageDataset(
 ): ImageDataset {
   const per = inputSize * inputSize * 3;
   images.forEach((image, i) => {
-    if (image.length !== per) throw new ValidationError(`image ${i} holds ${image.length} values, expected ${inputSize}x${inputSize}x3 = ${per}`);
+    if (image.length !== per)
+      throw new ValidationError(
+        `image ${i} holds ${image.length} values, expected ${inputSize}x${inputSize}x3 = ${per}`,
+      );
   });
-  if (sources.length !== images.length) throw new ValidationError(`${sources.length} sources for ${images.length} images`);
+  if (sources.length !== images.length)
+    throw new ValidationError(`${sources.length} sources for ${images.length} images`);
   return {
     size: images.length,
     inputSize,
@@ -112,7 +123,8 @@ export function createImageDataset(
       const out = new Float32Array(indices.length * per);
       indices.forEach((index, k) => {
         const image = images[index];
-        if (!Number.isInteger(index) || image === undefined) throw new RangeError(`batch: index ${index} outside 0..${images.length - 1}`);
+        if (!Number.isInteger(index) || image === undefined)
+          throw new RangeError(`batch: index ${index} outside 0..${images.length - 1}`);
         out.set(image, k * per);
       });
       return out;
@@ -120,13 +132,21 @@ export function createImageDataset(
   };
 }
 
-async function loadFile(file: string, inputSize: number, tileSize: number, skipUndecodable: boolean): Promise<{ images: Float32Array[] } | { undecodable: AppError }> {
+async function loadFile(
+  file: string,
+  inputSize: number,
+  tileSize: number,
+  skipUndecodable: boolean,
+): Promise<{ images: Float32Array[] } | { undecodable: AppError }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new AppError('IMAGE_UNREADABLE', `cannot read ${file}: ${code ?? String(error)}`, { retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EIO', cause: error });
+    throw new AppError('IMAGE_UNREADABLE', `cannot read ${file}: ${code ?? String(error)}`, {
+      retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EIO',
+      cause: error,
+    });
   }
   try {
     return { images: await cutScene(bytes, { tileSize, outSize: inputSize }) };

@@ -50,9 +50,12 @@ export async function buildSplitCrops(options: SplitCropsOptions): Promise<Split
   const mosaics = options.mosaics ?? ['modis', 'bluemarble'];
   const minStd = options.minStd ?? 0.04;
   const maxDark = options.maxDarkFraction ?? 0.02;
-  if (!Number.isInteger(options.inputSize) || options.inputSize < 8) throw new ValidationError(`inputSize must be an integer ≥ 8, got ${options.inputSize}`);
-  if (!(cropDeg > 0 && cropDeg <= 90) || !(strideDeg > 0)) throw new ValidationError(`cropDeg must be in (0, 90] and strideDeg > 0, got ${cropDeg}, ${strideDeg}`);
-  if (mosaics.length === 0 || mosaics.some((m) => !(m in MOSAIC_FILES))) throw new ValidationError(`mosaics must name some of ${Object.keys(MOSAIC_FILES).join(', ')}`);
+  if (!Number.isInteger(options.inputSize) || options.inputSize < 8)
+    throw new ValidationError(`inputSize must be an integer ≥ 8, got ${options.inputSize}`);
+  if (!(cropDeg > 0 && cropDeg <= 90) || !(strideDeg > 0))
+    throw new ValidationError(`cropDeg must be in (0, 90] and strideDeg > 0, got ${cropDeg}, ${strideDeg}`);
+  if (mosaics.length === 0 || mosaics.some((m) => !(m in MOSAIC_FILES)))
+    throw new ValidationError(`mosaics must name some of ${Object.keys(MOSAIC_FILES).join(', ')}`);
   const cache = options.cache ?? new RasterCache();
 
   const boxes: Bbox[] = [];
@@ -72,7 +75,9 @@ export async function buildSplitCrops(options: SplitCropsOptions): Promise<Split
     });
     for (let i = 0; i < kept.length; i += 16) {
       const chunk = kept.slice(i, i + 16);
-      const images = await Promise.all(chunk.map((box) => cropToTensor(raster, bboxToRect(raster, box), options.inputSize)));
+      const images = await Promise.all(
+        chunk.map((box) => cropToTensor(raster, bboxToRect(raster, box), options.inputSize)),
+      );
       out.images.push(...images);
       out.boxes.push(...chunk);
       out.mosaics.push(...chunk.map(() => name));

@@ -33,7 +33,14 @@ function channelSums(x: Float32Array, c: number, sum: Float64Array, sumSq: Float
 }
 
 /** y = x·scale + shift per channel, clamped at 0 when relu. */
-function affine(x: Float32Array, c: number, scale: Float32Array, shift: Float32Array, relu: boolean, y: Float32Array): void {
+function affine(
+  x: Float32Array,
+  c: number,
+  scale: Float32Array,
+  shift: Float32Array,
+  relu: boolean,
+  y: Float32Array,
+): void {
   const len = x.length;
   if (relu) {
     for (let i = 0; i < len; i += c) {
@@ -56,7 +63,15 @@ function bitsOf(y: Float32Array): Int32Array {
 }
 
 /** Σg and Σg·x per channel, g = dy masked by y > 0 when relu. */
-function gradSums(dy: Float32Array, x: Float32Array, y: Float32Array, c: number, relu: boolean, sumG: Float64Array, sumGX: Float64Array): void {
+function gradSums(
+  dy: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  c: number,
+  relu: boolean,
+  sumG: Float64Array,
+  sumGX: Float64Array,
+): void {
   const len = x.length;
   if (relu) {
     const yBits = bitsOf(y);
@@ -80,7 +95,17 @@ function gradSums(dy: Float32Array, x: Float32Array, y: Float32Array, c: number,
 }
 
 /** dx = a·g + b·x + d per channel, g = dy masked by y > 0 when relu. */
-function gradWrite(dy: Float32Array, x: Float32Array, y: Float32Array, c: number, relu: boolean, a: Float32Array, b: Float32Array, d: Float32Array, dx: Float32Array): void {
+function gradWrite(
+  dy: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  c: number,
+  relu: boolean,
+  a: Float32Array,
+  b: Float32Array,
+  d: Float32Array,
+  dx: Float32Array,
+): void {
   const len = x.length;
   if (relu) {
     const yBits = bitsOf(y);
@@ -100,7 +125,16 @@ function gradWrite(dy: Float32Array, x: Float32Array, y: Float32Array, c: number
  * Statistics in one pass as Σx, Σx² in float64 (exact enough: float64 keeps ~16 digits, conv outputs
  * have |mean| of the order of their spread), then one output pass.
  */
-export function batchNormTrainForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, epsilon: number, relu: boolean, y: Float32Array, mean: Float32Array, variance: Float32Array): void {
+export function batchNormTrainForward(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  relu: boolean,
+  y: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+): void {
   const c = gamma.length;
   const count = x.length / c;
   const sum = new Float64Array(c);
@@ -163,7 +197,16 @@ const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const y = io.alloc(x.shape);
   const mean = io.alloc([c]);
   const variance = io.alloc([c]);
-  batchNormTrainForward(io.view(x), io.view(gamma), io.view(beta), epsilon, relu, io.view(y), io.view(mean), io.view(variance));
+  batchNormTrainForward(
+    io.view(x),
+    io.view(gamma),
+    io.view(beta),
+    epsilon,
+    relu,
+    io.view(y),
+    io.view(mean),
+    io.view(variance),
+  );
   return [y, mean, variance];
 };
 
@@ -174,7 +217,19 @@ const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const dx = io.alloc(x.shape);
   const dGamma = io.alloc(gamma.shape);
   const dBeta = io.alloc(gamma.shape);
-  batchNormTrainBackward(io.view(dy), io.view(x), io.view(y), io.view(gamma), io.view(mean), io.view(variance), epsilon, relu, io.view(dx), io.view(dGamma), io.view(dBeta));
+  batchNormTrainBackward(
+    io.view(dy),
+    io.view(x),
+    io.view(y),
+    io.view(gamma),
+    io.view(mean),
+    io.view(variance),
+    epsilon,
+    relu,
+    io.view(dx),
+    io.view(dGamma),
+    io.view(dBeta),
+  );
   return [dx, dGamma, dBeta];
 };
 
@@ -191,13 +246,23 @@ export const batchNormTrainGradConfig: GradConfig = {
     const [x, gamma, y, mean, variance] = saved;
     const dy = Array.isArray(dys) ? dys[0] : dys;
     // one kernel yields all three gradients; computed once here, handed out by the closures
-    const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, x, y, gamma, mean, variance }, attrs as never) as tf.Tensor[];
+    const [dx, dGamma, dBeta] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAIN_GRAD, { dy, x, y, gamma, mean, variance }, attrs as never) as tf.Tensor[];
     return { x: () => dx, gamma: () => dGamma, beta: () => dBeta };
   },
 };
 
 /** y (= relu(bn(x)) when relu), batch mean and biased batch variance; differentiable in x, γ, β. */
-export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, relu: boolean): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon, relu } as never) as tf.Tensor[];
+export function batchNormTrain(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  relu: boolean,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const [y, mean, variance] = tf
+    .engine()
+    .runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon, relu } as never) as tf.Tensor[];
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }

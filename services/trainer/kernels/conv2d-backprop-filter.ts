@@ -34,10 +34,29 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs })
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as BackpropFilterAttrs;
   if (a.dataFormat === 'NCHW') {
-    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropFilter (wasm): only NHWC is supported', { retriable: false });
+    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropFilter (wasm): only NHWC is supported', {
+      retriable: false,
+    });
   }
-  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode);
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth, outHeight, outWidth, padInfo } = info;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    a.filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    inHeight,
+    inWidth,
+    outHeight,
+    outWidth,
+    padInfo,
+  } = info;
 
   // When the far pad comes out negative (stride > 1 and the last rows never reached by the filter), pad 0
   // instead: the convolution then yields a few extra filter rows/columns, cropped from the small result;
@@ -49,7 +68,13 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs })
   temps.push(xT);
   const dyT = transposeInfo(wasm, dy, [1, 2, 0, 3]);
   temps.push(dyT);
-  let r = conv2dInfo(wasm, xT, dyT, { top: padInfo.top, bottom: Math.max(bottom, 0), left: padInfo.left, right: Math.max(right, 0) }, [sh, sw]);
+  let r = conv2dInfo(
+    wasm,
+    xT,
+    dyT,
+    { top: padInfo.top, bottom: Math.max(bottom, 0), left: padInfo.left, right: Math.max(right, 0) },
+    [sh, sw],
+  );
   temps.push(r);
   if (bottom < 0 || right < 0) {
     r = sliceInfo(wasm, r, [0, 0, 0, 0], [-1, kh, kw, -1]);

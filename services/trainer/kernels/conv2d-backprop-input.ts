@@ -59,7 +59,16 @@ function planAxis(kernel: number, stride: number, pad: number, size: number, out
 }
 
 /** F[u, v, o, (ry*s + rx)*C + c] = W[s*(Th-1-u) + ry, s*(Tw-1-v) + rx, c, o], zero where the tap is past the kernel. */
-function phaseFilter(w: Float32Array, kh: number, kw: number, cin: number, cout: number, s: number, th: number, tw: number): Float32Array {
+function phaseFilter(
+  w: Float32Array,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+  s: number,
+  th: number,
+  tw: number,
+): Float32Array {
   const phases = s * s;
   const outC = phases * cin;
   const f = new Float32Array(th * tw * cout * outC);
@@ -74,7 +83,7 @@ function phaseFilter(w: Float32Array, kh: number, kw: number, cin: number, cout:
           const phase = ry * s + rx;
           for (let c = 0; c < cin; c++) {
             const src = ((i * kw + j) * cin + c) * cout;
-            let dst = ((u * tw + v) * cout) * outC + phase * cin + c;
+            let dst = (u * tw + v) * cout * outC + phase * cin + c;
             for (let o = 0; o < cout; o++, dst += outC) f[dst] = w[src + o];
           }
         }
@@ -85,7 +94,17 @@ function phaseFilter(w: Float32Array, kh: number, kw: number, cin: number, cout:
 }
 
 /** out[n, y, x, c] = r[n, (y+cy)/s, (x+cx)/s, (((y+cy)%s)·s + (x+cx)%s)·C + c] */
-function interleavePhases(r: Float32Array, rShape: [number, number, number, number], s: number, c: number, cy: number, cx: number, out: Float32Array, h: number, w: number): void {
+function interleavePhases(
+  r: Float32Array,
+  rShape: [number, number, number, number],
+  s: number,
+  c: number,
+  cy: number,
+  cx: number,
+  out: Float32Array,
+  h: number,
+  w: number,
+): void {
   const [n, rh, rw, rc] = rShape;
   let dst = 0;
   for (let b = 0; b < n; b++) {
@@ -107,18 +126,39 @@ export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) 
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const a = attrs as unknown as BackpropInputAttrs;
   if (a.dataFormat === 'NCHW') {
-    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropInput (wasm): only NHWC is supported', { retriable: false });
+    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropInput (wasm): only NHWC is supported', {
+      retriable: false,
+    });
   }
-  const info = backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inChannels, outChannels, padInfo } = info;
+  const info = backend_util.computeConv2DInfo(
+    a.inputShape,
+    filter.shape as [number, number, number, number],
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    inChannels,
+    outChannels,
+    padInfo,
+  } = info;
   if (sh !== sw) {
-    throw new AppError('KERNEL_UNSUPPORTED', `Conv2DBackpropInput (wasm): unequal strides ${sh}x${sw}`, { retriable: false });
+    throw new AppError('KERNEL_UNSUPPORTED', `Conv2DBackpropInput (wasm): unequal strides ${sh}x${sw}`, {
+      retriable: false,
+    });
   }
   const s = sh;
   const ph = planAxis(kh, s, padInfo.top, info.inHeight, info.outHeight);
   const pw = planAxis(kw, s, padInfo.left, info.inWidth, info.outWidth);
   if (ph.sliceSize <= 0 || pw.sliceSize <= 0) {
-    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropInput (wasm): output gradient does not reach the input', { retriable: false });
+    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropInput (wasm): output gradient does not reach the input', {
+      retriable: false,
+    });
   }
 
   const temps: TensorInfo[] = [];
@@ -127,13 +167,27 @@ export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) 
     g = sliceInfo(wasm, dy, [0, ph.sliceStart, pw.sliceStart, 0], [-1, ph.sliceSize, pw.sliceSize, -1]);
     temps.push(g);
   }
-  const f = uploadInfo(wasm, [ph.taps, pw.taps, outChannels, s * s * inChannels], phaseFilter(readInfo(wasm, filter), kh, kw, inChannels, outChannels, s, ph.taps, pw.taps));
+  const f = uploadInfo(
+    wasm,
+    [ph.taps, pw.taps, outChannels, s * s * inChannels],
+    phaseFilter(readInfo(wasm, filter), kh, kw, inChannels, outChannels, s, ph.taps, pw.taps),
+  );
   temps.push(f);
   const r = conv2dInfo(wasm, g, f, { top: ph.padBefore, bottom: ph.padAfter, left: pw.padBefore, right: pw.padAfter });
   temps.push(r);
   // interleave the phases and drop the border in one JS pass (the wasm DepthToSpace + Slice took ~10x longer)
   const out = wasm.makeOutput([info.batchSize, info.inHeight, info.inWidth, inChannels], 'float32');
-  interleavePhases(readInfo(wasm, r), r.shape as [number, number, number, number], s, inChannels, ph.cropStart, pw.cropStart, readInfo(wasm, out), info.inHeight, info.inWidth);
+  interleavePhases(
+    readInfo(wasm, r),
+    r.shape as [number, number, number, number],
+    s,
+    inChannels,
+    ph.cropStart,
+    pw.cropStart,
+    readInfo(wasm, out),
+    info.inHeight,
+    info.inWidth,
+  );
   disposeInfos(wasm, ...temps);
   return out;
 };

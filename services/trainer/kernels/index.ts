@@ -2,4 +2,10 @@ export { registerTrainingKernels, trainingKernels } from './register-training-ke
 export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 export { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 export { maxPoolGradJs, maxPoolBackward } from './max-pool-grad.js';
-export { batchNormTrain, batchNormTrainForward, batchNormTrainBackward, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './batch-norm-train.js';
+export {
+  batchNormTrain,
+  batchNormTrainForward,
+  batchNormTrainBackward,
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+} from './batch-norm-train.js';

@@ -26,7 +26,10 @@ interface CpuLike {
 export function kernelIo(backend: object): KernelIo {
   if ('typedArrayFromHeap' in backend) {
     const wasm = backend as WasmLike;
-    return { alloc: (shape) => wasm.makeOutput(shape, 'float32'), view: (info) => wasm.typedArrayFromHeap(info) as Float32Array };
+    return {
+      alloc: (shape) => wasm.makeOutput(shape, 'float32'),
+      view: (info) => wasm.typedArrayFromHeap(info) as Float32Array,
+    };
   }
   if ('makeTensorInfo' in backend && 'readSync' in backend) {
     const cpu = backend as CpuLike;
@@ -34,10 +37,13 @@ export function kernelIo(backend: object): KernelIo {
       alloc: (shape) => cpu.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
       view: (info) => {
         const values = cpu.readSync(info.dataId);
-        if (!(values instanceof Float32Array)) throw new AppError('KERNEL_DTYPE', 'project kernels take float32 tensors only', { retriable: false });
+        if (!(values instanceof Float32Array))
+          throw new AppError('KERNEL_DTYPE', 'project kernels take float32 tensors only', { retriable: false });
         return values;
       },
     };
   }
-  throw new AppError('KERNEL_UNSUPPORTED', 'project JS kernels run on the wasm and cpu backends only', { retriable: false });
+  throw new AppError('KERNEL_UNSUPPORTED', 'project JS kernels run on the wasm and cpu backends only', {
+    retriable: false,
+  });
 }

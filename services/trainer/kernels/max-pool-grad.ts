@@ -18,7 +18,20 @@ export function maxPoolBackward(
   dy: Float32Array,
   x: Float32Array,
   dx: Float32Array,
-  g: { batch: number; inH: number; inW: number; channels: number; outH: number; outW: number; kh: number; kw: number; sh: number; sw: number; top: number; left: number },
+  g: {
+    batch: number;
+    inH: number;
+    inW: number;
+    channels: number;
+    outH: number;
+    outW: number;
+    kh: number;
+    kw: number;
+    sh: number;
+    sw: number;
+    top: number;
+    left: number;
+  },
 ): void {
   const { batch, inH, inW, channels: c, outH, outW, kh, kw, sh, sw, top, left } = g;
   dx.fill(0);
@@ -57,7 +70,14 @@ export function maxPoolBackward(
 export const maxPoolGradJs: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const a = attrs as unknown as MaxPoolGradAttrs;
-  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
     throw new AppError('KERNEL_UNSUPPORTED', 'MaxPoolGrad (wasm): dilation is not supported', { retriable: false });
   }
@@ -80,4 +100,8 @@ export const maxPoolGradJs: KernelFunc = ({ inputs, backend, attrs }) => {
   return dx;
 };
 
-export const maxPoolGradWasmConfig: KernelConfig = { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGradJs };
+export const maxPoolGradWasmConfig: KernelConfig = {
+  kernelName: 'MaxPoolGrad',
+  backendName: 'wasm',
+  kernelFunc: maxPoolGradJs,
+};

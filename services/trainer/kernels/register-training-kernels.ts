@@ -1,4 +1,11 @@
-import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import {
+  getGradient,
+  getKernel,
+  registerGradient,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs';
 import { batchNormTrainConfigs, batchNormTrainGradConfig } from './batch-norm-train.js';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.js';
@@ -30,6 +37,7 @@ export function registerTrainingKernels(): string[] {
     if (current) unregisterKernel(config.kernelName, config.backendName);
     registerKernel(config);
   }
-  if (getGradient(batchNormTrainGradConfig.kernelName) !== batchNormTrainGradConfig) registerGradient(batchNormTrainGradConfig);
+  if (getGradient(batchNormTrainGradConfig.kernelName) !== batchNormTrainGradConfig)
+    registerGradient(batchNormTrainGradConfig);
   return [...new Set(trainingKernels.map((k) => `${k.kernelName}@${k.backendName}`))];
 }

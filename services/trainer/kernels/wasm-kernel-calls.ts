@@ -7,11 +7,17 @@ import { getKernel, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { AppError } from '../../../shared/errors/index.js';
 
-export function callWasmKernel(backend: BackendWasm, name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+export function callWasmKernel(
+  backend: BackendWasm,
+  name: string,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
   const kernel = getKernel(name, 'wasm');
   if (!kernel) throw new AppError('KERNEL_MISSING', `wasm kernel ${name} is not registered`, { retriable: false });
   const out = kernel.kernelFunc({ inputs, backend, attrs });
-  if (Array.isArray(out)) throw new AppError('KERNEL_SHAPE', `wasm kernel ${name} returned several outputs`, { retriable: false });
+  if (Array.isArray(out))
+    throw new AppError('KERNEL_SHAPE', `wasm kernel ${name} returned several outputs`, { retriable: false });
   return out;
 }
 
@@ -31,7 +37,12 @@ export function conv2dInfo(
   pads: { top: number; bottom: number; left: number; right: number },
   dilations: [number, number] = [1, 1],
 ): TensorInfo {
-  const pad = [[0, 0], [pads.top, pads.bottom], [pads.left, pads.right], [0, 0]];
+  const pad = [
+    [0, 0],
+    [pads.top, pads.bottom],
+    [pads.left, pads.right],
+    [0, 0],
+  ];
   return callWasmKernel(backend, 'Conv2D', { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations });
 }
 

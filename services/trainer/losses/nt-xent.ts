@@ -9,7 +9,9 @@ import { ValidationError } from '../../../shared/errors/index.js';
 export function ntXentLoss(za: tf.Tensor2D, zb: tf.Tensor2D, temperature = 0.1): tf.Scalar {
   if (!(temperature > 0)) throw new ValidationError(`NT-Xent temperature must be > 0, got ${temperature}`);
   if (za.rank !== 2 || zb.rank !== 2 || za.shape[0] !== zb.shape[0] || za.shape[1] !== zb.shape[1]) {
-    throw new ValidationError(`NT-Xent needs two [n, d] projections of the same shape, got [${za.shape}] and [${zb.shape}]`);
+    throw new ValidationError(
+      `NT-Xent needs two [n, d] projections of the same shape, got [${za.shape}] and [${zb.shape}]`,
+    );
   }
   const n = za.shape[0];
   if (n < 2) throw new ValidationError('NT-Xent needs at least 2 pairs (negatives come from the batch)');

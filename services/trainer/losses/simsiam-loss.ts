@@ -5,7 +5,9 @@ import { stopGradient } from './stop-gradient.js';
 /** −mean cosine(p, stopgrad(z)) over the batch (SimSiam's D). */
 export function negativeCosine(p: tf.Tensor2D, z: tf.Tensor2D): tf.Scalar {
   if (p.rank !== 2 || z.rank !== 2 || p.shape[0] !== z.shape[0] || p.shape[1] !== z.shape[1]) {
-    throw new ValidationError(`negative cosine needs two [n, d] tensors of the same shape, got [${p.shape}] and [${z.shape}]`);
+    throw new ValidationError(
+      `negative cosine needs two [n, d] tensors of the same shape, got [${p.shape}] and [${z.shape}]`,
+    );
   }
   return tf.tidy(() => {
     const target = stopGradient(z);

@@ -8,8 +8,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAIN, batchNormTrain } from '../kernels/index.js';
 
-export function batchNormInference(x: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor4D {
-  return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, epsilon);
+export function batchNormInference(
+  x: tf.Tensor4D,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+): tf.Tensor4D {
+  return tf.batchNorm4d(
+    x,
+    mean as tf.Tensor1D,
+    variance as tf.Tensor1D,
+    beta as tf.Tensor1D,
+    gamma as tf.Tensor1D,
+    epsilon,
+  );
 }
 
 export interface BatchNormTrainingResult {
@@ -21,7 +35,13 @@ export interface BatchNormTrainingResult {
   variance: tf.Tensor1D;
 }
 
-export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, options: { relu?: boolean } = {}): BatchNormTrainingResult {
+export function batchNormTraining(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  options: { relu?: boolean } = {},
+): BatchNormTrainingResult {
   const relu = options.relu ?? false;
   if (tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend())) {
     const { y, mean, variance } = batchNormTrain(x, gamma, beta, epsilon, relu);
@@ -32,7 +52,12 @@ export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Ten
 }
 
 /** The same from tfjs ops (reference for tests and the path for backends without the fused kernel). */
-export function composedBatchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): BatchNormTrainingResult {
+export function composedBatchNormTraining(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+): BatchNormTrainingResult {
   const axes = [0, 1, 2];
   const { mean, variance } = tf.moments(x, axes);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {

@@ -24,7 +24,17 @@ interface Geometry {
 function geometry(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number, pad: number): Geometry {
   const [, h, w, cin] = x.shape;
   const [k, , , cout] = kernel.shape;
-  return { h, w, cin, cout, k, stride, pad, oh: Math.floor((h + 2 * pad - k) / stride) + 1, ow: Math.floor((w + 2 * pad - k) / stride) + 1 };
+  return {
+    h,
+    w,
+    cin,
+    cout,
+    k,
+    stride,
+    pad,
+    oh: Math.floor((h + 2 * pad - k) / stride) + 1,
+    ow: Math.floor((w + 2 * pad - k) / stride) + 1,
+  };
 }
 
 /** Dense MACs against the convolution's (taps × output pixels): worth it when at most half. */
@@ -43,7 +53,8 @@ function tapTable(g: Geometry): Int32Array {
         for (let ox = 0; ox < g.ow; ox++) {
           const ky = iy - oy * g.stride + g.pad;
           const kx = ix - ox * g.stride + g.pad;
-          if (ky >= 0 && ky < g.k && kx >= 0 && kx < g.k) taps[((iy * g.w + ix) * g.oh + oy) * g.ow + ox] = ky * g.k + kx;
+          if (ky >= 0 && ky < g.k && kx >= 0 && kx < g.k)
+            taps[((iy * g.w + ix) * g.oh + oy) * g.ow + ox] = ky * g.k + kx;
         }
       }
     }
@@ -114,7 +125,10 @@ export function denseConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number,
         const [xFlat, kSaved] = saved;
         const dy2 = tf.reshape(dy, [n, g.oh * g.ow * g.cout]) as tf.Tensor2D;
         // wasm MatMul is only fast untransposed: transpose explicitly
-        const bigT = tf.tensor2d(expand(kSaved.dataSync() as Float32Array, g, taps, true), [g.oh * g.ow * g.cout, g.h * g.w * g.cin]);
+        const bigT = tf.tensor2d(expand(kSaved.dataSync() as Float32Array, g, taps, true), [
+          g.oh * g.ow * g.cout,
+          g.h * g.w * g.cin,
+        ]);
         const dx = tf.reshape(tf.matMul(dy2, bigT), [n, g.h, g.w, g.cin]);
         const dBig = tf.matMul(tf.transpose(xFlat) as tf.Tensor2D, dy2);
         const dk = tf.tensor4d(fold(dBig.dataSync() as Float32Array, g, taps), [g.k, g.k, g.cin, g.cout]);

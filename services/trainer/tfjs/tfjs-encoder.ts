@@ -42,8 +42,14 @@ export function l2Normalize(x: tf.Tensor2D, epsilon: number): tf.Tensor2D {
  * disposed here. In training the returned moving statistics follow the graph's momentum
  * (new = m·old + (1−m)·batch, with the unbiased batch variance, as PyTorch keeps it).
  */
-export function forwardEncoder(graph: EncoderGraph, params: Record<string, tf.Tensor>, input: tf.Tensor4D, mode: ForwardMode): ForwardResult {
-  if (input.rank !== 4 || input.shape[3] !== 3) throw new ValidationError(`encoder input must be NHWC with 3 channels, got [${input.shape}]`);
+export function forwardEncoder(
+  graph: EncoderGraph,
+  params: Record<string, tf.Tensor>,
+  input: tf.Tensor4D,
+  mode: ForwardMode,
+): ForwardResult {
+  if (input.rank !== 4 || input.shape[3] !== 3)
+    throw new ValidationError(`encoder input must be NHWC with 3 channels, got [${input.shape}]`);
   const values = new Map<string, tf.Tensor>([['input', input]]);
   const get = (name: string): tf.Tensor => {
     const v = values.get(name);
@@ -75,12 +81,14 @@ export function forwardEncoder(graph: EncoderGraph, params: Record<string, tf.Te
 function fusableRelus(nodes: readonly GraphNode[]): Set<GraphNode> {
   const readers = new Map<string, number>();
   for (const node of nodes) {
-    for (const input of node.op === 'add' ? node.inputs : [node.input]) readers.set(input, (readers.get(input) ?? 0) + 1);
+    for (const input of node.op === 'add' ? node.inputs : [node.input])
+      readers.set(input, (readers.get(input) ?? 0) + 1);
   }
   const fused = new Set<GraphNode>();
   nodes.forEach((node, i) => {
     const next = nodes[i + 1];
-    if (node.op === 'batchnorm' && next?.op === 'relu' && next.input === node.output && readers.get(node.output) === 1) fused.add(next);
+    if (node.op === 'batchnorm' && next?.op === 'relu' && next.input === node.output && readers.get(node.output) === 1)
+      fused.add(next);
   });
   return fused;
 }
@@ -95,14 +103,25 @@ function runNode(
 ): tf.Tensor {
   switch (node.op) {
     case 'conv': {
-      const kernel = param(params, `${node.name}/kernel`, [node.kernel, node.kernel, node.inChannels, node.outChannels]) as tf.Tensor4D;
+      const kernel = param(params, `${node.name}/kernel`, [
+        node.kernel,
+        node.kernel,
+        node.inChannels,
+        node.outChannels,
+      ]) as tf.Tensor4D;
       const p = node.pad;
       const x = get(node.input) as tf.Tensor4D;
       // the dense form reads the filter on the CPU: only where tensors live there
       const cpuBackend = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
-      const y = cpuBackend && denseConvPays(x.shape[1], x.shape[2], node.kernel, node.stride, p)
-        ? denseConv2d(x, kernel, node.stride, p)
-        : tf.conv2d(x, kernel, node.stride, [[0, 0], [p, p], [p, p], [0, 0]]);
+      const y =
+        cpuBackend && denseConvPays(x.shape[1], x.shape[2], node.kernel, node.stride, p)
+          ? denseConv2d(x, kernel, node.stride, p)
+          : tf.conv2d(x, kernel, node.stride, [
+              [0, 0],
+              [p, p],
+              [p, p],
+              [0, 0],
+            ]);
       return node.bias ? tf.add(y, param(params, `${node.name}/bias`, [node.outChannels])) : y;
     }
     case 'batchnorm': {
@@ -111,14 +130,27 @@ function runNode(
       const beta = param(params, `${node.name}/beta`, c);
       const x = get(node.input) as tf.Tensor4D;
       if (!mode.training) {
-        return batchNormInference(x, param(params, `${node.name}/moving_mean`, c), param(params, `${node.name}/moving_variance`, c), gamma, beta, node.epsilon);
+        return batchNormInference(
+          x,
+          param(params, `${node.name}/moving_mean`, c),
+          param(params, `${node.name}/moving_variance`, c),
+          gamma,
+          beta,
+          node.epsilon,
+        );
       }
       const { y, mean, variance } = batchNormTraining(x, gamma, beta, node.epsilon, { relu: reluAfter });
       const count = x.size / node.channels;
       const unbiased = count > 1 ? count / (count - 1) : 1;
       const m = node.momentum;
-      movingStats[`${node.name}/moving_mean`] = tf.add(tf.mul(param(params, `${node.name}/moving_mean`, c), m), tf.mul(mean, 1 - m));
-      movingStats[`${node.name}/moving_variance`] = tf.add(tf.mul(param(params, `${node.name}/moving_variance`, c), m), tf.mul(variance, (1 - m) * unbiased));
+      movingStats[`${node.name}/moving_mean`] = tf.add(
+        tf.mul(param(params, `${node.name}/moving_mean`, c), m),
+        tf.mul(mean, 1 - m),
+      );
+      movingStats[`${node.name}/moving_variance`] = tf.add(
+        tf.mul(param(params, `${node.name}/moving_variance`, c), m),
+        tf.mul(variance, (1 - m) * unbiased),
+      );
       return y;
     }
     case 'relu':
@@ -127,7 +159,12 @@ function runNode(
       return tf.add(get(node.inputs[0]), get(node.inputs[1]));
     case 'maxpool': {
       const p = node.pad;
-      return tf.maxPool(get(node.input) as tf.Tensor4D, node.kernel, node.stride, [[0, 0], [p, p], [p, p], [0, 0]] as never);
+      return tf.maxPool(get(node.input) as tf.Tensor4D, node.kernel, node.stride, [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ] as never);
     }
     case 'global_avg_pool':
       return tf.mean(get(node.input), [1, 2]);
@@ -143,7 +180,11 @@ export interface TfjsEncoder {
 }
 
 /** Inference wrapper (moving statistics). Uses the active backend: call initBackend first. */
-export function createTfjsEncoder(graph: EncoderGraph, weights: WeightMap, options: { maxBatch?: number } = {}): TfjsEncoder {
+export function createTfjsEncoder(
+  graph: EncoderGraph,
+  weights: WeightMap,
+  options: { maxBatch?: number } = {},
+): TfjsEncoder {
   const maxBatch = options.maxBatch ?? 64;
   const params: Record<string, tf.Tensor> = {};
   try {
@@ -151,7 +192,9 @@ export function createTfjsEncoder(graph: EncoderGraph, weights: WeightMap, optio
       const w = weights[spec.name];
       if (!w) throw new ValidationError(`weights lack ${spec.name}`);
       if (w.shape.join(',') !== spec.shape.join(',') || w.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
-        throw new ValidationError(`weights ${spec.name} have shape [${w.shape}] (${w.data.length} values), expected [${spec.shape}]`);
+        throw new ValidationError(
+          `weights ${spec.name} have shape [${w.shape}] (${w.data.length} values), expected [${spec.shape}]`,
+        );
       }
       params[spec.name] = tf.tensor(w.data, spec.shape, 'float32');
     }
@@ -163,9 +206,11 @@ export function createTfjsEncoder(graph: EncoderGraph, weights: WeightMap, optio
   return {
     async embed(input, n, size) {
       if (disposed) throw new ValidationError('encoder was disposed');
-      if (!Number.isInteger(n) || n < 0 || !Number.isInteger(size) || size < 1) throw new ValidationError(`bad batch n=${n} size=${size}`);
+      if (!Number.isInteger(n) || n < 0 || !Number.isInteger(size) || size < 1)
+        throw new ValidationError(`bad batch n=${n} size=${size}`);
       const per = size * size * 3;
-      if (input.length !== n * per) throw new ValidationError(`input has ${input.length} values, expected ${n}×${size}×${size}×3 = ${n * per}`);
+      if (input.length !== n * per)
+        throw new ValidationError(`input has ${input.length} values, expected ${n}×${size}×${size}×3 = ${n * per}`);
       const out: Float32Array[] = [];
       for (let start = 0; start < n; start += maxBatch) {
         const count = Math.min(maxBatch, n - start);

@@ -37,7 +37,10 @@ async function startWebgpu(): Promise<void> {
   const backendPackage = '@tensorflow/tfjs-backend-webgpu';
   let gpu: { requestAdapter(): Promise<unknown> };
   try {
-    const dawn = (await import(dawnPackage)) as { create(flags: string[]): typeof gpu; globals: Record<string, unknown> };
+    const dawn = (await import(dawnPackage)) as {
+      create(flags: string[]): typeof gpu;
+      globals: Record<string, unknown>;
+    };
     Object.assign(globalThis, dawn.globals);
     gpu = dawn.create([]);
     const nav = (globalThis as { navigator?: object }).navigator;
@@ -45,10 +48,16 @@ async function startWebgpu(): Promise<void> {
     else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
     await import(backendPackage);
   } catch (cause) {
-    throw new AppError('BACKEND_UNAVAILABLE', `webgpu backend needs the optional packages ${dawnPackage} and ${backendPackage} (not installed or not loadable here); use wasm`, { retriable: false, cause });
+    throw new AppError(
+      'BACKEND_UNAVAILABLE',
+      `webgpu backend needs the optional packages ${dawnPackage} and ${backendPackage} (not installed or not loadable here); use wasm`,
+      { retriable: false, cause },
+    );
   }
   if (!(await gpu.requestAdapter())) {
-    throw new AppError('BACKEND_UNAVAILABLE', 'webgpu: no GPU adapter found (no GPU or no Vulkan driver); use wasm', { retriable: false });
+    throw new AppError('BACKEND_UNAVAILABLE', 'webgpu: no GPU adapter found (no GPU or no Vulkan driver); use wasm', {
+      retriable: false,
+    });
   }
 }
 
@@ -81,7 +90,9 @@ export async function initBackend(kind: BackendKind, options: BackendOptions = {
     throw new AppError('BACKEND_UNAVAILABLE', `tfjs backend ${kind} failed to start`, { retriable: false, cause });
   }
   if (!ok || tf.getBackend() !== kind) {
-    throw new AppError('BACKEND_UNAVAILABLE', `tfjs backend ${kind} failed to start (active: ${tf.getBackend()})`, { retriable: false });
+    throw new AppError('BACKEND_UNAVAILABLE', `tfjs backend ${kind} failed to start (active: ${tf.getBackend()})`, {
+      retriable: false,
+    });
   }
   return tf.getBackend();
 }

@@ -25,7 +25,11 @@ export interface GradientExecutor {
   close(): Promise<void>;
 }
 
-export async function createLocalExecutor(config: ModelConfig, backend: BackendKind, params: Float32Array): Promise<GradientExecutor> {
+export async function createLocalExecutor(
+  config: ModelConfig,
+  backend: BackendKind,
+  params: Float32Array,
+): Promise<GradientExecutor> {
   const active = await initBackend(backend);
   const replica = createReplica(config, params);
   return {
@@ -51,13 +55,21 @@ interface Pending {
  * Starts `workers` training threads and waits until each has its backend and replica ready. The results'
  * `grads`/`stats` are views of shared memory, valid until the next step.
  */
-export async function createWorkerExecutor(config: ModelConfig, backend: BackendKind, params: Float32Array, workers: number): Promise<GradientExecutor> {
+export async function createWorkerExecutor(
+  config: ModelConfig,
+  backend: BackendKind,
+  params: Float32Array,
+  workers: number,
+): Promise<GradientExecutor> {
   const entry = new URL(import.meta.url.endsWith('.ts') ? './train-worker.ts' : './train-worker.js', import.meta.url);
   const { layout } = buildTrainingModel(config);
   const shared = (floats: number) => new SharedArrayBuffer(floats * Float32Array.BYTES_PER_ELEMENT);
   const sharedParams = new Float32Array(shared(layout.size));
   sharedParams.set(params);
-  const outputs = Array.from({ length: workers }, () => ({ grads: new Float32Array(shared(layout.size)), stats: new Float32Array(shared(layout.statsSize)) }));
+  const outputs = Array.from({ length: workers }, () => ({
+    grads: new Float32Array(shared(layout.size)),
+    stats: new Float32Array(shared(layout.statsSize)),
+  }));
   const threads: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -84,7 +96,13 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
           active = message.backend;
           resolve();
         } else if (message.type === 'result') {
-          pending.get(message.id)?.resolve({ n: message.n, loss: message.loss, collapseStd: message.collapseStd, grads: outputs[w].grads, stats: outputs[w].stats });
+          pending.get(message.id)?.resolve({
+            n: message.n,
+            loss: message.loss,
+            collapseStd: message.collapseStd,
+            grads: outputs[w].grads,
+            stats: outputs[w].stats,
+          });
           pending.delete(message.id);
         } else {
           const error = new AppError(message.code, `training worker ${w}: ${message.message}`, { retriable: false });
@@ -103,7 +121,9 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
         fail(error);
       });
       worker.on('exit', (code) => {
-        const error = new AppError('TRAIN_WORKER_FAILED', `training worker ${w} exited (code ${code})`, { retriable: false });
+        const error = new AppError('TRAIN_WORKER_FAILED', `training worker ${w} exited (code ${code})`, {
+          retriable: false,
+        });
         reject(error);
         fail(error);
       });
@@ -122,10 +142,14 @@ export async function createWorkerExecutor(config: ModelConfig, backend: Backend
     backend: active,
     step(p, shards, size) {
       if (failure) return Promise.reject(failure);
-      if (closed) return Promise.reject(new AppError('EXECUTOR_CLOSED', 'training workers were closed', { retriable: false }));
-      if (shards.length !== workers) return Promise.reject(new ValidationError(`expected ${workers} shards, got ${shards.length}`));
-      if (p.length !== layout.size) return Promise.reject(new ValidationError(`expected ${layout.size} parameters, got ${p.length}`));
-      if (inFlight) return Promise.reject(new ValidationError('one step at a time: the previous step is still running'));
+      if (closed)
+        return Promise.reject(new AppError('EXECUTOR_CLOSED', 'training workers were closed', { retriable: false }));
+      if (shards.length !== workers)
+        return Promise.reject(new ValidationError(`expected ${workers} shards, got ${shards.length}`));
+      if (p.length !== layout.size)
+        return Promise.reject(new ValidationError(`expected ${layout.size} parameters, got ${p.length}`));
+      if (inFlight)
+        return Promise.reject(new ValidationError('one step at a time: the previous step is still running'));
       inFlight = true;
       sharedParams.set(p);
       const done = Promise.all(

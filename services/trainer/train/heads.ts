@@ -49,7 +49,14 @@ function mlp(name: HeadSpec['name'], dims: number[], norm: Norm, normOutput: boo
     const last = i + 2 === dims.length;
     const withNorm = norm === 'batch' && (!last || normOutput);
     layers.push({ op: 'dense', name: `head/${name}/fc${i + 1}`, inDim: dims[i], outDim: dims[i + 1], bias: !withNorm });
-    if (withNorm) layers.push({ op: 'batchnorm', name: `head/${name}/bn${i + 1}`, channels: dims[i + 1], epsilon: 1e-5, momentum: 0.9 });
+    if (withNorm)
+      layers.push({
+        op: 'batchnorm',
+        name: `head/${name}/bn${i + 1}`,
+        channels: dims[i + 1],
+        epsilon: 1e-5,
+        momentum: 0.9,
+      });
     if (!last) layers.push({ op: 'relu' });
   }
   return { name, layers, outDim: dims[dims.length - 1] };
@@ -84,8 +91,14 @@ export function headParams(heads: TrainingHeads): ParamSpec[] {
     if (!head) continue;
     for (const layer of head.layers) {
       if (layer.op === 'dense') {
-        specs.push({ name: `${layer.name}/kernel`, shape: [layer.inDim, layer.outDim], trainable: true, init: 'he_normal' });
-        if (layer.bias) specs.push({ name: `${layer.name}/bias`, shape: [layer.outDim], trainable: true, init: 'zeros' });
+        specs.push({
+          name: `${layer.name}/kernel`,
+          shape: [layer.inDim, layer.outDim],
+          trainable: true,
+          init: 'he_normal',
+        });
+        if (layer.bias)
+          specs.push({ name: `${layer.name}/bias`, shape: [layer.outDim], trainable: true, init: 'zeros' });
       } else if (layer.op === 'batchnorm') {
         specs.push({ name: `${layer.name}/gamma`, shape: [layer.channels], trainable: true, init: 'ones' });
         specs.push({ name: `${layer.name}/beta`, shape: [layer.channels], trainable: true, init: 'zeros' });
@@ -116,7 +129,12 @@ const dense = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 /** Training-mode forward of one head on [n, in]; moving statistics of its batch norms go to `movingStats`. */
-export function forwardHead(head: HeadSpec, params: Record<string, tf.Tensor>, x: tf.Tensor2D, movingStats: Record<string, tf.Tensor>): tf.Tensor2D {
+export function forwardHead(
+  head: HeadSpec,
+  params: Record<string, tf.Tensor>,
+  x: tf.Tensor2D,
+  movingStats: Record<string, tf.Tensor>,
+): tf.Tensor2D {
   const get = (name: string) => {
     const t = params[name];
     if (!t) throw new ValidationError(`missing head parameter ${name}`);
@@ -131,11 +149,22 @@ export function forwardHead(head: HeadSpec, params: Record<string, tf.Tensor>, x
       h = tf.relu(h);
     } else {
       const n = h.shape[0];
-      const { y, mean, variance } = batchNormTraining(tf.reshape(h, [n, 1, 1, layer.channels]), get(`${layer.name}/gamma`), get(`${layer.name}/beta`), layer.epsilon);
+      const { y, mean, variance } = batchNormTraining(
+        tf.reshape(h, [n, 1, 1, layer.channels]),
+        get(`${layer.name}/gamma`),
+        get(`${layer.name}/beta`),
+        layer.epsilon,
+      );
       const m = layer.momentum;
       const unbiased = n > 1 ? n / (n - 1) : 1;
-      movingStats[`${layer.name}/moving_mean`] = tf.add(tf.mul(get(`${layer.name}/moving_mean`), m), tf.mul(mean, 1 - m));
-      movingStats[`${layer.name}/moving_variance`] = tf.add(tf.mul(get(`${layer.name}/moving_variance`), m), tf.mul(variance, (1 - m) * unbiased));
+      movingStats[`${layer.name}/moving_mean`] = tf.add(
+        tf.mul(get(`${layer.name}/moving_mean`), m),
+        tf.mul(mean, 1 - m),
+      );
+      movingStats[`${layer.name}/moving_variance`] = tf.add(
+        tf.mul(get(`${layer.name}/moving_variance`), m),
+        tf.mul(variance, (1 - m) * unbiased),
+      );
       h = tf.reshape(y, [n, layer.channels]);
     }
   }

@@ -19,7 +19,8 @@ export function defaultWarmupSteps(totalSteps: number): number {
 export function learningRateAt(schedule: LrSchedule, step: number): number {
   const { base, totalSteps, warmupSteps } = schedule;
   const final = schedule.final ?? 0;
-  if (!(base >= 0) || !(totalSteps >= 1) || !(warmupSteps >= 0)) throw new ValidationError(`bad learning-rate schedule ${JSON.stringify(schedule)}`);
+  if (!(base >= 0) || !(totalSteps >= 1) || !(warmupSteps >= 0))
+    throw new ValidationError(`bad learning-rate schedule ${JSON.stringify(schedule)}`);
   if (step < warmupSteps) return (base * (step + 1)) / warmupSteps;
   const decaySteps = Math.max(1, totalSteps - warmupSteps);
   const progress = Math.min(1, (step - warmupSteps) / decaySteps);

@@ -42,7 +42,11 @@ export function createOptimizer(layout: ParamLayout, config: OptimizerConfig = {
   const beta1 = config.beta1 ?? 0.9;
   const beta2 = config.beta2 ?? 0.999;
   const epsilon = config.epsilon ?? 1e-8;
-  for (const [name, v] of [['momentum', momentum], ['beta1', beta1], ['beta2', beta2]] as const) {
+  for (const [name, v] of [
+    ['momentum', momentum],
+    ['beta1', beta1],
+    ['beta2', beta2],
+  ] as const) {
     if (!(v >= 0 && v < 1)) throw new ValidationError(`optimizer ${name} must be in [0, 1), got ${v}`);
   }
   if (!(weightDecay >= 0)) throw new ValidationError(`weight decay must be >= 0, got ${weightDecay}`);
@@ -54,7 +58,8 @@ export function createOptimizer(layout: ParamLayout, config: OptimizerConfig = {
 
   return {
     step(params, grads, lr) {
-      if (params.length !== layout.size || grads.length !== layout.size) throw new ValidationError('optimizer: params/grads do not match the layout');
+      if (params.length !== layout.size || grads.length !== layout.size)
+        throw new ValidationError('optimizer: params/grads do not match the layout');
       if (!Number.isFinite(lr) || lr < 0) throw new ValidationError(`learning rate must be finite and >= 0, got ${lr}`);
       t++;
       const [b0, b1] = buffers;
@@ -74,7 +79,7 @@ export function createOptimizer(layout: ParamLayout, config: OptimizerConfig = {
             const g = grads[i];
             const m = (b0[i] = beta1 * b0[i] + (1 - beta1) * g);
             const v = (b1[i] = beta2 * b1[i] + (1 - beta2) * g * g);
-            params[i] -= lr * ((m / c1) / (Math.sqrt(v / c2) + epsilon) + wd * params[i]);
+            params[i] -= lr * (m / c1 / (Math.sqrt(v / c2) + epsilon) + wd * params[i]);
           }
         }
       }
@@ -83,7 +88,10 @@ export function createOptimizer(layout: ParamLayout, config: OptimizerConfig = {
       const out: WeightMap = { [`${PREFIX}t`]: { shape: [1], data: new Float32Array([t]) } };
       slots.forEach((slot, k) => {
         for (const seg of trainable) {
-          out[`${PREFIX}${slot}/${seg.spec.name}`] = { shape: [...seg.spec.shape], data: buffers[k].slice(seg.offset, seg.offset + seg.size) };
+          out[`${PREFIX}${slot}/${seg.spec.name}`] = {
+            shape: [...seg.spec.shape],
+            data: buffers[k].slice(seg.offset, seg.offset + seg.size),
+          };
         }
       });
       return out;
@@ -94,7 +102,10 @@ export function createOptimizer(layout: ParamLayout, config: OptimizerConfig = {
         for (const seg of trainable) {
           const w = state[`${PREFIX}${slot}/${seg.spec.name}`];
           if (!w) continue;
-          if (w.data.length !== seg.size) throw new ValidationError(`optimizer slot ${slot}/${seg.spec.name} has ${w.data.length} values, expected ${seg.size}`);
+          if (w.data.length !== seg.size)
+            throw new ValidationError(
+              `optimizer slot ${slot}/${seg.spec.name} has ${w.data.length} values, expected ${seg.size}`,
+            );
           buffers[k].set(w.data, seg.offset);
         }
       });

@@ -48,8 +48,14 @@ export function flattenWeights(layout: ParamLayout, ...sources: (WeightMap | und
   for (const seg of layout.segments) {
     const w = sources.find((s) => s?.[seg.spec.name] !== undefined)?.[seg.spec.name];
     if (!w) throw new ValidationError(`no value for parameter ${seg.spec.name}`);
-    if (w.shape.length !== seg.spec.shape.length || w.shape.some((d, i) => d !== seg.spec.shape[i]) || w.data.length !== seg.size) {
-      throw new ValidationError(`parameter ${seg.spec.name} has shape [${w.shape}] (${w.data.length} values), expected [${seg.spec.shape}]`);
+    if (
+      w.shape.length !== seg.spec.shape.length ||
+      w.shape.some((d, i) => d !== seg.spec.shape[i]) ||
+      w.data.length !== seg.size
+    ) {
+      throw new ValidationError(
+        `parameter ${seg.spec.name} has shape [${w.shape}] (${w.data.length} values), expected [${seg.spec.shape}]`,
+      );
     }
     flat.set(w.data, seg.offset);
   }
@@ -57,7 +63,11 @@ export function flattenWeights(layout: ParamLayout, ...sources: (WeightMap | und
 }
 
 /** Named copies of the segments accepted by `keep` (default all). */
-export function unflattenWeights(layout: ParamLayout, flat: Float32Array, keep: (spec: ParamSpec) => boolean = () => true): WeightMap {
+export function unflattenWeights(
+  layout: ParamLayout,
+  flat: Float32Array,
+  keep: (spec: ParamSpec) => boolean = () => true,
+): WeightMap {
   const out: WeightMap = {};
   for (const seg of layout.segments) {
     if (!keep(seg.spec)) continue;

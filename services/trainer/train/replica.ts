@@ -6,7 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../../shared/errors/index.js';
-import { buildEncoderGraph, graphParams, type EncoderArch, type EncoderGraph } from '../../../shared/model/encoder/index.js';
+import {
+  buildEncoderGraph,
+  graphParams,
+  type EncoderArch,
+  type EncoderGraph,
+} from '../../../shared/model/encoder/index.js';
 import { forwardEncoder } from '../tfjs/index.js';
 import { ntXentLoss, simSiamLoss } from '../losses/index.js';
 import { buildHeads, forwardHead, headParams, type HeadDims, type Technique, type TrainingHeads } from './heads.js';
@@ -55,7 +60,13 @@ export interface Replica {
    * Views a and b: n × size × size × 3 each, normalised NHWC. Gradients and statistics are written into
    * `into` when given (e.g. shared memory a worker hands back without a copy), else into new arrays.
    */
-  step(a: Float32Array, b: Float32Array, n: number, size: number, into?: { grads: Float32Array; stats: Float32Array }): ReplicaStepResult;
+  step(
+    a: Float32Array,
+    b: Float32Array,
+    n: number,
+    size: number,
+    into?: { grads: Float32Array; stats: Float32Array },
+  ): ReplicaStepResult;
   dispose(): void;
 }
 
@@ -68,7 +79,8 @@ export function createReplica(config: ModelConfig, params: Float32Array): Replic
   const tensors: Record<string, tf.Tensor> = {};
 
   const setParams = (flat: Float32Array) => {
-    if (flat.length !== layout.size) throw new ValidationError(`replica: ${flat.length} parameter values, expected ${layout.size}`);
+    if (flat.length !== layout.size)
+      throw new ValidationError(`replica: ${flat.length} parameter values, expected ${layout.size}`);
     for (const seg of layout.segments) {
       const value = tf.tensor(flat.subarray(seg.offset, seg.offset + seg.size), seg.spec.shape, 'float32');
       const name = seg.spec.name;
@@ -99,7 +111,9 @@ export function createReplica(config: ModelConfig, params: Float32Array): Replic
     step(a, b, n, size, into) {
       const per = size * size * 3;
       if (!Number.isInteger(n) || n < 1 || a.length !== n * per || b.length !== n * per) {
-        throw new ValidationError(`replica step: views must be ${n}×${size}×${size}×3, got ${a.length} and ${b.length} values`);
+        throw new ValidationError(
+          `replica step: views must be ${n}×${size}×${size}×3, got ${a.length} and ${b.length} values`,
+        );
       }
       const both = new Float32Array(2 * n * per);
       both.set(a, 0);

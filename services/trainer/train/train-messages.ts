@@ -18,8 +18,7 @@ export interface TrainWorkerData {
 }
 
 export type ToTrainWorker =
-  | { type: 'step'; id: number; a: Float32Array; b: Float32Array; n: number; size: number }
-  | { type: 'close' };
+  { type: 'step'; id: number; a: Float32Array; b: Float32Array; n: number; size: number } | { type: 'close' };
 
 export type FromTrainWorker =
   | { type: 'ready'; backend: string }

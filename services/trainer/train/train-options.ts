@@ -59,15 +59,22 @@ export function validateTrainOptions(o: TrainOptions): void {
   posInt('batchSize', o.batchSize);
   posInt('workers', o.workers);
   if (!Number.isInteger(o.epochs) || o.epochs < 0) fail(`epochs must be an integer >= 0, got ${o.epochs}`);
-  if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 0)) fail(`steps must be an integer >= 0, got ${o.steps}`);
-  if (o.startStep !== undefined && (!Number.isInteger(o.startStep) || o.startStep < 0)) fail(`startStep must be an integer >= 0, got ${o.startStep}`);
+  if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 0))
+    fail(`steps must be an integer >= 0, got ${o.steps}`);
+  if (o.startStep !== undefined && (!Number.isInteger(o.startStep) || o.startStep < 0))
+    fail(`startStep must be an integer >= 0, got ${o.startStep}`);
   if (!Number.isFinite(o.seed)) fail(`seed must be a finite number, got ${o.seed}`);
   if (!(o.lr >= 0) || !Number.isFinite(o.lr)) fail(`lr must be finite and >= 0, got ${o.lr}`);
   if (!(o.temperature > 0)) fail(`temperature must be > 0, got ${o.temperature}`);
-  if (o.technique !== 'simclr' && o.technique !== 'simsiam') fail(`technique must be simclr or simsiam, got ${String(o.technique)}`);
-  if (!['wasm', 'cpu', 'webgpu'].includes(o.backend)) fail(`backend must be wasm, cpu or webgpu, got ${String(o.backend)}`);
-  if (o.data.viewSize !== o.inputSize) fail(`inputSize ${o.inputSize} differs from the data's view size ${o.data.viewSize}`);
-  if (o.batchSize < 2 * o.workers) fail(`batchSize ${o.batchSize} gives fewer than 2 pairs per worker (${o.workers} workers)`);
+  if (o.technique !== 'simclr' && o.technique !== 'simsiam')
+    fail(`technique must be simclr or simsiam, got ${String(o.technique)}`);
+  if (!['wasm', 'cpu', 'webgpu'].includes(o.backend))
+    fail(`backend must be wasm, cpu or webgpu, got ${String(o.backend)}`);
+  if (o.data.viewSize !== o.inputSize)
+    fail(`inputSize ${o.inputSize} differs from the data's view size ${o.data.viewSize}`);
+  if (o.batchSize < 2 * o.workers)
+    fail(`batchSize ${o.batchSize} gives fewer than 2 pairs per worker (${o.workers} workers)`);
   if (o.batchSize > o.data.size) fail(`batchSize ${o.batchSize} exceeds the ${o.data.size} images of the data set`);
-  if (o.warmupSteps !== undefined && (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0)) fail(`warmupSteps must be an integer >= 0, got ${o.warmupSteps}`);
+  if (o.warmupSteps !== undefined && (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0))
+    fail(`warmupSteps must be an integer >= 0, got ${o.warmupSteps}`);
 }

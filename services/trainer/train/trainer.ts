@@ -14,7 +14,12 @@
 import { AppError } from '../../../shared/errors/index.js';
 import { createRng, type Rng } from '../../../shared/random/index.js';
 import { graphParams, initParams, initWeights, type WeightMap } from '../../../shared/model/encoder/index.js';
-import { createLocalExecutor, createWorkerExecutor, type GradientExecutor, type ShardInput } from './gradient-executor.js';
+import {
+  createLocalExecutor,
+  createWorkerExecutor,
+  type GradientExecutor,
+  type ShardInput,
+} from './gradient-executor.js';
 import { headParams } from './heads.js';
 import { defaultWarmupSteps, learningRateAt, type LrSchedule } from './lr-schedule.js';
 import { createOptimizer } from './optimizer.js';
@@ -70,7 +75,12 @@ function shardSizes(batch: number, workers: number): number[] {
 export async function trainEncoder(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   validateTrainOptions(options);
   const { data, batchSize: batch, workers, inputSize: size } = options;
-  const config: ModelConfig = { arch: options.arch, technique: options.technique, temperature: options.temperature, headDims: options.headDims };
+  const config: ModelConfig = {
+    arch: options.arch,
+    technique: options.technique,
+    temperature: options.temperature,
+    headDims: options.headDims,
+  };
   const model = buildTrainingModel(config);
   const { layout } = model;
   const fresh = { ...initWeights(model.graph, options.seed), ...initParams(headParams(model.heads), options.seed + 1) };
@@ -80,7 +90,11 @@ export async function trainEncoder(options: TrainOptions, hooks: TrainHooks = {}
 
   const stepsPerEpoch = Math.floor(data.size / batch);
   const totalSteps = options.steps ?? options.epochs * stepsPerEpoch;
-  const schedule: LrSchedule = { base: options.lr, totalSteps: Math.max(1, totalSteps), warmupSteps: options.warmupSteps ?? defaultWarmupSteps(totalSteps) };
+  const schedule: LrSchedule = {
+    base: options.lr,
+    totalSteps: Math.max(1, totalSteps),
+    warmupSteps: options.warmupSteps ?? defaultWarmupSteps(totalSteps),
+  };
   const root = createRng(options.seed);
   const sizes = shardSizes(batch, workers);
   const per = size * size * 3;
@@ -108,7 +122,9 @@ export async function trainEncoder(options: TrainOptions, hooks: TrainHooks = {}
   };
 
   const executor: GradientExecutor =
-    workers === 1 ? await createLocalExecutor(config, options.backend, params) : await createWorkerExecutor(config, options.backend, params, workers);
+    workers === 1
+      ? await createLocalExecutor(config, options.backend, params)
+      : await createWorkerExecutor(config, options.backend, params, workers);
   const history: TrainResult['history'] = [];
   let step = options.startStep ?? 0;
   let aborted = false;
@@ -129,7 +145,9 @@ export async function trainEncoder(options: TrainOptions, hooks: TrainHooks = {}
       const results = await running;
       const merged = average(results, batch, layout.size, layout.statsSize);
       if (!Number.isFinite(merged.loss)) {
-        throw new AppError('TRAINING_DIVERGED', `loss became ${merged.loss} at step ${step}; lower the learning rate`, { retriable: false });
+        throw new AppError('TRAINING_DIVERGED', `loss became ${merged.loss} at step ${step}; lower the learning rate`, {
+          retriable: false,
+        });
       }
       const lr = learningRateAt(schedule, step);
       optimizer.step(params, merged.grads, lr);
@@ -184,4 +202,3 @@ function average(results: ReplicaStepResult[], batch: number, size: number, stat
   }
   return { grads, stats, loss, collapseStd };
 }
-

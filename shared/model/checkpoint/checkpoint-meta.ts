@@ -20,7 +20,13 @@ const positiveInt = z.number().int().positive();
 const Norm = z.enum(['batch', 'none']);
 
 export const EncoderArchSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('resnet'), width: positiveInt, blocks: z.array(positiveInt).min(1), stem: z.enum(['imagenet', 'cifar']), norm: Norm }),
+  z.strictObject({
+    kind: z.literal('resnet'),
+    width: positiveInt,
+    blocks: z.array(positiveInt).min(1),
+    stem: z.enum(['imagenet', 'cifar']),
+    norm: Norm,
+  }),
   z.strictObject({ kind: z.literal('small'), width: positiveInt, layers: positiveInt, norm: Norm }),
 ]);
 
@@ -36,7 +42,10 @@ export const CheckpointMetaSchema = z.strictObject({
   technique: z.enum(['simclr', 'simsiam', 'random']),
   arch: EncoderArchSchema,
   input_size: positiveInt,
-  normalization: z.strictObject({ mean: Triple, std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]) }),
+  normalization: z.strictObject({
+    mean: Triple,
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  }),
   data_window: z.strictObject({
     from: z.string().min(1),
     to: z.string().min(1),
@@ -45,15 +54,28 @@ export const CheckpointMetaSchema = z.strictObject({
   }),
   metrics: z.record(z.string(), z.number()),
   /** float32 little-endian arrays concatenated in this order; offset in bytes, length in elements */
-  weights: z.array(z.strictObject({ name: z.string().min(1), shape: z.array(z.number().int().nonnegative()), offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() })),
-  files: z.record(z.string().regex(CHECKPOINT_FILE_NAME), z.strictObject({ sha256: Sha256, bytes: z.number().int().nonnegative() })),
+  weights: z.array(
+    z.strictObject({
+      name: z.string().min(1),
+      shape: z.array(z.number().int().nonnegative()),
+      offset: z.number().int().nonnegative(),
+      length: z.number().int().nonnegative(),
+    }),
+  ),
+  files: z.record(
+    z.string().regex(CHECKPOINT_FILE_NAME),
+    z.strictObject({ sha256: Sha256, bytes: z.number().int().nonnegative() }),
+  ),
   digest: Sha256,
 });
 
 export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;
 
 /** What the trainer says about a checkpoint; format, id, weight layout, files and digest are derived. */
-export type CheckpointDescription = Pick<CheckpointMeta, 'parent' | 'technique' | 'arch' | 'input_size' | 'normalization' | 'data_window' | 'metrics'> & {
+export type CheckpointDescription = Pick<
+  CheckpointMeta,
+  'parent' | 'technique' | 'arch' | 'input_size' | 'normalization' | 'data_window' | 'metrics'
+> & {
   /** default: now */
   created_at?: string;
 };
@@ -62,7 +84,9 @@ export type CheckpointDescription = Pick<CheckpointMeta, 'parent' | 'technique' 
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -72,7 +96,6 @@ export function metadataDigest(meta: Omit<CheckpointMeta, 'digest'> & { digest?:
   const { digest: _ignored, ...rest } = meta;
   return sha256Hex(canonicalJson(rest));
 }
-
 
 /** `ckpt-<yyyymmddhhmmss>-<12 hex>` from the creation time (UTC) and the weights' sha256. */
 export function checkpointId(createdAt: string, weightsSha256: string): string {

@@ -15,4 +15,10 @@ export type { CheckpointMeta, CheckpointDescription } from './checkpoint-meta.js
 export { saveCheckpoint, addCheckpointFiles } from './save-checkpoint.js';
 export { loadCheckpoint, verifyCheckpoint, readCheckpointMeta, readCheckpointFile } from './load-checkpoint.js';
 export type { LoadedCheckpoint } from './load-checkpoint.js';
-export { EXTRA_WEIGHT_PREFIXES, encoderWeights, weightMapProblems, serializeWeights, deserializeWeights } from './weights-layout.js';
+export {
+  EXTRA_WEIGHT_PREFIXES,
+  encoderWeights,
+  weightMapProblems,
+  serializeWeights,
+  deserializeWeights,
+} from './weights-layout.js';

@@ -2,7 +2,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../errors/index.js';
 import type { WeightMap } from '../encoder/index.js';
-import { CHECKPOINT_ID_PATTERN, CheckpointMetaSchema, METADATA_FILE, WEIGHTS_FILE, metadataDigest, sha256Hex, type CheckpointMeta } from './checkpoint-meta.js';
+import {
+  CHECKPOINT_ID_PATTERN,
+  CheckpointMetaSchema,
+  METADATA_FILE,
+  WEIGHTS_FILE,
+  metadataDigest,
+  sha256Hex,
+  type CheckpointMeta,
+} from './checkpoint-meta.js';
 import { ioError, isErrno } from '../../fs/index.js';
 import { deserializeWeights, manifestProblems } from './weights-layout.js';
 
@@ -31,16 +39,35 @@ export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta> {
   }
   const parsed = CheckpointMetaSchema.safeParse(json);
   if (!parsed.success) {
-    throw corrupt(dir, METADATA_FILE, `malformed: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, parsed.error);
+    throw corrupt(
+      dir,
+      METADATA_FILE,
+      `malformed: ${parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+      parsed.error,
+    );
   }
   const meta = parsed.data;
   const digest = metadataDigest(meta);
-  if (digest !== meta.digest) throw corrupt(dir, METADATA_FILE, `digest mismatch (edited after saving): recorded ${meta.digest}, computed ${digest}`);
+  if (digest !== meta.digest)
+    throw corrupt(
+      dir,
+      METADATA_FILE,
+      `digest mismatch (edited after saving): recorded ${meta.digest}, computed ${digest}`,
+    );
   const weightsFile = meta.files[WEIGHTS_FILE];
   if (!weightsFile) throw corrupt(dir, METADATA_FILE, `does not list ${WEIGHTS_FILE}`);
-  if (CHECKPOINT_ID_PATTERN.exec(meta.id)?.[2] !== weightsFile.sha256.slice(0, 12)) throw corrupt(dir, METADATA_FILE, `id ${meta.id} does not match the weights hash ${weightsFile.sha256.slice(0, 12)}`);
+  if (CHECKPOINT_ID_PATTERN.exec(meta.id)?.[2] !== weightsFile.sha256.slice(0, 12))
+    throw corrupt(
+      dir,
+      METADATA_FILE,
+      `id ${meta.id} does not match the weights hash ${weightsFile.sha256.slice(0, 12)}`,
+    );
   const problems = manifestProblems(meta.arch, meta.weights, weightsFile.bytes);
-  if (problems.length > 0) throw corrupt(dir, METADATA_FILE, `weights do not match the architecture: ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length > 0)
+    throw corrupt(dir, METADATA_FILE, `weights do not match the architecture: ${problems.slice(0, 5).join('; ')}`);
   return meta;
 }
 
@@ -77,13 +104,19 @@ async function inspect(dir: string): Promise<{ meta: CheckpointMeta; weightsByte
 
 async function readVerified(dir: string, name: string, meta: CheckpointMeta): Promise<Uint8Array> {
   const listed = meta.files[name];
-  if (!listed) throw new AppError('CHECKPOINT_FILE_UNKNOWN', `checkpoint ${meta.id} has no file ${name}`, { retriable: false });
+  if (!listed)
+    throw new AppError('CHECKPOINT_FILE_UNKNOWN', `checkpoint ${meta.id} has no file ${name}`, { retriable: false });
   const bytes = await readListedFile(dir, name);
   if (bytes.length !== listed.bytes) {
-    throw corrupt(dir, name, `${bytes.length} bytes, metadata says ${listed.bytes}${bytes.length < listed.bytes ? ' (truncated)' : ''}`);
+    throw corrupt(
+      dir,
+      name,
+      `${bytes.length} bytes, metadata says ${listed.bytes}${bytes.length < listed.bytes ? ' (truncated)' : ''}`,
+    );
   }
   const sha256 = sha256Hex(bytes);
-  if (sha256 !== listed.sha256) throw corrupt(dir, name, `sha256 mismatch: metadata says ${listed.sha256}, file has ${sha256}`);
+  if (sha256 !== listed.sha256)
+    throw corrupt(dir, name, `sha256 mismatch: metadata says ${listed.sha256}, file has ${sha256}`);
   return bytes;
 }
 

@@ -33,16 +33,25 @@ export async function saveCheckpoint(
 ): Promise<CheckpointMeta> {
   const { weights, meta: description } = checkpoint;
   const problems = weightMapProblems(description.arch, weights, { checkFinite: true });
-  if (problems.length > 0) throw new AppError('CHECKPOINT_INVALID', `refusing to save: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`, { retriable: false });
+  if (problems.length > 0)
+    throw new AppError(
+      'CHECKPOINT_INVALID',
+      `refusing to save: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+      { retriable: false },
+    );
   for (const name of Object.keys(extraFiles)) {
-    if (!CHECKPOINT_FILE_NAME.test(name) || name === WEIGHTS_FILE || name === METADATA_FILE) throw new ValidationError(`saveCheckpoint: extra file name '${name}' is not allowed (plain names only, not ${WEIGHTS_FILE} or ${METADATA_FILE})`);
+    if (!CHECKPOINT_FILE_NAME.test(name) || name === WEIGHTS_FILE || name === METADATA_FILE)
+      throw new ValidationError(
+        `saveCheckpoint: extra file name '${name}' is not allowed (plain names only, not ${WEIGHTS_FILE} or ${METADATA_FILE})`,
+      );
   }
 
   const { bytes, manifest } = serializeWeights(description.arch, weights);
   const weightsSha = sha256Hex(bytes);
   const createdAt = description.created_at ?? new Date().toISOString();
   const files: CheckpointMeta['files'] = { [WEIGHTS_FILE]: { sha256: weightsSha, bytes: bytes.length } };
-  for (const [name, content] of Object.entries(extraFiles)) files[name] = { sha256: sha256Hex(content), bytes: content.length };
+  for (const [name, content] of Object.entries(extraFiles))
+    files[name] = { sha256: sha256Hex(content), bytes: content.length };
   const draft = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -59,11 +68,20 @@ export async function saveCheckpoint(
     files,
   } as const;
   const parsed = CheckpointMetaSchema.safeParse({ ...draft, digest: metadataDigest(draft) });
-  if (!parsed.success) throw new ValidationError(`saveCheckpoint: invalid description: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new ValidationError(
+      `saveCheckpoint: invalid description: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      { cause: parsed.error },
+    );
   const meta = parsed.data;
 
   const target = path.resolve(dir);
-  if (await exists(target)) throw new AppError('CHECKPOINT_EXISTS', `refusing to save over ${target}: it already exists (checkpoints are immutable)`, { retriable: false });
+  if (await exists(target))
+    throw new AppError(
+      'CHECKPOINT_EXISTS',
+      `refusing to save over ${target}: it already exists (checkpoints are immutable)`,
+      { retriable: false },
+    );
   const parent = path.dirname(target);
   const temp = path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
@@ -76,7 +94,11 @@ export async function saveCheckpoint(
     await fsyncPath(parent);
   } catch (error) {
     await removeAfterFailure(temp, error);
-    if (isErrno(error, 'ENOTEMPTY', 'EEXIST')) throw new AppError('CHECKPOINT_EXISTS', `refusing to save over ${target}: it appeared while saving`, { retriable: false, cause: error });
+    if (isErrno(error, 'ENOTEMPTY', 'EEXIST'))
+      throw new AppError('CHECKPOINT_EXISTS', `refusing to save over ${target}: it appeared while saving`, {
+        retriable: false,
+        cause: error,
+      });
     throw ioError('CHECKPOINT_WRITE_FAILED', `cannot write checkpoint ${target}`, error);
   }
   return meta;
@@ -92,10 +114,14 @@ export async function addCheckpointFiles(dir: string, extraFiles: Record<string,
   const files = { ...current.files };
   const toWrite: [string, Uint8Array][] = [];
   for (const [name, content] of Object.entries(extraFiles)) {
-    if (!CHECKPOINT_FILE_NAME.test(name) || name === WEIGHTS_FILE || name === METADATA_FILE) throw new ValidationError(`addCheckpointFiles: file name '${name}' is not allowed`);
+    if (!CHECKPOINT_FILE_NAME.test(name) || name === WEIGHTS_FILE || name === METADATA_FILE)
+      throw new ValidationError(`addCheckpointFiles: file name '${name}' is not allowed`);
     const sha256 = sha256Hex(content);
     const listed = files[name];
-    if (listed && listed.sha256 !== sha256) throw new AppError('CHECKPOINT_IMMUTABLE', `${name} already exists in ${current.id} with other content`, { retriable: false });
+    if (listed && listed.sha256 !== sha256)
+      throw new AppError('CHECKPOINT_IMMUTABLE', `${name} already exists in ${current.id} with other content`, {
+        retriable: false,
+      });
     if (!listed) {
       files[name] = { sha256, bytes: content.length };
       toWrite.push([name, content]);
@@ -114,7 +140,8 @@ export async function addCheckpointFiles(dir: string, extraFiles: Record<string,
     await rename(path.join(dir, METADATA_FILE + suffix), path.join(dir, METADATA_FILE));
     await fsyncPath(dir);
   } catch (error) {
-    for (const name of [...toWrite.map(([n]) => n), METADATA_FILE]) await removeAfterFailure(path.join(dir, name + suffix), error);
+    for (const name of [...toWrite.map(([n]) => n), METADATA_FILE])
+      await removeAfterFailure(path.join(dir, name + suffix), error);
     throw ioError('CHECKPOINT_WRITE_FAILED', `cannot add files to checkpoint ${dir}`, error);
   }
   return next;

@@ -35,19 +35,32 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Problems that make `weights` unusable for `arch` (missing, unexpected or mis-shaped arrays, wrong
  * lengths, non-finite values); empty when it fits.
  */
-export function weightMapProblems(arch: EncoderArch, weights: WeightMap, options: { checkFinite?: boolean } = {}): string[] {
+export function weightMapProblems(
+  arch: EncoderArch,
+  weights: WeightMap,
+  options: { checkFinite?: boolean } = {},
+): string[] {
   const problems: string[] = [];
   const expected = graphParams(buildEncoderGraph(arch));
   const known = new Set(expected.map((p) => p.name));
   for (const spec of expected) {
     const w = weights[spec.name];
     if (!w) problems.push(`missing ${spec.name} ${JSON.stringify(spec.shape)}`);
-    else if (!sameShape(w.shape, spec.shape)) problems.push(`${spec.name} has shape ${JSON.stringify(w.shape)}, the architecture needs ${JSON.stringify(spec.shape)}`);
+    else if (!sameShape(w.shape, spec.shape))
+      problems.push(
+        `${spec.name} has shape ${JSON.stringify(w.shape)}, the architecture needs ${JSON.stringify(spec.shape)}`,
+      );
   }
   for (const [name, w] of Object.entries(weights)) {
-    if (!known.has(name) && !isExtra(name)) problems.push(`unexpected ${name} (not a parameter of this architecture, nor under ${EXTRA_WEIGHT_PREFIXES.join(' or ')})`);
+    if (!known.has(name) && !isExtra(name))
+      problems.push(
+        `unexpected ${name} (not a parameter of this architecture, nor under ${EXTRA_WEIGHT_PREFIXES.join(' or ')})`,
+      );
     if (!(w.data instanceof Float32Array)) problems.push(`${name} is not a Float32Array`);
-    else if (w.data.length !== elementCount(w.shape)) problems.push(`${name} holds ${w.data.length} values, shape ${JSON.stringify(w.shape)} needs ${elementCount(w.shape)}`);
+    else if (w.data.length !== elementCount(w.shape))
+      problems.push(
+        `${name} holds ${w.data.length} values, shape ${JSON.stringify(w.shape)} needs ${elementCount(w.shape)}`,
+      );
     else if (options.checkFinite && !w.data.every(Number.isFinite)) problems.push(`${name} contains NaN or Infinity`);
   }
   return problems;
@@ -57,12 +70,17 @@ export function weightMapProblems(arch: EncoderArch, weights: WeightMap, options
 export function weightOrder(arch: EncoderArch, weights: WeightMap): string[] {
   const encoder = graphParams(buildEncoderGraph(arch)).map((p) => p.name);
   const known = new Set(encoder);
-  const extras = Object.keys(weights).filter((name) => !known.has(name)).sort();
+  const extras = Object.keys(weights)
+    .filter((name) => !known.has(name))
+    .sort();
   return [...encoder, ...extras];
 }
 
 /** Concatenates the arrays as float32 little-endian; returns the bytes and the manifest describing them. */
-export function serializeWeights(arch: EncoderArch, weights: WeightMap): { bytes: Uint8Array; manifest: WeightManifest } {
+export function serializeWeights(
+  arch: EncoderArch,
+  weights: WeightMap,
+): { bytes: Uint8Array; manifest: WeightManifest } {
   const order = weightOrder(arch, weights);
   const total = order.reduce((n, name) => n + weights[name].data.length, 0);
   const bytes = new Uint8Array(total * 4);
@@ -89,14 +107,20 @@ export function manifestProblems(arch: EncoderArch, manifest: WeightManifest, fi
   for (const spec of expected) {
     const entry = byName.get(spec.name);
     if (!entry) problems.push(`missing ${spec.name} ${JSON.stringify(spec.shape)}`);
-    else if (!sameShape(entry.shape, spec.shape)) problems.push(`${spec.name} has shape ${JSON.stringify(entry.shape)}, the architecture needs ${JSON.stringify(spec.shape)}`);
+    else if (!sameShape(entry.shape, spec.shape))
+      problems.push(
+        `${spec.name} has shape ${JSON.stringify(entry.shape)}, the architecture needs ${JSON.stringify(spec.shape)}`,
+      );
   }
   const known = new Set(expected.map((p) => p.name));
   let offset = 0;
   for (const entry of manifest) {
-    if (!known.has(entry.name) && !isExtra(entry.name)) problems.push(`unexpected ${entry.name} (not a parameter of this architecture)`);
-    if (entry.length !== elementCount(entry.shape)) problems.push(`${entry.name}: length ${entry.length} does not match shape ${JSON.stringify(entry.shape)}`);
-    if (entry.offset !== offset) problems.push(`${entry.name}: offset ${entry.offset}, expected ${offset} (arrays are contiguous)`);
+    if (!known.has(entry.name) && !isExtra(entry.name))
+      problems.push(`unexpected ${entry.name} (not a parameter of this architecture)`);
+    if (entry.length !== elementCount(entry.shape))
+      problems.push(`${entry.name}: length ${entry.length} does not match shape ${JSON.stringify(entry.shape)}`);
+    if (entry.offset !== offset)
+      problems.push(`${entry.name}: offset ${entry.offset}, expected ${offset} (arrays are contiguous)`);
     offset = entry.offset + entry.length * 4;
   }
   if (offset !== fileBytes) problems.push(`the weight list covers ${offset} bytes, weights.bin has ${fileBytes}`);

@@ -35,8 +35,27 @@ export type EncoderArch =
 export type Norm = 'batch' | 'none';
 
 export type GraphNode =
-  | { op: 'conv'; name: string; input: string; output: string; inChannels: number; outChannels: number; kernel: number; stride: number; pad: number; bias: boolean }
-  | { op: 'batchnorm'; name: string; input: string; output: string; channels: number; epsilon: number; momentum: number }
+  | {
+      op: 'conv';
+      name: string;
+      input: string;
+      output: string;
+      inChannels: number;
+      outChannels: number;
+      kernel: number;
+      stride: number;
+      pad: number;
+      bias: boolean;
+    }
+  | {
+      op: 'batchnorm';
+      name: string;
+      input: string;
+      output: string;
+      channels: number;
+      epsilon: number;
+      momentum: number;
+    }
   | { op: 'relu'; name: string; input: string; output: string }
   | { op: 'add'; name: string; inputs: [string, string]; output: string }
   | { op: 'maxpool'; name: string; input: string; output: string; kernel: number; stride: number; pad: number }
@@ -61,7 +80,13 @@ export interface ParamSpec {
 /** A named set of float32 arrays: the portable form of weights (checkpoints, ONNX export, worker messages). */
 export type WeightMap = Record<string, { shape: number[]; data: Float32Array }>;
 
-export const resnet18Half: EncoderArch = { kind: 'resnet', width: 32, blocks: [2, 2, 2, 2], stem: 'imagenet', norm: 'batch' };
+export const resnet18Half: EncoderArch = {
+  kind: 'resnet',
+  width: 32,
+  blocks: [2, 2, 2, 2],
+  stem: 'imagenet',
+  norm: 'batch',
+};
 export const smallCnn: EncoderArch = { kind: 'small', width: 16, layers: 3, norm: 'none' };
 
 const BN_EPSILON = 1e-5;
@@ -73,13 +98,41 @@ export function buildEncoderGraph(arch: EncoderArch): EncoderGraph {
   const value = (hint: string) => `${hint}:${counter++}`;
 
   // conv → (batchnorm | bias) → optional relu; returns the output value name
-  const convUnit = (name: string, input: string, cin: number, cout: number, kernel: number, stride: number, relu: boolean, norm: Norm): string => {
+  const convUnit = (
+    name: string,
+    input: string,
+    cin: number,
+    cout: number,
+    kernel: number,
+    stride: number,
+    relu: boolean,
+    norm: Norm,
+  ): string => {
     const convOut = value(name);
-    nodes.push({ op: 'conv', name, input, output: convOut, inChannels: cin, outChannels: cout, kernel, stride, pad: (kernel - 1) >> 1, bias: norm === 'none' });
+    nodes.push({
+      op: 'conv',
+      name,
+      input,
+      output: convOut,
+      inChannels: cin,
+      outChannels: cout,
+      kernel,
+      stride,
+      pad: (kernel - 1) >> 1,
+      bias: norm === 'none',
+    });
     let out = convOut;
     if (norm === 'batch') {
       const bnOut = value(`${name}_bn`);
-      nodes.push({ op: 'batchnorm', name: `${name}_bn`, input: out, output: bnOut, channels: cout, epsilon: BN_EPSILON, momentum: BN_MOMENTUM });
+      nodes.push({
+        op: 'batchnorm',
+        name: `${name}_bn`,
+        input: out,
+        output: bnOut,
+        channels: cout,
+        epsilon: BN_EPSILON,
+        momentum: BN_MOMENTUM,
+      });
       out = bnOut;
     }
     if (relu) {
@@ -115,7 +168,10 @@ export function buildEncoderGraph(arch: EncoderArch): EncoderGraph {
         const stride = stage > 0 && b === 0 ? 2 : 1;
         const h = convUnit(`${name}.conv1`, x, channels, cout, 3, stride, true, arch.norm);
         const y = convUnit(`${name}.conv2`, h, cout, cout, 3, 1, false, arch.norm);
-        const shortcut = stride !== 1 || channels !== cout ? convUnit(`${name}.down`, x, channels, cout, 1, stride, false, arch.norm) : x;
+        const shortcut =
+          stride !== 1 || channels !== cout
+            ? convUnit(`${name}.down`, x, channels, cout, 1, stride, false, arch.norm)
+            : x;
         const sum = value(`${name}.add`);
         nodes.push({ op: 'add', name: `${name}.add`, inputs: [y, shortcut], output: sum });
         const out = value(`${name}.relu`);
@@ -136,8 +192,14 @@ export function graphParams(graph: EncoderGraph): ParamSpec[] {
   const params: ParamSpec[] = [];
   for (const node of graph.nodes) {
     if (node.op === 'conv') {
-      params.push({ name: `${node.name}/kernel`, shape: [node.kernel, node.kernel, node.inChannels, node.outChannels], trainable: true, init: 'he_normal' });
-      if (node.bias) params.push({ name: `${node.name}/bias`, shape: [node.outChannels], trainable: true, init: 'zeros' });
+      params.push({
+        name: `${node.name}/kernel`,
+        shape: [node.kernel, node.kernel, node.inChannels, node.outChannels],
+        trainable: true,
+        init: 'he_normal',
+      });
+      if (node.bias)
+        params.push({ name: `${node.name}/bias`, shape: [node.outChannels], trainable: true, init: 'zeros' });
     } else if (node.op === 'batchnorm') {
       params.push({ name: `${node.name}/gamma`, shape: [node.channels], trainable: true, init: 'ones' });
       params.push({ name: `${node.name}/beta`, shape: [node.channels], trainable: true, init: 'zeros' });

@@ -25,21 +25,31 @@ export interface ColourHistogramOptions {
 export function colourHistogramEmbed(options: ColourHistogramOptions = {}): EmbedFn {
   const bins = options.bins ?? 8;
   const mode = options.mode ?? 'joint';
-  if (!Number.isInteger(bins) || bins < 2 || bins > 64) throw new ValidationError(`histogram bins must be an integer in 2..64, got ${bins}`);
-  if (mode !== 'joint' && mode !== 'marginal') throw new ValidationError(`histogram mode must be 'joint' or 'marginal', got ${String(mode)}`);
+  if (!Number.isInteger(bins) || bins < 2 || bins > 64)
+    throw new ValidationError(`histogram bins must be an integer in 2..64, got ${bins}`);
+  if (mode !== 'joint' && mode !== 'marginal')
+    throw new ValidationError(`histogram mode must be 'joint' or 'marginal', got ${String(mode)}`);
   const dim = mode === 'joint' ? bins * bins * bins : 3 * bins;
   const bin = (x: number) => Math.min(bins - 1, Math.max(0, Math.floor(x * bins)));
 
   const embedOne = (image: Float32Array, index: number): Float32Array => {
     if (image.length === 0 || image.length % 3 !== 0) {
-      throw new ValidationError(`image ${index}: ${image.length} values is not an RGB image (HWC, 3 channels)`, { code: 'EVAL_BAD_IMAGE' });
+      throw new ValidationError(`image ${index}: ${image.length} values is not an RGB image (HWC, 3 channels)`, {
+        code: 'EVAL_BAD_IMAGE',
+      });
     }
     const counts = new Float64Array(dim);
     const pixels = image.length / 3;
     for (let p = 0; p < image.length; p += 3) {
-      const r = bin(image[p]), g = bin(image[p + 1]), b = bin(image[p + 2]);
+      const r = bin(image[p]),
+        g = bin(image[p + 1]),
+        b = bin(image[p + 2]);
       if (mode === 'joint') counts[(r * bins + g) * bins + b]++;
-      else { counts[r]++; counts[bins + g]++; counts[2 * bins + b]++; }
+      else {
+        counts[r]++;
+        counts[bins + g]++;
+        counts[2 * bins + b]++;
+      }
     }
     const total = mode === 'joint' ? pixels : 3 * pixels;
     const out = new Float32Array(dim);
@@ -52,6 +62,7 @@ export function colourHistogramEmbed(options: ColourHistogramOptions = {}): Embe
 
 /** An encoder that has collapsed: every input maps to the same vector. Useful as a gate's worst case. */
 export function constantEmbed(dim: number, value = 1): EmbedFn {
-  if (!Number.isInteger(dim) || dim < 1) throw new ValidationError(`constant embedding dimension must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new ValidationError(`constant embedding dimension must be a positive integer, got ${dim}`);
   return async (images) => images.map(() => new Float32Array(dim).fill(value));
 }

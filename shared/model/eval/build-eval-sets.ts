@@ -31,16 +31,36 @@ export interface BuildEvalSetsOptions {
 
 export async function buildEvalSets(options: BuildEvalSetsOptions): Promise<EvalSets> {
   if (options.labeledDir === undefined && options.mosaics === undefined && options.tilesDir === undefined) {
-    throw new ValidationError('evaluation needs a labeled folder, global mosaics or a tiles folder', { code: 'EVAL_EMPTY' });
+    throw new ValidationError('evaluation needs a labeled folder, global mosaics or a tiles folder', {
+      code: 'EVAL_EMPTY',
+    });
   }
   const seed = options.seed ?? 1;
   const [labeled, proxy, tiles] = await Promise.all([
-    options.labeledDir === undefined ? undefined
-      : buildLabeledSet(options.labeledDir, { inputSize: options.inputSize, cropsPerImage: options.cropsPerImage, seed }),
-    options.mosaics === undefined ? undefined
-      : buildPlaceProxySet({ mosaics: options.mosaics, inputSize: options.inputSize, split: 'eval', seed, cache: options.cache }),
-    options.tilesDir === undefined ? undefined
-      : buildTileShiftSet(options.tilesDir, { inputSize: options.inputSize, split: 'eval', seed, unlocated: options.unlocatedTiles }),
+    options.labeledDir === undefined
+      ? undefined
+      : buildLabeledSet(options.labeledDir, {
+          inputSize: options.inputSize,
+          cropsPerImage: options.cropsPerImage,
+          seed,
+        }),
+    options.mosaics === undefined
+      ? undefined
+      : buildPlaceProxySet({
+          mosaics: options.mosaics,
+          inputSize: options.inputSize,
+          split: 'eval',
+          seed,
+          cache: options.cache,
+        }),
+    options.tilesDir === undefined
+      ? undefined
+      : buildTileShiftSet(options.tilesDir, {
+          inputSize: options.inputSize,
+          split: 'eval',
+          seed,
+          unlocated: options.unlocatedTiles,
+        }),
   ]);
   return { labeled, proxy, tiles };
 }

@@ -52,7 +52,14 @@ export function datasetId(sets: EvalSets): string {
   if (sets.proxy) {
     const p = sets.proxy;
     const task = (t: RetrievalTask | undefined) => t?.place ?? null;
-    h.update(JSON.stringify({ split: p.split, places: p.places.map((x) => x.bbox.map((v) => v.toFixed(4))), shifted: task(p.shifted), cross: task(p.crossSource) }));
+    h.update(
+      JSON.stringify({
+        split: p.split,
+        places: p.places.map((x) => x.bbox.map((v) => v.toFixed(4))),
+        shifted: task(p.shifted),
+        cross: task(p.crossSource),
+      }),
+    );
   }
   if (sets.tiles) {
     h.update(JSON.stringify({ tiles: sets.tiles.files, split: sets.tiles.split }));
@@ -66,30 +73,48 @@ async function embedAll(embed: EmbedFn, images: Float32Array[], batchSize: numbe
     const batch = images.slice(i, i + batchSize);
     const vectors = await embed(batch);
     if (!Array.isArray(vectors) || vectors.length !== batch.length) {
-      throw new AppError('EVAL_EMBED_MISMATCH', `embedding function returned ${Array.isArray(vectors) ? vectors.length : typeof vectors} vectors for ${batch.length} images`, { retriable: false });
+      throw new AppError(
+        'EVAL_EMBED_MISMATCH',
+        `embedding function returned ${Array.isArray(vectors) ? vectors.length : typeof vectors} vectors for ${batch.length} images`,
+        { retriable: false },
+      );
     }
     out.push(...vectors);
   }
   return out;
 }
 
-export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: EvaluateOptions = {}): Promise<EvalReport> {
+export async function evaluateEncoder(
+  embed: EmbedFn,
+  sets: EvalSets,
+  options: EvaluateOptions = {},
+): Promise<EvalReport> {
   const started = performance.now();
   const ks = options.ks ?? [1, 5, 10];
   const batchSize = options.batchSize ?? 64;
-  if (!sets.labeled && !sets.proxy && !sets.tiles) throw new ValidationError('nothing to evaluate: no labeled set, place proxy or tile set', { code: 'EVAL_EMPTY' });
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
-  const sizes = [sets.labeled?.inputSize, sets.proxy?.inputSize, sets.tiles?.inputSize].filter((s): s is number => s !== undefined);
-  if (new Set(sizes).size > 1) throw new ValidationError(`evaluation sets disagree on input size: ${sizes.join(' vs ')}`);
+  if (!sets.labeled && !sets.proxy && !sets.tiles)
+    throw new ValidationError('nothing to evaluate: no labeled set, place proxy or tile set', { code: 'EVAL_EMPTY' });
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
+  const sizes = [sets.labeled?.inputSize, sets.proxy?.inputSize, sets.tiles?.inputSize].filter(
+    (s): s is number => s !== undefined,
+  );
+  if (new Set(sizes).size > 1)
+    throw new ValidationError(`evaluation sets disagree on input size: ${sizes.join(' vs ')}`);
 
   // The proxy tasks share their query crops: embed each distinct image once (identity, not content).
   const unique: Float32Array[] = [];
   const slot = new Map<Float32Array, number>();
-  const register = (images: Float32Array[]) => images.map((img) => {
-    let s = slot.get(img);
-    if (s === undefined) { s = unique.length; unique.push(img); slot.set(img, s); }
-    return s;
-  });
+  const register = (images: Float32Array[]) =>
+    images.map((img) => {
+      let s = slot.get(img);
+      if (s === undefined) {
+        s = unique.length;
+        unique.push(img);
+        slot.set(img, s);
+      }
+      return s;
+    });
   const idx = {
     labeled: sets.labeled ? register(sets.labeled.images) : [],
     shiftedQ: sets.proxy ? register(sets.proxy.shifted.queries) : [],
@@ -101,13 +126,22 @@ export async function evaluateEncoder(embed: EmbedFn, sets: EvalSets, options: E
   };
   const expected = sizes[0] * sizes[0] * 3;
   unique.forEach((img, i) => {
-    if (img.length !== expected) throw new ValidationError(`image ${i} has ${img.length} values, expected ${expected} (${sizes[0]}x${sizes[0]}x3)`, { code: 'EVAL_BAD_IMAGE' });
+    if (img.length !== expected)
+      throw new ValidationError(
+        `image ${i} has ${img.length} values, expected ${expected} (${sizes[0]}x${sizes[0]}x3)`,
+        { code: 'EVAL_BAD_IMAGE' },
+      );
   });
 
   const vectors = await embedAll(embed, unique, batchSize);
   const pick = (slots: number[]) => slots.map((s) => vectors[s]);
 
-  const report: EvalReport = { datasetId: datasetId(sets), collapseStd: collapseStd(vectors), dim: vectors[0].length, seconds: 0 };
+  const report: EvalReport = {
+    datasetId: datasetId(sets),
+    collapseStd: collapseStd(vectors),
+    dim: vectors[0].length,
+    seconds: 0,
+  };
   if (sets.labeled) {
     const l = sets.labeled;
     const p = precisionAtKs(pick(idx.labeled), l.labels, l.groups, ks);

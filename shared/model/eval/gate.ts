@@ -57,14 +57,21 @@ export function readMetric(report: EvalReport, m: GateMetric): number | undefine
 
 const fmt = (x: number) => x.toFixed(4);
 
-export function compareReports(candidate: EvalReport, current: EvalReport | undefined, policy: Partial<GatePolicy> = {}): GateDecision {
+export function compareReports(
+  candidate: EvalReport,
+  current: EvalReport | undefined,
+  policy: Partial<GatePolicy> = {},
+): GateDecision {
   const p: GatePolicy = { ...defaultGatePolicy, ...policy };
   if (!(p.minImprovement >= 0) || !(p.minCollapseRatio >= 0) || !(p.maxLabeledDrop >= 0)) {
     throw new ValidationError(`gate policy thresholds must be non-negative numbers: ${JSON.stringify(p)}`);
   }
   const reasons: string[] = [];
   let promote = true;
-  const refuse = (why: string) => { promote = false; reasons.push(why); };
+  const refuse = (why: string) => {
+    promote = false;
+    reasons.push(why);
+  };
   const name = metricName(p.primary);
 
   const candValue = readMetric(candidate, p.primary);
@@ -72,9 +79,13 @@ export function compareReports(candidate: EvalReport, current: EvalReport | unde
 
   const ratio = candidate.collapseStd * Math.sqrt(candidate.dim);
   if (!(ratio >= p.minCollapseRatio)) {
-    refuse(`candidate has collapsed: collapse std ${fmt(candidate.collapseStd)} · sqrt(${candidate.dim}) = ${fmt(ratio)} < ${p.minCollapseRatio}`);
+    refuse(
+      `candidate has collapsed: collapse std ${fmt(candidate.collapseStd)} · sqrt(${candidate.dim}) = ${fmt(ratio)} < ${p.minCollapseRatio}`,
+    );
   } else {
-    reasons.push(`collapse std ${fmt(candidate.collapseStd)} · sqrt(${candidate.dim}) = ${fmt(ratio)} ≥ ${p.minCollapseRatio}`);
+    reasons.push(
+      `collapse std ${fmt(candidate.collapseStd)} · sqrt(${candidate.dim}) = ${fmt(ratio)} ≥ ${p.minCollapseRatio}`,
+    );
   }
 
   if (current === undefined) {
@@ -82,7 +93,9 @@ export function compareReports(candidate: EvalReport, current: EvalReport | unde
     return { promote, reasons };
   }
   if (candidate.datasetId !== current.datasetId) {
-    refuse(`reports come from different evaluation sets (${candidate.datasetId} vs ${current.datasetId}): re-evaluate the current checkpoint on the same sets`);
+    refuse(
+      `reports come from different evaluation sets (${candidate.datasetId} vs ${current.datasetId}): re-evaluate the current checkpoint on the same sets`,
+    );
     return { promote, reasons };
   }
   const curValue = readMetric(current, p.primary);
@@ -91,7 +104,8 @@ export function compareReports(candidate: EvalReport, current: EvalReport | unde
   } else if (candValue !== undefined) {
     const delta = candValue - curValue;
     const line = `${name}: candidate ${fmt(candValue)} vs current ${fmt(curValue)} (Δ ${delta >= 0 ? '+' : ''}${fmt(delta)}, needs > ${p.minImprovement})`;
-    if (delta > p.minImprovement) reasons.push(line); else refuse(`not better: ${line}`);
+    if (delta > p.minImprovement) reasons.push(line);
+    else refuse(`not better: ${line}`);
   }
 
   const k = p.primary.k;
@@ -99,7 +113,8 @@ export function compareReports(candidate: EvalReport, current: EvalReport | unde
   const curLabeled = current.labeled?.precisionAt[k];
   if (p.primary.task !== 'labeled' && candLabeled !== undefined && curLabeled !== undefined) {
     const line = `labeled precision@${k}: candidate ${fmt(candLabeled)} vs current ${fmt(curLabeled)} (may drop at most ${p.maxLabeledDrop})`;
-    if (curLabeled - candLabeled > p.maxLabeledDrop) refuse(`labeled precision dropped: ${line}`); else reasons.push(line);
+    if (curLabeled - candLabeled > p.maxLabeledDrop) refuse(`labeled precision dropped: ${line}`);
+    else reasons.push(line);
   }
   return { promote, reasons };
 }

@@ -1,12 +1,32 @@
 export type { EmbedFn } from './embed-fn.js';
-export { l2Normalize, normalizeAll, expectedHitsAtK, precisionAtK, precisionAtKs, recallAtK, recallAtKs, collapseStd, collapseStdPacked } from './metrics.js';
+export {
+  l2Normalize,
+  normalizeAll,
+  expectedHitsAtK,
+  precisionAtK,
+  precisionAtKs,
+  recallAtK,
+  recallAtKs,
+  collapseStd,
+  collapseStdPacked,
+} from './metrics.js';
 export type { PrecisionResult, RecallResult } from './metrics.js';
 export { colourHistogramEmbed, constantEmbed } from './baselines.js';
 export type { ColourHistogramOptions } from './baselines.js';
 export { decodeRaster, cropToTensor, imageStats, rasterStats, RasterCache } from './raster.js';
 export type { Raster, PixelRect, DecodeOptions, ImageStats } from './raster.js';
 export {
-  SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, EVAL_FRACTION, cellSplit, cellBBox, placeCell, placeSplit, bboxSplit, splitCells, maskEvalCells,
+  SPLIT_CELL_DEG,
+  SPLIT_COLS,
+  SPLIT_ROWS,
+  EVAL_FRACTION,
+  cellSplit,
+  cellBBox,
+  placeCell,
+  placeSplit,
+  bboxSplit,
+  splitCells,
+  maskEvalCells,
 } from './place-split.js';
 export type { Split, SplitCell } from './place-split.js';
 export { buildPlaceProxySet, bboxToRect } from './place-proxy-set.js';

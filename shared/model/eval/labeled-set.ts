@@ -59,16 +59,30 @@ export async function buildLabeledSet(dir: string, options: LabeledSetOptions): 
   const cropsPerImage = options.cropsPerImage ?? 16;
   const cropFraction = options.cropFraction ?? 0.5;
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(inputSize) || inputSize < 8 || inputSize > 1024) throw new ValidationError(`inputSize must be an integer in 8..1024, got ${inputSize}`);
-  if (!Number.isInteger(cropsPerImage) || cropsPerImage < 1) throw new ValidationError(`cropsPerImage must be a positive integer, got ${cropsPerImage}`);
-  if (!(cropFraction > 0 && cropFraction <= 1)) throw new ValidationError(`cropFraction must be in (0, 1], got ${cropFraction}`);
+  if (!Number.isInteger(inputSize) || inputSize < 8 || inputSize > 1024)
+    throw new ValidationError(`inputSize must be an integer in 8..1024, got ${inputSize}`);
+  if (!Number.isInteger(cropsPerImage) || cropsPerImage < 1)
+    throw new ValidationError(`cropsPerImage must be a positive integer, got ${cropsPerImage}`);
+  if (!(cropFraction > 0 && cropFraction <= 1))
+    throw new ValidationError(`cropFraction must be in (0, 1], got ${cropFraction}`);
 
-  const classDirs = (await listDir(dir)).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const classDirs = (await listDir(dir))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   if (classDirs.length === 0) {
-    throw new ValidationError(`labeled set ${dir} has no class folders (expected ${dir}/<class>/<image>)`, { code: 'EVAL_NO_CLASSES' });
+    throw new ValidationError(`labeled set ${dir} has no class folders (expected ${dir}/<class>/<image>)`, {
+      code: 'EVAL_NO_CLASSES',
+    });
   }
   const set: LabeledSet = {
-    inputSize, images: [], labels: [], groups: [], classes: [], sources: [], emptyClasses: [],
+    inputSize,
+    images: [],
+    labels: [],
+    groups: [],
+    classes: [],
+    sources: [],
+    emptyClasses: [],
     crops: { perImage: cropsPerImage, fraction: cropFraction, seed },
   };
   for (const label of classDirs) {
@@ -76,7 +90,10 @@ export async function buildLabeledSet(dir: string, options: LabeledSetOptions): 
       .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
       .map((e) => e.name)
       .sort();
-    if (files.length === 0) { set.emptyClasses.push(label); continue; }
+    if (files.length === 0) {
+      set.emptyClasses.push(label);
+      continue;
+    }
     set.classes.push(label);
     for (const name of files) {
       const file = `${label}/${name}`;
@@ -94,11 +111,17 @@ export async function buildLabeledSet(dir: string, options: LabeledSetOptions): 
     }
   }
   if (set.classes.length < 2) {
-    throw new ValidationError(`labeled set ${dir} needs images in at least 2 classes, found ${set.classes.length} (${set.classes.join(', ') || 'none'})`, { code: 'EVAL_NO_CLASSES' });
+    throw new ValidationError(
+      `labeled set ${dir} needs images in at least 2 classes, found ${set.classes.length} (${set.classes.join(', ') || 'none'})`,
+      { code: 'EVAL_NO_CLASSES' },
+    );
   }
   const scored = set.classes.filter((c) => set.sources.filter((s) => s.label === c).length >= 2);
   if (scored.length === 0) {
-    throw new ValidationError(`labeled set ${dir}: no class has two source images, so no crop has a same-class neighbour from another image`, { code: 'EVAL_NO_QUERIES' });
+    throw new ValidationError(
+      `labeled set ${dir}: no class has two source images, so no crop has a same-class neighbour from another image`,
+      { code: 'EVAL_NO_QUERIES' },
+    );
   }
   return set;
 }

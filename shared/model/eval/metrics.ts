@@ -27,9 +27,13 @@ export function normalizeAll(vectors: readonly Float32Array[], what = 'vectors')
   const dim = vectors[0].length;
   if (dim === 0) throw new ValidationError(`${what}: vectors have dimension 0`, { code: 'EVAL_BAD_VECTOR' });
   return vectors.map((v, i) => {
-    if (v.length !== dim) throw new ValidationError(`${what}[${i}] has dimension ${v.length}, expected ${dim}`, { code: 'EVAL_BAD_VECTOR' });
+    if (v.length !== dim)
+      throw new ValidationError(`${what}[${i}] has dimension ${v.length}, expected ${dim}`, {
+        code: 'EVAL_BAD_VECTOR',
+      });
     for (let j = 0; j < v.length; j++) {
-      if (!Number.isFinite(v[j])) throw new ValidationError(`${what}[${i}] holds a non-finite value at ${j}`, { code: 'EVAL_BAD_VECTOR' });
+      if (!Number.isFinite(v[j]))
+        throw new ValidationError(`${what}[${i}] holds a non-finite value at ${j}`, { code: 'EVAL_BAD_VECTOR' });
     }
     return l2Normalize(v);
   });
@@ -42,7 +46,8 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 function checkK(k: number, available: number, what: string): void {
-  if (!Number.isInteger(k) || k < 1) throw new ValidationError(`k must be a positive integer, got ${k}`, { code: 'EVAL_BAD_K' });
+  if (!Number.isInteger(k) || k < 1)
+    throw new ValidationError(`k must be a positive integer, got ${k}`, { code: 'EVAL_BAD_K' });
   if (k > available) {
     throw new ValidationError(`k=${k} is larger than the ${available} candidates ${what}`, { code: 'EVAL_BAD_K' });
   }
@@ -62,16 +67,28 @@ export function expectedHitsAtK(scores: Float64Array, eligible: Uint8Array, rele
     const s = scores[j];
     if (s <= top[k - 1]) continue;
     let p = k - 1;
-    while (p > 0 && top[p - 1] < s) { top[p] = top[p - 1]; p--; }
+    while (p > 0 && top[p - 1] < s) {
+      top[p] = top[p - 1];
+      p--;
+    }
     top[p] = s;
   }
-  if (count < k) throw new ValidationError(`k=${k} is larger than the ${count} eligible candidates`, { code: 'EVAL_BAD_K' });
+  if (count < k)
+    throw new ValidationError(`k=${k} is larger than the ${count} eligible candidates`, { code: 'EVAL_BAD_K' });
   const threshold = top[k - 1];
-  let above = 0, tied = 0, relAbove = 0, relTied = 0;
+  let above = 0,
+    tied = 0,
+    relAbove = 0,
+    relTied = 0;
   for (let j = 0; j < scores.length; j++) {
     if (!eligible[j]) continue;
-    if (scores[j] > threshold) { above++; if (relevant[j]) relAbove++; }
-    else if (scores[j] === threshold) { tied++; if (relevant[j]) relTied++; }
+    if (scores[j] > threshold) {
+      above++;
+      if (relevant[j]) relAbove++;
+    } else if (scores[j] === threshold) {
+      tied++;
+      if (relevant[j]) relTied++;
+    }
   }
   return relAbove + ((k - above) * relTied) / tied;
 }
@@ -94,10 +111,17 @@ export interface PrecisionResult {
  * none, so its items serve as distractors only. precision@k = expected same-class items in the top k / k,
  * averaged over counted queries. Throws when no query counts or k exceeds a counted query's candidates.
  */
-export function precisionAtKs(vectors: readonly Float32Array[], labels: readonly string[], groups: readonly string[], ks: readonly number[]): PrecisionResult {
+export function precisionAtKs(
+  vectors: readonly Float32Array[],
+  labels: readonly string[],
+  groups: readonly string[],
+  ks: readonly number[],
+): PrecisionResult {
   const n = vectors.length;
   if (labels.length !== n || groups.length !== n) {
-    throw new ValidationError(`precision@k: ${n} vectors, ${labels.length} labels, ${groups.length} groups`, { code: 'EVAL_BAD_INPUT' });
+    throw new ValidationError(`precision@k: ${n} vectors, ${labels.length} labels, ${groups.length} groups`, {
+      code: 'EVAL_BAD_INPUT',
+    });
   }
   if (ks.length === 0) throw new ValidationError('precision@k: no k given', { code: 'EVAL_BAD_K' });
   const unit = normalizeAll(vectors);
@@ -108,30 +132,46 @@ export function precisionAtKs(vectors: readonly Float32Array[], labels: readonly
   let queries = 0;
   let chanceSum = 0;
   for (let i = 0; i < n; i++) {
-    let candidates = 0, positives = 0;
+    let candidates = 0,
+      positives = 0;
     for (let j = 0; j < n; j++) {
       const ok = j !== i && groups[j] !== groups[i];
       eligible[j] = ok ? 1 : 0;
       relevant[j] = ok && labels[j] === labels[i] ? 1 : 0;
-      if (ok) { candidates++; if (relevant[j]) positives++; }
+      if (ok) {
+        candidates++;
+        if (relevant[j]) positives++;
+      }
     }
     if (positives === 0) continue;
     ks.forEach((k) => checkK(k, candidates, `of query ${i} (other groups)`));
     for (let j = 0; j < n; j++) scores[j] = eligible[j] ? dot(unit[i], unit[j]) : 0;
-    ks.forEach((k, m) => { sums[m] += expectedHitsAtK(scores, eligible, relevant, k) / k; });
+    ks.forEach((k, m) => {
+      sums[m] += expectedHitsAtK(scores, eligible, relevant, k) / k;
+    });
     queries++;
     chanceSum += positives / candidates;
   }
   if (queries === 0) {
-    throw new ValidationError('precision@k: no class has items from two different groups (source images), so no query has an eligible same-class neighbour', { code: 'EVAL_NO_QUERIES' });
+    throw new ValidationError(
+      'precision@k: no class has items from two different groups (source images), so no query has an eligible same-class neighbour',
+      { code: 'EVAL_NO_QUERIES' },
+    );
   }
   const precisionAt: Record<number, number> = {};
-  ks.forEach((k, m) => { precisionAt[k] = sums[m] / queries; });
+  ks.forEach((k, m) => {
+    precisionAt[k] = sums[m] / queries;
+  });
   return { precisionAt, queries, chance: chanceSum / queries };
 }
 
 /** Precision@k of same-class neighbours (see `precisionAtKs` for the exact definition). */
-export function precisionAtK(vectors: readonly Float32Array[], labels: readonly string[], groups: readonly string[], k: number): number {
+export function precisionAtK(
+  vectors: readonly Float32Array[],
+  labels: readonly string[],
+  groups: readonly string[],
+  k: number,
+): number {
   return precisionAtKs(vectors, labels, groups, [k]).precisionAt[k];
 }
 
@@ -148,20 +188,31 @@ export interface RecallResult {
  * Recall@k of a known match: query q's single correct gallery item is `truthIndex[q]`; every other gallery
  * item is a distractor. Several k at once (one similarity pass).
  */
-export function recallAtKs(queries: readonly Float32Array[], gallery: readonly Float32Array[], truthIndex: readonly number[], ks: readonly number[]): RecallResult {
+export function recallAtKs(
+  queries: readonly Float32Array[],
+  gallery: readonly Float32Array[],
+  truthIndex: readonly number[],
+  ks: readonly number[],
+): RecallResult {
   if (truthIndex.length !== queries.length) {
-    throw new ValidationError(`recall@k: ${queries.length} queries but ${truthIndex.length} truth indices`, { code: 'EVAL_BAD_INPUT' });
+    throw new ValidationError(`recall@k: ${queries.length} queries but ${truthIndex.length} truth indices`, {
+      code: 'EVAL_BAD_INPUT',
+    });
   }
   if (ks.length === 0) throw new ValidationError('recall@k: no k given', { code: 'EVAL_BAD_K' });
   const q = normalizeAll(queries, 'queries');
   const g = normalizeAll(gallery, 'gallery');
   if (q[0].length !== g[0].length) {
-    throw new ValidationError(`recall@k: queries have dimension ${q[0].length}, gallery ${g[0].length}`, { code: 'EVAL_BAD_VECTOR' });
+    throw new ValidationError(`recall@k: queries have dimension ${q[0].length}, gallery ${g[0].length}`, {
+      code: 'EVAL_BAD_VECTOR',
+    });
   }
   ks.forEach((k) => checkK(k, g.length, 'in the gallery'));
   truthIndex.forEach((t, i) => {
     if (!Number.isInteger(t) || t < 0 || t >= g.length) {
-      throw new ValidationError(`recall@k: truthIndex[${i}]=${t} is outside the gallery (size ${g.length})`, { code: 'EVAL_BAD_INPUT' });
+      throw new ValidationError(`recall@k: truthIndex[${i}]=${t} is outside the gallery (size ${g.length})`, {
+        code: 'EVAL_BAD_INPUT',
+      });
     }
   });
   const scores = new Float64Array(g.length);
@@ -171,17 +222,27 @@ export function recallAtKs(queries: readonly Float32Array[], gallery: readonly F
   for (let i = 0; i < q.length; i++) {
     for (let j = 0; j < g.length; j++) scores[j] = dot(q[i], g[j]);
     relevant[truthIndex[i]] = 1;
-    ks.forEach((k, m) => { sums[m] += expectedHitsAtK(scores, eligible, relevant, k); });
+    ks.forEach((k, m) => {
+      sums[m] += expectedHitsAtK(scores, eligible, relevant, k);
+    });
     relevant[truthIndex[i]] = 0;
   }
   const recallAt: Record<number, number> = {};
   const chance: Record<number, number> = {};
-  ks.forEach((k, m) => { recallAt[k] = sums[m] / q.length; chance[k] = k / g.length; });
+  ks.forEach((k, m) => {
+    recallAt[k] = sums[m] / q.length;
+    chance[k] = k / g.length;
+  });
   return { recallAt, queries: q.length, gallery: g.length, chance };
 }
 
 /** Recall@k of a known match (see `recallAtKs`). */
-export function recallAtK(queries: readonly Float32Array[], gallery: readonly Float32Array[], truthIndex: readonly number[], k: number): number {
+export function recallAtK(
+  queries: readonly Float32Array[],
+  gallery: readonly Float32Array[],
+  truthIndex: readonly number[],
+  k: number,
+): number {
   return recallAtKs(queries, gallery, truthIndex, [k]).recallAt[k];
 }
 
@@ -191,7 +252,8 @@ export function recallAtK(queries: readonly Float32Array[], gallery: readonly Fl
  * collapsed encoder (every input → one vector) gives 0.
  */
 export function collapseStd(vectors: readonly Float32Array[]): number {
-  if (vectors.length < 2) throw new ValidationError(`collapse std needs at least 2 vectors, got ${vectors.length}`, { code: 'EVAL_EMPTY' });
+  if (vectors.length < 2)
+    throw new ValidationError(`collapse std needs at least 2 vectors, got ${vectors.length}`, { code: 'EVAL_EMPTY' });
   const unit = normalizeAll(vectors);
   const d = unit[0].length;
   const packed = new Float32Array(unit.length * d);

@@ -107,35 +107,66 @@ export function bboxToRect(raster: Raster, [minLon, minLat, maxLon, maxLat]: Bbo
   return { left: x0, top: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
 }
 
-const DIRECTIONS: ReadonlyArray<[number, number]> = [[1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -1]];
+const DIRECTIONS: ReadonlyArray<[number, number]> = [
+  [1, 0],
+  [1, 1],
+  [0, 1],
+  [-1, 1],
+  [-1, 0],
+  [-1, -1],
+  [0, -1],
+  [1, -1],
+];
 
 type CheckedOptions = Required<Omit<PlaceProxyOptions, 'cache' | 'places'>> & { places: number };
 
 function checkOptions(o: PlaceProxyOptions): CheckedOptions {
   const mosaics: PlaceProxyMosaics | undefined = o.mosaics; // undefined from untyped callers
-  if (mosaics === undefined || typeof mosaics.primary !== 'string' || mosaics.primary === ''
-    || (mosaics.crossSource !== undefined && (typeof mosaics.crossSource !== 'string' || mosaics.crossSource === ''))) {
-    throw new ValidationError('the place proxy needs mosaics: { primary: FILE, crossSource?: FILE } (whole-globe EPSG:4326 images)');
+  if (
+    mosaics === undefined ||
+    typeof mosaics.primary !== 'string' ||
+    mosaics.primary === '' ||
+    (mosaics.crossSource !== undefined && (typeof mosaics.crossSource !== 'string' || mosaics.crossSource === ''))
+  ) {
+    throw new ValidationError(
+      'the place proxy needs mosaics: { primary: FILE, crossSource?: FILE } (whole-globe EPSG:4326 images)',
+    );
   }
   const maxMosaicWidth = o.maxMosaicWidth ?? 4096;
   if (!Number.isInteger(maxMosaicWidth) || maxMosaicWidth < 360) {
-    throw new ValidationError(`maxMosaicWidth must be an integer of at least 360 (1 px per degree), got ${maxMosaicWidth}`);
+    throw new ValidationError(
+      `maxMosaicWidth must be an integer of at least 360 (1 px per degree), got ${maxMosaicWidth}`,
+    );
   }
   const inputSize = o.inputSize;
-  if (!Number.isInteger(inputSize) || inputSize < 8 || inputSize > 1024) throw new ValidationError(`inputSize must be an integer in 8..1024, got ${inputSize}`);
+  if (!Number.isInteger(inputSize) || inputSize < 8 || inputSize > 1024)
+    throw new ValidationError(`inputSize must be an integer in 8..1024, got ${inputSize}`);
   const cropDeg = o.cropDeg ?? 6;
   const shiftFraction = o.shiftFraction ?? 0.5;
-  if (!(shiftFraction > 0 && shiftFraction < 1)) throw new ValidationError(`shiftFraction must be in (0, 1), got ${shiftFraction}`);
+  if (!(shiftFraction > 0 && shiftFraction < 1))
+    throw new ValidationError(`shiftFraction must be in (0, 1), got ${shiftFraction}`);
   if (!(cropDeg > 0) || cropDeg * (1 + shiftFraction) > SPLIT_CELL_DEG) {
-    throw new ValidationError(`cropDeg ${cropDeg} with shift ${shiftFraction} does not fit a ${SPLIT_CELL_DEG}° split cell`);
+    throw new ValidationError(
+      `cropDeg ${cropDeg} with shift ${shiftFraction} does not fit a ${SPLIT_CELL_DEG}° split cell`,
+    );
   }
   const split = o.split ?? 'eval';
-  if (split !== 'eval' && split !== 'train') throw new ValidationError(`split must be 'eval' or 'train', got ${String(split)}`);
+  if (split !== 'eval' && split !== 'train')
+    throw new ValidationError(`split must be 'eval' or 'train', got ${String(split)}`);
   const places = o.places ?? Number.POSITIVE_INFINITY;
-  if (!(places >= 2)) throw new ValidationError(`places must be at least 2 (a gallery needs distractors), got ${places}`);
+  if (!(places >= 2))
+    throw new ValidationError(`places must be at least 2 (a gallery needs distractors), got ${places}`);
   return {
-    mosaics, maxMosaicWidth, inputSize, split, seed: o.seed ?? 1, places, cropDeg, shiftFraction,
-    minStd: o.minStd ?? 0.04, maxDarkFraction: o.maxDarkFraction ?? 0.02,
+    mosaics,
+    maxMosaicWidth,
+    inputSize,
+    split,
+    seed: o.seed ?? 1,
+    places,
+    cropDeg,
+    shiftFraction,
+    minStd: o.minStd ?? 0.04,
+    maxDarkFraction: o.maxDarkFraction ?? 0.02,
   };
 }
 
@@ -192,28 +223,36 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
   });
   const usable: { place: Place; shiftedBox: Bbox; shifted: boolean; cross: boolean }[] = [];
   for (const p of placed) {
-    if (!informative(primary, p.place.bbox)) { skipped.queryUninformative++; continue; }
+    if (!informative(primary, p.place.bbox)) {
+      skipped.queryUninformative++;
+      continue;
+    }
     const shifted = informative(primary, p.shiftedBox);
     const crossOk = cross !== undefined && informative(cross, p.place.bbox);
     if (!shifted) skipped.shiftedUninformative++;
     if (cross !== undefined && !crossOk) skipped.crossSourceUninformative++;
-    if (shifted || crossOk) usable.push({ ...p, shifted, cross: crossOk }); else skipped.noPositive++;
+    if (shifted || crossOk) usable.push({ ...p, shifted, cross: crossOk });
+    else skipped.noPositive++;
   }
   // Cut the views concurrently (sharp works on libuv's pool); collected in place order, so the result
   // does not depend on timing.
-  kept.push(...await mapInChunks(usable, 16, async (u): Promise<Candidate> => {
-    const [query, shifted, crossView] = await Promise.all([
-      cropToTensor(primary, bboxToRect(primary, u.place.bbox), o.inputSize),
-      u.shifted ? cropToTensor(primary, bboxToRect(primary, u.shiftedBox), o.inputSize) : undefined,
-      u.cross && cross !== undefined ? cropToTensor(cross, bboxToRect(cross, u.place.bbox), o.inputSize) : undefined,
-    ]);
-    return { place: u.place, query, shifted, cross: crossView };
-  }));
+  kept.push(
+    ...(await mapInChunks(usable, 16, async (u): Promise<Candidate> => {
+      const [query, shifted, crossView] = await Promise.all([
+        cropToTensor(primary, bboxToRect(primary, u.place.bbox), o.inputSize),
+        u.shifted ? cropToTensor(primary, bboxToRect(primary, u.shiftedBox), o.inputSize) : undefined,
+        u.cross && cross !== undefined ? cropToTensor(cross, bboxToRect(cross, u.place.bbox), o.inputSize) : undefined,
+      ]);
+      return { place: u.place, query, shifted, cross: crossView };
+    })),
+  );
 
   const places: Place[] = kept.map((c) => c.place);
   const task = (pick: (c: Candidate) => Float32Array | undefined, salt: number): RetrievalTask => {
     const withPositive = kept.map((c, i) => ({ i, positive: pick(c) })).filter((x) => x.positive !== undefined);
-    const chosen = shuffled(withPositive, mulberry32(mixSeed(o.seed, salt))).slice(0, o.places).sort((a, b) => a.i - b.i);
+    const chosen = shuffled(withPositive, mulberry32(mixSeed(o.seed, salt)))
+      .slice(0, o.places)
+      .sort((a, b) => a.i - b.i);
     return {
       queries: chosen.map((x) => kept[x.i].query),
       gallery: chosen.map((x) => x.positive as Float32Array),
@@ -222,14 +261,23 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
     };
   };
   const result: PlaceProxySet = {
-    split: o.split, inputSize: o.inputSize, places,
+    split: o.split,
+    inputSize: o.inputSize,
+    places,
     shifted: task((c) => c.shifted, 1),
     ...(cross === undefined ? {} : { crossSource: task((c) => c.cross, 2) }),
-    candidates: cells.length, skipped,
+    candidates: cells.length,
+    skipped,
   };
-  for (const [name, t] of [['shifted', result.shifted], ['crossSource', result.crossSource]] as const) {
+  for (const [name, t] of [
+    ['shifted', result.shifted],
+    ['crossSource', result.crossSource],
+  ] as const) {
     if (t !== undefined && t.queries.length < 2) {
-      throw new ValidationError(`place proxy (${name}): only ${t.queries.length} usable places in split '${o.split}'; the thresholds or crop size leave too little`, { code: 'EVAL_NO_QUERIES' });
+      throw new ValidationError(
+        `place proxy (${name}): only ${t.queries.length} usable places in split '${o.split}'; the thresholds or crop size leave too little`,
+        { code: 'EVAL_NO_QUERIES' },
+      );
     }
   }
   return result;

@@ -20,20 +20,36 @@ export const SPLIT_ROWS = 180 / SPLIT_CELL_DEG; // 20
 export const EVAL_FRACTION = 0.25;
 const SPLIT_SALT = 0x5eed_ca11;
 
-export interface SplitCell { col: number; row: number; bbox: Bbox; split: Split }
+export interface SplitCell {
+  col: number;
+  row: number;
+  bbox: Bbox;
+  split: Split;
+}
 
 // murmur3's 32-bit finaliser over the cell coordinates: well mixed, identical on every platform
 function hashCell(col: number, row: number): number {
   let h = Math.imul(col + 1, 0x9e3779b1) ^ Math.imul(row + 1, 0x85ebca77) ^ SPLIT_SALT;
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return (h >>> 0) / 4294967296;
 }
 
 export function cellSplit(col: number, row: number): Split {
-  if (!Number.isInteger(col) || !Number.isInteger(row) || col < 0 || col >= SPLIT_COLS || row < 0 || row >= SPLIT_ROWS) {
-    throw new ValidationError(`split cell (${col}, ${row}) is outside the ${SPLIT_COLS}x${SPLIT_ROWS} grid`, { code: 'EVAL_BAD_PLACE' });
+  if (
+    !Number.isInteger(col) ||
+    !Number.isInteger(row) ||
+    col < 0 ||
+    col >= SPLIT_COLS ||
+    row < 0 ||
+    row >= SPLIT_ROWS
+  ) {
+    throw new ValidationError(`split cell (${col}, ${row}) is outside the ${SPLIT_COLS}x${SPLIT_ROWS} grid`, {
+      code: 'EVAL_BAD_PLACE',
+    });
   }
   return hashCell(col, row) < EVAL_FRACTION ? 'eval' : 'train';
 }
@@ -73,13 +89,20 @@ export function placeSplit(lon: number, lat: number): Split {
 export function bboxSplit(bbox: Bbox): Split | 'mixed' {
   const [minLon, minLat, maxLon, maxLat] = bbox;
   if (![minLon, minLat, maxLon, maxLat].every(Number.isFinite) || minLon >= maxLon || minLat >= maxLat) {
-    throw new ValidationError(`bbox ${JSON.stringify(bbox)} is not [minLon, minLat, maxLon, maxLat] with min < max`, { code: 'EVAL_BAD_PLACE' });
+    throw new ValidationError(`bbox ${JSON.stringify(bbox)} is not [minLon, minLat, maxLon, maxLat] with min < max`, {
+      code: 'EVAL_BAD_PLACE',
+    });
   }
-  const x0 = Math.max(-180, minLon), x1 = Math.min(180, maxLon);
-  const y0 = Math.max(-90, minLat), y1 = Math.min(90, maxLat);
-  if (x0 >= x1 || y0 >= y1) throw new ValidationError(`bbox ${JSON.stringify(bbox)} lies outside the world`, { code: 'EVAL_BAD_PLACE' });
-  const c0 = Math.floor((x0 + 180) / SPLIT_CELL_DEG), c1 = Math.ceil((x1 + 180) / SPLIT_CELL_DEG) - 1;
-  const r0 = Math.floor((90 - y1) / SPLIT_CELL_DEG), r1 = Math.ceil((90 - y0) / SPLIT_CELL_DEG) - 1;
+  const x0 = Math.max(-180, minLon),
+    x1 = Math.min(180, maxLon);
+  const y0 = Math.max(-90, minLat),
+    y1 = Math.min(90, maxLat);
+  if (x0 >= x1 || y0 >= y1)
+    throw new ValidationError(`bbox ${JSON.stringify(bbox)} lies outside the world`, { code: 'EVAL_BAD_PLACE' });
+  const c0 = Math.floor((x0 + 180) / SPLIT_CELL_DEG),
+    c1 = Math.ceil((x1 + 180) / SPLIT_CELL_DEG) - 1;
+  const r0 = Math.floor((90 - y1) / SPLIT_CELL_DEG),
+    r1 = Math.ceil((90 - y0) / SPLIT_CELL_DEG) - 1;
   let seen: Split | undefined;
   for (let row = r0; row <= r1; row++) {
     for (let col = c0; col <= c1; col++) {
@@ -111,7 +134,10 @@ export function splitCells(split: Split): SplitCell[] {
  * evaluation never sees a pixel the trainer saw.
  */
 export function maskEvalCells(image: Float32Array, width: number, height: number, bbox: Bbox, marginPx = 2): number {
-  if (image.length !== width * height * 3) throw new ValidationError(`image has ${image.length} values, expected ${width}x${height}x3`, { code: 'EVAL_BAD_PLACE' });
+  if (image.length !== width * height * 3)
+    throw new ValidationError(`image has ${image.length} values, expected ${width}x${height}x3`, {
+      code: 'EVAL_BAD_PLACE',
+    });
   const [minLon, minLat, maxLon, maxLat] = bbox;
   const dx = (maxLon - minLon) / width;
   const dy = (maxLat - minLat) / height;

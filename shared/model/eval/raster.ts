@@ -15,7 +15,12 @@ export interface Raster {
 }
 
 /** Pixel rectangle in a raster (integers, inside the raster). */
-export interface PixelRect { left: number; top: number; width: number; height: number }
+export interface PixelRect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
 
 export interface DecodeOptions {
   /** shrink on decode so the raster is at most this wide (keeps big mosaics cheap to hold and crop) */
@@ -31,8 +36,12 @@ export async function decodeRaster(source: string | Uint8Array, options: DecodeO
     if (!info.isFile()) throw new ValidationError(`image ${source} is not a file`, { code: 'EVAL_NOT_FOUND' });
   }
   try {
-    let pipeline = sharp(source, { limitInputPixels: 1 << 28 }).flatten({ background: '#000000' }).removeAlpha().toColourspace('srgb');
-    if (options.maxWidth !== undefined) pipeline = pipeline.resize({ width: options.maxWidth, withoutEnlargement: true });
+    let pipeline = sharp(source, { limitInputPixels: 1 << 28 })
+      .flatten({ background: '#000000' })
+      .removeAlpha()
+      .toColourspace('srgb');
+    if (options.maxWidth !== undefined)
+      pipeline = pipeline.resize({ width: options.maxWidth, withoutEnlargement: true });
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     return { width: info.width, height: info.height, data };
@@ -44,9 +53,18 @@ export async function decodeRaster(source: string | Uint8Array, options: DecodeO
 /** Cuts `rect` out of the raster and resizes it to size × size; returns HWC RGB float32 in [0, 1]. */
 export async function cropToTensor(raster: Raster, rect: PixelRect, size: number): Promise<Float32Array> {
   const { left, top, width, height } = rect;
-  if (!(Number.isInteger(left) && Number.isInteger(top) && Number.isInteger(width) && Number.isInteger(height))
-    || width < 1 || height < 1 || left < 0 || top < 0 || left + width > raster.width || top + height > raster.height) {
-    throw new ValidationError(`crop ${JSON.stringify(rect)} is not inside a ${raster.width}x${raster.height} raster`, { code: 'EVAL_BAD_CROP' });
+  if (
+    !(Number.isInteger(left) && Number.isInteger(top) && Number.isInteger(width) && Number.isInteger(height)) ||
+    width < 1 ||
+    height < 1 ||
+    left < 0 ||
+    top < 0 ||
+    left + width > raster.width ||
+    top + height > raster.height
+  ) {
+    throw new ValidationError(`crop ${JSON.stringify(rect)} is not inside a ${raster.width}x${raster.height} raster`, {
+      code: 'EVAL_BAD_CROP',
+    });
   }
   try {
     const out = await sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 3 } })
@@ -102,19 +120,22 @@ export function imageStats(image: Float32Array): ImageStats {
 export function rasterStats(raster: Raster, rect: PixelRect): ImageStats {
   const { data, width } = raster;
   return accumulateStats(rect.width * rect.height, (p, c) => {
-    const x = rect.left + (p % rect.width), y = rect.top + Math.floor(p / rect.width);
+    const x = rect.left + (p % rect.width),
+      y = rect.top + Math.floor(p / rect.width);
     return data[(y * width + x) * 3 + c] / 255;
   });
 }
 
 function accumulateStats(pixels: number, value: (pixel: number, channel: number) => number): ImageStats {
-  const sum = [0, 0, 0], sq = [0, 0, 0];
+  const sum = [0, 0, 0],
+    sq = [0, 0, 0];
   let dark = 0;
   for (let p = 0; p < pixels; p++) {
     let max = 0;
     for (let c = 0; c < 3; c++) {
       const v = value(p, c);
-      sum[c] += v; sq[c] += v * v;
+      sum[c] += v;
+      sq[c] += v * v;
       if (v > max) max = v;
     }
     if (max < 0.05) dark++;

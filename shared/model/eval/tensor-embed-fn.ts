@@ -20,7 +20,10 @@ export function embedFnFromEncoder(encoder: BatchEncoder, normalization: Channel
     const batch = new Float32Array(images.length * per);
     images.forEach((img, i) => {
       if (img.length !== per) {
-        throw new ValidationError(`image ${i} has ${img.length} values; the encoder takes ${encoder.inputSize}x${encoder.inputSize}x3 = ${per}`, { code: 'EVAL_BAD_IMAGE' });
+        throw new ValidationError(
+          `image ${i} has ${img.length} values; the encoder takes ${encoder.inputSize}x${encoder.inputSize}x3 = ${per}`,
+          { code: 'EVAL_BAD_IMAGE' },
+        );
       }
       normalize(img, normalization, batch.subarray(i * per, (i + 1) * per));
     });

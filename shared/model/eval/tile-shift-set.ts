@@ -59,7 +59,16 @@ export function tileFileBBox(relative: string): Bbox | undefined {
   }
 }
 
-const DIRECTIONS: ReadonlyArray<[number, number]> = [[1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -1]];
+const DIRECTIONS: ReadonlyArray<[number, number]> = [
+  [1, 0],
+  [1, 1],
+  [0, 1],
+  [-1, 1],
+  [-1, 0],
+  [-1, -1],
+  [0, -1],
+  [1, -1],
+];
 
 export async function buildTileShiftSet(dir: string, options: TileShiftOptions): Promise<TileShiftSet> {
   const { inputSize } = options;
@@ -69,8 +78,10 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
   const minStd = options.minStd ?? 0.04;
   const maxDark = options.maxDarkFraction ?? 0.02;
   const maxImages = options.maxImages ?? Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(inputSize) || inputSize < 8 || inputSize > 1024) throw new ValidationError(`inputSize must be an integer in 8..1024, got ${inputSize}`);
-  if (!(shiftFraction > 0 && shiftFraction < 1)) throw new ValidationError(`shiftFraction must be in (0, 1), got ${shiftFraction}`);
+  if (!Number.isInteger(inputSize) || inputSize < 8 || inputSize > 1024)
+    throw new ValidationError(`inputSize must be an integer in 8..1024, got ${inputSize}`);
+  if (!(shiftFraction > 0 && shiftFraction < 1))
+    throw new ValidationError(`shiftFraction must be in (0, 1), got ${shiftFraction}`);
   if (!(maxImages >= 2)) throw new ValidationError(`maxImages must be at least 2, got ${maxImages}`);
 
   let files;
@@ -89,13 +100,21 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
     }
     const side = bboxSplit(box);
     if (side === split) return true;
-    if (side === 'mixed') skipped.mixed++; else skipped.otherSide++;
+    if (side === 'mixed') skipped.mixed++;
+    else skipped.otherSide++;
     return false;
   });
-  const picked = shuffled(located, mulberry32(mixSeed(seed, 0x711e))).slice(0, maxImages)
+  const picked = shuffled(located, mulberry32(mixSeed(seed, 0x711e)))
+    .slice(0, maxImages)
     .sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
 
-  const set: TileShiftSet = { split, inputSize, files: [], shifted: { queries: [], gallery: [], truth: [], place: [] }, skipped };
+  const set: TileShiftSet = {
+    split,
+    inputSize,
+    files: [],
+    shifted: { queries: [], gallery: [], truth: [], place: [] },
+    skipped,
+  };
   for (const file of picked) {
     const raster = await decodeRaster(file.path);
     const short = Math.min(raster.width, raster.height);
@@ -112,7 +131,10 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
       const s = rasterStats(raster, r);
       return s.meanStd >= minStd && s.darkFraction <= maxDark;
     });
-    if (side < 8 || !ok) { skipped.uninformative++; continue; }
+    if (side < 8 || !ok) {
+      skipped.uninformative++;
+      continue;
+    }
     const q = set.shifted.queries.length;
     set.shifted.queries.push(await cropToTensor(raster, query, inputSize));
     set.shifted.gallery.push(await cropToTensor(raster, positive, inputSize));

@@ -30,8 +30,13 @@ export interface RgbImage {
 const MAX_SIZE = 8192;
 
 /** HWC float32 RGB in [0, 1] at size×size. Undecodable bytes → AppError 'UNDECODABLE' (not retriable). */
-export async function decodeToTensor(bytes: Uint8Array, size: number, options: DecodeOptions = {}): Promise<Float32Array> {
-  if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) throw new ValidationError(`decodeToTensor: size must be an integer in [1, ${MAX_SIZE}], got ${size}`);
+export async function decodeToTensor(
+  bytes: Uint8Array,
+  size: number,
+  options: DecodeOptions = {},
+): Promise<Float32Array> {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE)
+    throw new ValidationError(`decodeToTensor: size must be an integer in [1, ${MAX_SIZE}], got ${size}`);
   const rgb = await decodeRgb(bytes, { size, fit: options.fit ?? 'cover' });
   return toUnitFloat(rgb.data);
 }
@@ -40,23 +45,38 @@ export async function decodeToTensor(bytes: Uint8Array, size: number, options: D
  * Full-resolution (or resized, when `resize` is given) 8-bit RGB. Used by decodeToTensor and to cut
  * large scenes into tiles without decoding the file once per tile.
  */
-export async function decodeRgb(bytes: Uint8Array, resize?: { size: number; fit: 'cover' | 'fill' }): Promise<RgbImage> {
+export async function decodeRgb(
+  bytes: Uint8Array,
+  resize?: { size: number; fit: 'cover' | 'fill' },
+): Promise<RgbImage> {
   try {
     const metadata = await sharp(bytes).metadata();
     const naiveCmyk = metadata.space === 'cmyk' && !metadata.icc;
     let pipeline = sharp(bytes).autoOrient();
     if (naiveCmyk) pipeline = pipeline.pipelineColourspace('cmyk');
-    if (resize) pipeline = pipeline.resize(resize.size, resize.size, { fit: resize.fit, position: 'centre', kernel: 'lanczos3' });
+    if (resize)
+      pipeline = pipeline.resize(resize.size, resize.size, { fit: resize.fit, position: 'centre', kernel: 'lanczos3' });
     if (naiveCmyk) {
       const { data, info } = await pipeline.toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
-      if (info.channels !== 4 || data.length !== info.width * info.height * 4) throw new Error(`unexpected CMYK decode: ${info.channels} channels, ${data.length} bytes`);
+      if (info.channels !== 4 || data.length !== info.width * info.height * 4)
+        throw new Error(`unexpected CMYK decode: ${info.channels} channels, ${data.length} bytes`);
       return { data: cmykToRgb(data), width: info.width, height: info.height };
     }
-    const { data, info } = await pipeline.flatten({ background: { r: 0, g: 0, b: 0 } }).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || data.length !== info.width * info.height * 3) throw new Error(`unexpected RGB decode: ${info.channels} channels, ${data.length} bytes`);
+    const { data, info } = await pipeline
+      .flatten({ background: { r: 0, g: 0, b: 0 } })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || data.length !== info.width * info.height * 3)
+      throw new Error(`unexpected RGB decode: ${info.channels} channels, ${data.length} bytes`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (error) {
-    throw new AppError('UNDECODABLE', `cannot decode image (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
+    throw new AppError(
+      'UNDECODABLE',
+      `cannot decode image (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`,
+      { retriable: false, cause: error },
+    );
   }
 }
 

@@ -21,12 +21,16 @@ export async function listImageFiles(dir: string): Promise<ImageFile[]> {
       entries = await readdir(current, { withFileTypes: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new AppError('IMAGE_DIR_UNREADABLE', `cannot list images under ${current}: ${code ?? String(error)}`, { retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN', cause: error });
+      throw new AppError('IMAGE_DIR_UNREADABLE', `cannot list images under ${current}: ${code ?? String(error)}`, {
+        retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN',
+        cause: error,
+      });
     }
     for (const entry of entries) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && IMAGE_EXTENSION.test(entry.name)) found.push({ path: full, relative: path.relative(root, full).split(path.sep).join('/') });
+      else if (entry.isFile() && IMAGE_EXTENSION.test(entry.name))
+        found.push({ path: full, relative: path.relative(root, full).split(path.sep).join('/') });
     }
   };
   await walk(root);

@@ -16,7 +16,10 @@ export function computeChannelStats(images: readonly Float32Array[]): ChannelSta
   const sumSq = [0, 0, 0];
   let pixels = 0;
   for (const image of images) {
-    if (image.length % 3 !== 0) throw new RangeError(`computeChannelStats: image length ${image.length} is not a multiple of 3 (HWC RGB expected)`);
+    if (image.length % 3 !== 0)
+      throw new RangeError(
+        `computeChannelStats: image length ${image.length} is not a multiple of 3 (HWC RGB expected)`,
+      );
     for (let i = 0; i < image.length; i += 3) {
       const r = image[i];
       const g = image[i + 1];
@@ -32,13 +35,22 @@ export function computeChannelStats(images: readonly Float32Array[]): ChannelSta
   }
   if (pixels === 0) throw new RangeError('computeChannelStats: no pixels (empty image list)');
   const mean = sum.map((s) => s / pixels) as [number, number, number];
-  const std = sumSq.map((s, c) => Math.max(MIN_STD, Math.sqrt(Math.max(0, s / pixels - mean[c] * mean[c])))) as [number, number, number];
+  const std = sumSq.map((s, c) => Math.max(MIN_STD, Math.sqrt(Math.max(0, s / pixels - mean[c] * mean[c])))) as [
+    number,
+    number,
+    number,
+  ];
   return { mean, std };
 }
 
 /** `(x - mean) / std` per channel into `out` (a new array by default; pass `hwc` itself to work in place). */
-export function normalize(hwc: Float32Array, stats: ChannelStats, out: Float32Array = new Float32Array(hwc.length)): Float32Array {
-  if (out.length < hwc.length) throw new RangeError(`normalize: output holds ${out.length} values, input ${hwc.length}`);
+export function normalize(
+  hwc: Float32Array,
+  stats: ChannelStats,
+  out: Float32Array = new Float32Array(hwc.length),
+): Float32Array {
+  if (out.length < hwc.length)
+    throw new RangeError(`normalize: output holds ${out.length} values, input ${hwc.length}`);
   const [m0, m1, m2] = stats.mean;
   const s0 = 1 / stats.std[0];
   const s1 = 1 / stats.std[1];

@@ -46,8 +46,10 @@ const IN_FLIGHT_PER_WORKER = 8;
 export async function createDecodePool(options: DecodePoolOptions): Promise<DecodePool> {
   const { workers, inputSize, stats } = options;
   const log = options.log ?? silentLogger();
-  if (!Number.isInteger(workers) || workers < 0) throw new ValidationError(`workers must be a non-negative integer, got ${workers}`);
-  if (!Number.isInteger(inputSize) || inputSize < 1) throw new ValidationError(`inputSize must be a positive integer, got ${inputSize}`);
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new ValidationError(`workers must be a non-negative integer, got ${workers}`);
+  if (!Number.isInteger(inputSize) || inputSize < 1)
+    throw new ValidationError(`inputSize must be a positive integer, got ${inputSize}`);
   if (workers === 0) return inlinePool(inputSize, stats);
 
   const slots: Slot[] = [];
@@ -59,7 +61,9 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Deco
 
   const pump = () => {
     while (queue.length > 0) {
-      const slot = slots.filter((s) => s.running.size < IN_FLIGHT_PER_WORKER).sort((a, b) => a.running.size - b.running.size)[0];
+      const slot = slots
+        .filter((s) => s.running.size < IN_FLIGHT_PER_WORKER)
+        .sort((a, b) => a.running.size - b.running.size)[0];
       if (slot === undefined) return;
       const task = queue.shift() as Task;
       slot.running.set(task.id, task);
@@ -95,16 +99,28 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Deco
         const index = slots.indexOf(slot);
         if (index >= 0) slots.splice(index, 1);
         if (!ready) {
-          reject(new AppError('DECODE_WORKER_FAILED', `decode worker failed to start: ${describeError(cause)}`, { retriable: false, cause }));
+          reject(
+            new AppError('DECODE_WORKER_FAILED', `decode worker failed to start: ${describeError(cause)}`, {
+              retriable: false,
+              cause,
+            }),
+          );
           return;
         }
         // the images it held are not at fault: retriable, and a replacement takes over the queue
         for (const task of slot.running.values()) {
-          task.reject(new AppError('DECODE_WORKER_FAILED', `decode worker died: ${describeError(cause)}`, { retriable: true, cause }));
+          task.reject(
+            new AppError('DECODE_WORKER_FAILED', `decode worker died: ${describeError(cause)}`, {
+              retriable: true,
+              cause,
+            }),
+          );
         }
         slot.running.clear();
         if (closing) {
-          if (slots.length === 0) for (const task of queue.splice(0)) task.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool closed', { retriable: false }));
+          if (slots.length === 0)
+            for (const task of queue.splice(0))
+              task.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool closed', { retriable: false }));
           return pump();
         }
         log.warn({ err: describeError(cause) }, 'decode worker died, starting a replacement');
@@ -140,7 +156,8 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Deco
     workers,
     inputSize,
     decode(bytes) {
-      if (closing) return Promise.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool is closed', { retriable: false }));
+      if (closing)
+        return Promise.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool is closed', { retriable: false }));
       return new Promise((resolve, reject) => {
         queue.push({ id: nextId++, bytes, resolve, reject });
         pump();
@@ -161,7 +178,8 @@ function inlinePool(inputSize: number, stats: ChannelStats): DecodePool {
     workers: 0,
     inputSize,
     decode(bytes) {
-      if (closed) return Promise.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool is closed', { retriable: false }));
+      if (closed)
+        return Promise.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool is closed', { retriable: false }));
       return preprocessImage(bytes, inputSize, stats);
     },
     async close() {

@@ -50,16 +50,26 @@ export async function embedImagesToJsonl(options: EmbedImagesToJsonlOptions): Pr
   const log = options.log ?? silentLogger();
   const batchSize = options.batchSize ?? 32;
   const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
 
   const files = await listImageFiles(options.dir);
   const model = await prepareModel(options);
-  const encoder = await createOrtEncoder(model.onnx, { intraOpThreads: options.intraOpThreads, executionProviders: options.executionProviders, log });
+  const encoder = await createOrtEncoder(model.onnx, {
+    intraOpThreads: options.intraOpThreads,
+    executionProviders: options.executionProviders,
+    log,
+  });
   const failed: EmbedImagesSummary['failed'] = [];
   let embedded = 0;
   const temp = `${options.out}.partial-${process.pid}`;
   try {
-    const pool = await createDecodePool({ workers: Math.min(workers, Math.max(1, files.length)), inputSize: model.inputSize, stats: model.stats, log });
+    const pool = await createDecodePool({
+      workers: Math.min(workers, Math.max(1, files.length)),
+      inputSize: model.inputSize,
+      stats: model.stats,
+      log,
+    });
     try {
       const embedder = createImageEmbedder({ encoder, pool, batchSize });
       await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
@@ -80,7 +90,9 @@ export async function embedImagesToJsonl(options: EmbedImagesToJsonlOptions): Pr
         for (let i = 0; i < group.length; i++) {
           const outcome = read[i] instanceof Uint8Array ? results[k++] : (read[i] as AppError);
           if (outcome instanceof Float32Array) {
-            await write(`${JSON.stringify({ path: group[i].relative, vector: Array.from(outcome, (v) => Number(v.toPrecision(9))) })}\n`);
+            await write(
+              `${JSON.stringify({ path: group[i].relative, vector: Array.from(outcome, (v) => Number(v.toPrecision(9))) })}\n`,
+            );
             embedded++;
           } else {
             failed.push({ path: group[i].relative, code: outcome.code, message: outcome.message });
@@ -97,7 +109,12 @@ export async function embedImagesToJsonl(options: EmbedImagesToJsonlOptions): Pr
     await rename(temp, options.out);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error instanceof AppError ? error : new AppError('EMBED_IMAGES_FAILED', `embedding ${options.dir} failed: ${describeError(error)}`, { retriable: false, cause: error });
+    throw error instanceof AppError
+      ? error
+      : new AppError('EMBED_IMAGES_FAILED', `embedding ${options.dir} failed: ${describeError(error)}`, {
+          retriable: false,
+          cause: error,
+        });
   } finally {
     await encoder.close();
   }
@@ -120,6 +137,9 @@ async function readImage(file: string): Promise<Uint8Array | AppError> {
     return new Uint8Array(await readFile(file));
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    return new AppError('IMAGE_UNREADABLE', `cannot read ${file}: ${code ?? describeError(cause)}`, { retriable: code === 'EMFILE' || code === 'EAGAIN', cause });
+    return new AppError('IMAGE_UNREADABLE', `cannot read ${file}: ${code ?? describeError(cause)}`, {
+      retriable: code === 'EMFILE' || code === 'EAGAIN',
+      cause,
+    });
   }
 }

@@ -33,9 +33,12 @@ type Decoded = { tensor: Float32Array } | { error: AppError };
  */
 export function createImageEmbedder(options: ImageEmbedderOptions): ImageEmbedder {
   const { encoder, pool, batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
   if (pool.inputSize !== encoder.inputSize) {
-    throw new ValidationError(`decode pool makes ${pool.inputSize} px tensors but the encoder expects ${encoder.inputSize} px`);
+    throw new ValidationError(
+      `decode pool makes ${pool.inputSize} px tensors but the encoder expects ${encoder.inputSize} px`,
+    );
   }
   const perImage = encoder.inputSize * encoder.inputSize * 3;
   // enough decodes ahead to fill the next batch and keep every worker fed (the pool runs 8 per worker)
@@ -74,7 +77,11 @@ export function createImageEmbedder(options: ImageEmbedderOptions): ImageEmbedde
             continue;
           }
           if (decoded.tensor.length !== perImage) {
-            results[i] = new AppError('DECODE_FAILED', `decoded tensor holds ${decoded.tensor.length} floats, expected ${perImage}`, { retriable: false });
+            results[i] = new AppError(
+              'DECODE_FAILED',
+              `decoded tensor holds ${decoded.tensor.length} floats, expected ${perImage}`,
+              { retriable: false },
+            );
             continue;
           }
           batch.set(decoded.tensor, members.length * perImage);
@@ -92,5 +99,7 @@ export function createImageEmbedder(options: ImageEmbedderOptions): ImageEmbedde
 }
 
 function asAppError(error: unknown): AppError {
-  return error instanceof AppError ? error : new AppError('DECODE_FAILED', `decode failed: ${describeError(error)}`, { retriable: false, cause: error });
+  return error instanceof AppError
+    ? error
+    : new AppError('DECODE_FAILED', `decode failed: ${describeError(error)}`, { retriable: false, cause: error });
 }

@@ -39,7 +39,10 @@ const OUTPUT = 'embedding';
  */
 export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncoderOptions = {}): Promise<OrtEncoder> {
   const log = options.log ?? silentLogger();
-  if (options.intraOpThreads !== undefined && (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1)) {
+  if (
+    options.intraOpThreads !== undefined &&
+    (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 1)
+  ) {
     throw new ValidationError(`intraOpThreads must be a positive integer, got ${options.intraOpThreads}`);
   }
   const requested = options.executionProviders ?? ['cpu'];
@@ -61,15 +64,22 @@ export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncod
       break;
     } catch (cause) {
       if (candidate === 'cpu') {
-        throw new AppError('MODEL_INVALID', `onnxruntime cannot load the model: ${describeError(cause)}`, { retriable: false, cause });
+        throw new AppError('MODEL_INVALID', `onnxruntime cannot load the model: ${describeError(cause)}`, {
+          retriable: false,
+          cause,
+        });
       }
       log.warn({ provider: candidate, err: describeError(cause) }, 'execution provider unavailable, falling back');
     }
   }
-  if (session === undefined) throw new AppError('MODEL_INVALID', 'no execution provider could load the model', { retriable: false });
+  if (session === undefined)
+    throw new AppError('MODEL_INVALID', 'no execution provider could load the model', { retriable: false });
 
   const { inputSize, embeddingDim } = checkSignature(session);
-  log.info({ provider, inputSize, embeddingDim, intraOpThreads: options.intraOpThreads ?? 'default' }, 'onnx encoder ready');
+  log.info(
+    { provider, inputSize, embeddingDim, intraOpThreads: options.intraOpThreads ?? 'default' },
+    'onnx encoder ready',
+  );
   const perImage = inputSize * inputSize * 3;
   let closed = false;
   const open = session;
@@ -82,14 +92,19 @@ export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncod
       if (closed) throw new AppError('ENCODER_CLOSED', 'the encoder is closed', { retriable: false });
       if (!Number.isInteger(n) || n < 1) throw new ValidationError(`batch size must be a positive integer, got ${n}`);
       if (input.length !== n * perImage) {
-        throw new ValidationError(`input holds ${input.length} floats; ${n} images of ${inputSize}x${inputSize}x3 need ${n * perImage}`);
+        throw new ValidationError(
+          `input holds ${input.length} floats; ${n} images of ${inputSize}x${inputSize}x3 need ${n * perImage}`,
+        );
       }
       let data: Float32Array;
       try {
         const out = await open.run({ [INPUT]: new ort.Tensor('float32', input, [n, inputSize, inputSize, 3]) });
         data = out[OUTPUT].data as Float32Array;
       } catch (cause) {
-        throw new AppError('INFERENCE_FAILED', `onnxruntime run failed: ${describeError(cause)}`, { retriable: false, cause });
+        throw new AppError('INFERENCE_FAILED', `onnxruntime run failed: ${describeError(cause)}`, {
+          retriable: false,
+          cause,
+        });
       }
       const rows: Float32Array[] = [];
       // copies, so a caller keeping one vector does not pin the whole batch buffer
@@ -109,11 +124,15 @@ function checkSignature(session: ort.InferenceSession): { inputSize: number; emb
   const input = session.inputMetadata.find((m) => m.name === INPUT);
   const output = session.outputMetadata.find((m) => m.name === OUTPUT);
   const fail = (why: string) => new AppError('MODEL_INVALID', `not a gibs-embed encoder: ${why}`, { retriable: false });
-  if (input === undefined || !input.isTensor) throw fail(`no tensor input "${INPUT}" (inputs: ${session.inputNames.join(', ')})`);
-  if (output === undefined || !output.isTensor) throw fail(`no tensor output "${OUTPUT}" (outputs: ${session.outputNames.join(', ')})`);
+  if (input === undefined || !input.isTensor)
+    throw fail(`no tensor input "${INPUT}" (inputs: ${session.inputNames.join(', ')})`);
+  if (output === undefined || !output.isTensor)
+    throw fail(`no tensor output "${OUTPUT}" (outputs: ${session.outputNames.join(', ')})`);
   const [, h, w, c] = input.shape;
-  if (input.shape.length !== 4 || typeof h !== 'number' || h !== w || c !== 3) throw fail(`input shape [${input.shape.join(', ')}] is not [N, S, S, 3]`);
+  if (input.shape.length !== 4 || typeof h !== 'number' || h !== w || c !== 3)
+    throw fail(`input shape [${input.shape.join(', ')}] is not [N, S, S, 3]`);
   const dim = output.shape[1];
-  if (output.shape.length !== 2 || typeof dim !== 'number') throw fail(`output shape [${output.shape.join(', ')}] is not [N, D]`);
+  if (output.shape.length !== 2 || typeof dim !== 'number')
+    throw fail(`output shape [${output.shape.join(', ')}] is not [N, D]`);
   return { inputSize: h, embeddingDim: dim };
 }

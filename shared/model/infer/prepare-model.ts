@@ -54,6 +54,16 @@ export async function prepareModel(options: PrepareModelOptions): Promise<Prepar
   const { meta, weights } = await loadCheckpoint(options.checkpoint);
   const graph = buildEncoderGraph(meta.arch);
   const inputSize = options.inputSize ?? meta.input_size;
-  const onnx = exportOnnx(graph, weights, { inputSize, metadata: { model_id: meta.id, checkpoint_digest: meta.digest } });
-  return { modelId: meta.id, arch: meta.arch, inputSize, stats: meta.normalization, embeddingDim: graph.embeddingDim, onnx };
+  const onnx = exportOnnx(graph, weights, {
+    inputSize,
+    metadata: { model_id: meta.id, checkpoint_digest: meta.digest },
+  });
+  return {
+    modelId: meta.id,
+    arch: meta.arch,
+    inputSize,
+    stats: meta.normalization,
+    embeddingDim: graph.embeddingDim,
+    onnx,
+  };
 }

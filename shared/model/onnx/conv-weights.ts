@@ -30,7 +30,11 @@ export interface BatchNormParams {
  * bn(conv(x) + b) = conv(x)·s + (b − mean)·s + beta with s = gamma / sqrt(var + eps), per output channel.
  * `kernelOihw` is scaled in place; returns the new bias.
  */
-export function foldBatchNorm(kernelOihw: Float64Array, bias: Float32Array | undefined, bn: BatchNormParams): Float64Array {
+export function foldBatchNorm(
+  kernelOihw: Float64Array,
+  bias: Float32Array | undefined,
+  bn: BatchNormParams,
+): Float64Array {
   const cout = bn.gamma.length;
   const perOut = kernelOihw.length / cout;
   const folded = new Float64Array(cout);

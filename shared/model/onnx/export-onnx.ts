@@ -2,7 +2,13 @@ import { ValidationError } from '../../errors/index.js';
 import type { EncoderGraph, GraphNode, WeightMap } from '../encoder/index.js';
 import { foldBatchNorm, hwioToOihw } from './conv-weights.js';
 import { floatAttr, floatTensor, floatValueInfo, intAttr, intsAttr, node } from './onnx-builders.js';
-import { OnnxDataType, onnxModelType, type ModelProtoObject, type NodeProtoObject, type TensorProtoObject } from './onnx-schema.js';
+import {
+  OnnxDataType,
+  onnxModelType,
+  type ModelProtoObject,
+  type NodeProtoObject,
+  type TensorProtoObject,
+} from './onnx-schema.js';
 import { validateWeights } from './validate-weights.js';
 
 export interface ExportOnnxOptions {
@@ -47,7 +53,8 @@ export function exportOnnx(graph: EncoderGraph, weights: WeightMap, options: Exp
     throw new ValidationError(`inputSize must be a positive integer, got ${options.inputSize}`);
   }
   const last = graph.nodes[graph.nodes.length - 1];
-  if (last === undefined || last.output !== ONNX_OUTPUT) throw new ValidationError(`the graph must end in a node writing "${ONNX_OUTPUT}"`);
+  if (last === undefined || last.output !== ONNX_OUTPUT)
+    throw new ValidationError(`the graph must end in a node writing "${ONNX_OUTPUT}"`);
   validateWeights(graph, weights);
 
   const fold = options.foldBatchNorm ?? true;
@@ -89,13 +96,19 @@ export function exportOnnx(graph: EncoderGraph, weights: WeightMap, options: Exp
           inputs.push(`${n.name}/bias_folded`);
         }
         nodes.push(
-          node('Conv', n.name, inputs, [output], [
-            intsAttr('kernel_shape', [n.kernel, n.kernel]),
-            intsAttr('strides', [n.stride, n.stride]),
-            intsAttr('pads', [n.pad, n.pad, n.pad, n.pad]),
-            intsAttr('dilations', [1, 1]),
-            intAttr('group', 1),
-          ]),
+          node(
+            'Conv',
+            n.name,
+            inputs,
+            [output],
+            [
+              intsAttr('kernel_shape', [n.kernel, n.kernel]),
+              intsAttr('strides', [n.stride, n.stride]),
+              intsAttr('pads', [n.pad, n.pad, n.pad, n.pad]),
+              intsAttr('dilations', [1, 1]),
+              intAttr('group', 1),
+            ],
+          ),
         );
         break;
       }
@@ -103,7 +116,9 @@ export function exportOnnx(graph: EncoderGraph, weights: WeightMap, options: Exp
         if (folded.has(n.name)) break;
         const params = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((p) => `${n.name}/${p}`);
         for (const p of params) initializers.push(floatTensor(p, [n.channels], w(p)));
-        nodes.push(node('BatchNormalization', n.name, [val(n.input), ...params], [n.output], [floatAttr('epsilon', n.epsilon)]));
+        nodes.push(
+          node('BatchNormalization', n.name, [val(n.input), ...params], [n.output], [floatAttr('epsilon', n.epsilon)]),
+        );
         break;
       }
       case 'relu':
@@ -114,11 +129,17 @@ export function exportOnnx(graph: EncoderGraph, weights: WeightMap, options: Exp
         break;
       case 'maxpool':
         nodes.push(
-          node('MaxPool', n.name, [val(n.input)], [n.output], [
-            intsAttr('kernel_shape', [n.kernel, n.kernel]),
-            intsAttr('strides', [n.stride, n.stride]),
-            intsAttr('pads', [n.pad, n.pad, n.pad, n.pad]),
-          ]),
+          node(
+            'MaxPool',
+            n.name,
+            [val(n.input)],
+            [n.output],
+            [
+              intsAttr('kernel_shape', [n.kernel, n.kernel]),
+              intsAttr('strides', [n.stride, n.stride]),
+              intsAttr('pads', [n.pad, n.pad, n.pad, n.pad]),
+            ],
+          ),
         );
         break;
       case 'global_avg_pool': {
@@ -156,7 +177,12 @@ export function exportOnnx(graph: EncoderGraph, weights: WeightMap, options: Exp
 }
 
 /** x / sqrt(max(Σx², ε)) over the channel axis, the formula tfjs uses for the l2normalize node. */
-function l2NormalizeNodes(n: Extract<GraphNode, { op: 'l2normalize' }>, input: string, opset: number, initializers: TensorProtoObject[]): NodeProtoObject[] {
+function l2NormalizeNodes(
+  n: Extract<GraphNode, { op: 'l2normalize' }>,
+  input: string,
+  opset: number,
+  initializers: TensorProtoObject[],
+): NodeProtoObject[] {
   const sumSq = `${n.name}/sum_sq`;
   const clamped = `${n.name}/clamped`;
   const norm = `${n.name}/norm`;

@@ -27,7 +27,13 @@ export function floatAttr(name: string, f: number): AttributeProtoObject {
   return { name, type: OnnxAttributeType.FLOAT, f };
 }
 
-export function node(opType: string, name: string, input: string[], output: string[], attribute: AttributeProtoObject[] = []): NodeProtoObject {
+export function node(
+  opType: string,
+  name: string,
+  input: string[],
+  output: string[],
+  attribute: AttributeProtoObject[] = [],
+): NodeProtoObject {
   return { op_type: opType, name, input, output, attribute };
 }
 

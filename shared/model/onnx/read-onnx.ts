@@ -13,8 +13,14 @@ export interface OnnxModelInfo {
   metadata: Record<string, string>;
 }
 
-interface DecodedDim { dim_value?: number; dim_param?: string }
-interface DecodedValueInfo { name: string; type?: { tensor_type?: { shape?: { dim?: DecodedDim[] } } } }
+interface DecodedDim {
+  dim_value?: number;
+  dim_param?: string;
+}
+interface DecodedValueInfo {
+  name: string;
+  type?: { tensor_type?: { shape?: { dim?: DecodedDim[] } } };
+}
 interface DecodedModel {
   ir_version?: number;
   producer_name?: string;
@@ -44,7 +50,8 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModelInfo {
   if (graph === undefined || decoded.ir_version === undefined) {
     throw new AppError('MODEL_INVALID', 'not an ONNX model: no graph or IR version', { retriable: false });
   }
-  const dims = (v: DecodedValueInfo) => (v.type?.tensor_type?.shape?.dim ?? []).map((d) => d.dim_param ?? d.dim_value ?? '?');
+  const dims = (v: DecodedValueInfo) =>
+    (v.type?.tensor_type?.shape?.dim ?? []).map((d) => d.dim_param ?? d.dim_value ?? '?');
   return {
     irVersion: decoded.ir_version,
     opset: decoded.opset_import?.find((o) => (o.domain ?? '') === '')?.version ?? 0,

@@ -9,21 +9,40 @@ import { graphParams, type EncoderGraph, type WeightMap } from '../encoder/index
 export function validateWeights(graph: EncoderGraph, weights: WeightMap): void {
   for (const spec of graphParams(graph)) {
     const entry = weights[spec.name];
-    if (entry === undefined) throw new ValidationError(`weight "${spec.name}" is missing (expected shape [${spec.shape.join(', ')}])`, { code: 'WEIGHTS_INVALID' });
-    if (!(entry.data instanceof Float32Array)) throw new ValidationError(`weight "${spec.name}" must be a Float32Array`, { code: 'WEIGHTS_INVALID' });
-    const sameShape = Array.isArray(entry.shape) && entry.shape.length === spec.shape.length && entry.shape.every((d, i) => d === spec.shape[i]);
+    if (entry === undefined)
+      throw new ValidationError(`weight "${spec.name}" is missing (expected shape [${spec.shape.join(', ')}])`, {
+        code: 'WEIGHTS_INVALID',
+      });
+    if (!(entry.data instanceof Float32Array))
+      throw new ValidationError(`weight "${spec.name}" must be a Float32Array`, { code: 'WEIGHTS_INVALID' });
+    const sameShape =
+      Array.isArray(entry.shape) &&
+      entry.shape.length === spec.shape.length &&
+      entry.shape.every((d, i) => d === spec.shape[i]);
     if (!sameShape) {
-      throw new ValidationError(`weight "${spec.name}" has shape [${String(entry.shape)}], expected [${spec.shape.join(', ')}]`, { code: 'WEIGHTS_INVALID' });
+      throw new ValidationError(
+        `weight "${spec.name}" has shape [${String(entry.shape)}], expected [${spec.shape.join(', ')}]`,
+        { code: 'WEIGHTS_INVALID' },
+      );
     }
     const size = spec.shape.reduce((a, b) => a * b, 1);
     if (entry.data.length !== size) {
-      throw new ValidationError(`weight "${spec.name}" has ${entry.data.length} values, shape [${spec.shape.join(', ')}] needs ${size}`, { code: 'WEIGHTS_INVALID' });
+      throw new ValidationError(
+        `weight "${spec.name}" has ${entry.data.length} values, shape [${spec.shape.join(', ')}] needs ${size}`,
+        { code: 'WEIGHTS_INVALID' },
+      );
     }
     const isVariance = spec.name.endsWith('/moving_variance');
     for (let i = 0; i < size; i++) {
       const v = entry.data[i];
-      if (!Number.isFinite(v)) throw new ValidationError(`weight "${spec.name}" holds a non-finite value at index ${i}`, { code: 'WEIGHTS_INVALID' });
-      if (isVariance && v < 0) throw new ValidationError(`weight "${spec.name}" holds a negative variance at index ${i}`, { code: 'WEIGHTS_INVALID' });
+      if (!Number.isFinite(v))
+        throw new ValidationError(`weight "${spec.name}" holds a non-finite value at index ${i}`, {
+          code: 'WEIGHTS_INVALID',
+        });
+      if (isVariance && v < 0)
+        throw new ValidationError(`weight "${spec.name}" holds a negative variance at index ${i}`, {
+          code: 'WEIGHTS_INVALID',
+        });
     }
   }
 }

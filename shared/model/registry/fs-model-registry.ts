@@ -62,7 +62,10 @@ export class FsModelRegistry implements ModelRegistry {
       await fsyncPath(temp);
       // the copy is what will be served: verify it, not just the source (which could change meanwhile)
       const copied = await verifyCheckpoint(temp);
-      if (copied.digest !== source.digest) throw new AppError('CHECKPOINT_CONFLICT', `${checkpointDir} changed while it was being published`, { retriable: true });
+      if (copied.digest !== source.digest)
+        throw new AppError('CHECKPOINT_CONFLICT', `${checkpointDir} changed while it was being published`, {
+          retriable: true,
+        });
       await rename(temp, target);
       await fsyncPath(checkpoints);
     } catch (error) {
@@ -99,7 +102,9 @@ export class FsModelRegistry implements ModelRegistry {
         this.log.warn({ err: error, id: name }, 'model registry: leaving a corrupt checkpoint out of the listing');
       }
     }
-    return metas.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1));
+    return metas.sort((a, b) =>
+      a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1,
+    );
   }
 
   async latest(): Promise<CheckpointMeta | undefined> {
@@ -107,7 +112,10 @@ export class FsModelRegistry implements ModelRegistry {
     const pointer = await this.readPointer();
     if (!pointer) return undefined;
     const meta = await this.get(pointer.id);
-    if (!meta) throw new AppError('REGISTRY_CORRUPT', `${LATEST_FILE} points at ${pointer.id}, which is not in the registry`, { retriable: false });
+    if (!meta)
+      throw new AppError('REGISTRY_CORRUPT', `${LATEST_FILE} points at ${pointer.id}, which is not in the registry`, {
+        retriable: false,
+      });
     return meta;
   }
 
@@ -185,9 +193,15 @@ export class FsModelRegistry implements ModelRegistry {
     const target = this.dirOf(source.id);
     const stored = await verifyCheckpoint(target);
     const strip = ({ files: _f, digest: _d, ...rest }: CheckpointMeta) => canonicalJson(rest);
-    const clash = Object.entries(source.files).find(([name, f]) => stored.files[name] && stored.files[name].sha256 !== f.sha256);
+    const clash = Object.entries(source.files).find(
+      ([name, f]) => stored.files[name] && stored.files[name].sha256 !== f.sha256,
+    );
     if (strip(stored) !== strip(source) || clash) {
-      throw new AppError('CHECKPOINT_CONFLICT', `${source.id} is already stored with different ${clash ? clash[0] : 'metadata'}; checkpoints are immutable`, { retriable: false });
+      throw new AppError(
+        'CHECKPOINT_CONFLICT',
+        `${source.id} is already stored with different ${clash ? clash[0] : 'metadata'}; checkpoints are immutable`,
+        { retriable: false },
+      );
     }
     const missing = Object.keys(source.files).filter((name) => !stored.files[name]);
     if (missing.length === 0) return stored;
@@ -206,15 +220,21 @@ export class FsModelRegistry implements ModelRegistry {
     }
     try {
       const pointer = JSON.parse(text) as Partial<LatestPointer>;
-      if (typeof pointer.id !== 'string' || !CHECKPOINT_ID_PATTERN.test(pointer.id)) throw new Error(`no valid id in ${JSON.stringify(pointer)}`);
+      if (typeof pointer.id !== 'string' || !CHECKPOINT_ID_PATTERN.test(pointer.id))
+        throw new Error(`no valid id in ${JSON.stringify(pointer)}`);
       return { id: pointer.id, promoted_at: String(pointer.promoted_at), previous: pointer.previous ?? null };
     } catch (error) {
-      throw new AppError('REGISTRY_CORRUPT', `${path.join(this.root, LATEST_FILE)} is unreadable: ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
+      throw new AppError(
+        'REGISTRY_CORRUPT',
+        `${path.join(this.root, LATEST_FILE)} is unreadable: ${error instanceof Error ? error.message : String(error)}`,
+        { retriable: false, cause: error },
+      );
     }
   }
 
   private dirOf(id: string): string {
-    if (typeof id !== 'string' || !CHECKPOINT_ID_PATTERN.test(id)) throw new ValidationError(`not a checkpoint id: ${JSON.stringify(id)}`, { code: 'INVALID_CHECKPOINT_ID' });
+    if (typeof id !== 'string' || !CHECKPOINT_ID_PATTERN.test(id))
+      throw new ValidationError(`not a checkpoint id: ${JSON.stringify(id)}`, { code: 'INVALID_CHECKPOINT_ID' });
     return path.join(this.root, 'checkpoints', id);
   }
 
@@ -238,7 +258,10 @@ export class FsModelRegistry implements ModelRegistry {
 
   private async removeTemp(temp: string, original: unknown): Promise<void> {
     await rm(temp, { recursive: true, force: true }).catch((cleanupError: unknown) => {
-      this.log.warn({ err: cleanupError, temp, original }, 'model registry: could not remove a temp path after a failure');
+      this.log.warn(
+        { err: cleanupError, temp, original },
+        'model registry: could not remove a temp path after a failure',
+      );
     });
   }
 

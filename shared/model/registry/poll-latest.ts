@@ -28,7 +28,14 @@ export function pollLatest(
         delivered = id;
       }
     } catch (error) {
-      options.onError(error instanceof AppError ? error : new AppError('REGISTRY_WATCH_FAILED', `watch: ${error instanceof Error ? error.message : String(error)}`, { retriable: true, cause: error }));
+      options.onError(
+        error instanceof AppError
+          ? error
+          : new AppError('REGISTRY_WATCH_FAILED', `watch: ${error instanceof Error ? error.message : String(error)}`, {
+              retriable: true,
+              cause: error,
+            }),
+      );
     }
     if (!stopped) {
       timer = setTimeout(poll, intervalMs);

@@ -14,19 +14,32 @@ export const LATEST_CHECKPOINT = 'latest';
  * looked up in `registry`. Anything else, or an id the registry lacks, is a ValidationError (exit 2) naming
  * `what`, the value and the registry.
  */
-export async function resolveCheckpointDir(ref: string, registry: FsModelRegistry, what = 'checkpoint'): Promise<string> {
+export async function resolveCheckpointDir(
+  ref: string,
+  registry: FsModelRegistry,
+  what = 'checkpoint',
+): Promise<string> {
   const asPath = path.resolve(ref);
   if (await isDirectory(asPath)) return asPath;
   const id = ref === LATEST_CHECKPOINT ? (await registry.latest())?.id : ref;
-  if (id === undefined) throw new ValidationError(`${what} ${ref}: the model registry ${registry.root} has promoted no checkpoint yet`, { code: 'CHECKPOINT_NOT_FOUND' });
+  if (id === undefined)
+    throw new ValidationError(`${what} ${ref}: the model registry ${registry.root} has promoted no checkpoint yet`, {
+      code: 'CHECKPOINT_NOT_FOUND',
+    });
   if (!CHECKPOINT_ID_PATTERN.test(id)) {
-    throw new ValidationError(`${what} ${JSON.stringify(ref)} is neither a checkpoint directory nor a registry id (ckpt-<14 digits>-<12 hex>) nor "latest"`, { code: 'CHECKPOINT_NOT_FOUND' });
+    throw new ValidationError(
+      `${what} ${JSON.stringify(ref)} is neither a checkpoint directory nor a registry id (ckpt-<14 digits>-<12 hex>) nor "latest"`,
+      { code: 'CHECKPOINT_NOT_FOUND' },
+    );
   }
   try {
     return await registry.checkpointDir(id);
   } catch (error) {
     if (error instanceof AppError && error.code === 'CHECKPOINT_NOT_FOUND') {
-      throw new ValidationError(`${what} ${ref}: no such directory, and the model registry ${registry.root} holds no checkpoint ${id}`, { code: error.code, cause: error });
+      throw new ValidationError(
+        `${what} ${ref}: no such directory, and the model registry ${registry.root} holds no checkpoint ${id}`,
+        { code: error.code, cause: error },
+      );
     }
     throw error;
   }

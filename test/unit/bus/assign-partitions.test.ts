@@ -12,8 +12,14 @@ describe('assignPartitions', () => {
       ],
       new Map([['t', 5]]),
     );
-    assert.deepEqual(result.get('a')?.map((p) => p.partition), [0, 2, 4]);
-    assert.deepEqual(result.get('b')?.map((p) => p.partition), [1, 3]);
+    assert.deepEqual(
+      result.get('a')?.map((p) => p.partition),
+      [0, 2, 4],
+    );
+    assert.deepEqual(
+      result.get('b')?.map((p) => p.partition),
+      [1, 3],
+    );
   });
 
   it('gives a topic only to members subscribing to it, and unknown topics to nobody', () => {
@@ -28,7 +34,13 @@ describe('assignPartitions', () => {
       ]),
     );
     assert.ok(result.get('a')?.every((p) => p.topic === 'x'));
-    assert.deepEqual(result.get('b')?.filter((p) => p.topic === 'y').map((p) => p.partition), [0, 1, 2]);
+    assert.deepEqual(
+      result
+        .get('b')
+        ?.filter((p) => p.topic === 'y')
+        .map((p) => p.partition),
+      [0, 1, 2],
+    );
     assert.equal([...result.values()].flat().filter((p) => p.topic === 'ghost').length, 0);
   });
 
@@ -43,8 +55,14 @@ describe('assignPartitions', () => {
           const forward = assignPartitions(members, counts);
           const backward = assignPartitions([...members].reverse(), counts);
           assert.deepEqual([...forward.entries()].sort(), [...backward.entries()].sort());
-          const all = [...forward.values()].flat().map((p) => p.partition).sort((a, b) => a - b);
-          assert.deepEqual(all, Array.from({ length: partitions }, (_, i) => i));
+          const all = [...forward.values()]
+            .flat()
+            .map((p) => p.partition)
+            .sort((a, b) => a - b);
+          assert.deepEqual(
+            all,
+            Array.from({ length: partitions }, (_, i) => i),
+          );
           const sizes = [...forward.values()].map((l) => l.length);
           assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
         },

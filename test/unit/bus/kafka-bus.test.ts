@@ -25,7 +25,10 @@ describe('KafkaBus (no broker)', () => {
 
   it('refuses use before open, validates arguments first, and closes idempotently', async () => {
     const bus = new KafkaBus(base);
-    await assert.rejects(bus.produce('t', [{ key: 'k', value: 'v' }]), (e: unknown) => e instanceof AppError && e.code === busErrorCodes.invalidState);
+    await assert.rejects(
+      bus.produce('t', [{ key: 'k', value: 'v' }]),
+      (e: unknown) => e instanceof AppError && e.code === busErrorCodes.invalidState,
+    );
     await assert.rejects(bus.produce('bad topic', []), ValidationError);
     await assert.rejects(bus.ensureTopics([{ name: 't', partitions: -1 }]), ValidationError);
     assert.throws(() => bus.consumer({ groupId: '', topics: ['t'] }), ValidationError);

@@ -5,7 +5,13 @@ import { AppError } from '../../../shared/errors/index.js';
 import { busErrorCodes } from '../../../shared/bus/index.js';
 import { kafkaOp, mapKafkaError } from '../../../shared/bus/kafka-errors.js';
 
-const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError } = kafkajs;
+const {
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSProtocolError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSConnectionError,
+} = kafkajs;
 
 /** kafkajs builds protocol errors from its code table entries; this is the shape of one */
 const protocolError = (type: string, retriable: boolean) =>
@@ -28,7 +34,10 @@ describe('mapKafkaError', () => {
     const exhausted = new KafkaJSNumberOfRetriesExceeded(inner, { retryCount: 5, retryTime: 1000 });
     assert.equal(exhausted.retriable, false);
     assert.equal(mapKafkaError(exhausted, 'produce').retriable, true);
-    const overFatal = new KafkaJSNumberOfRetriesExceeded(new KafkaJSNonRetriableError('no'), { retryCount: 1, retryTime: 1 });
+    const overFatal = new KafkaJSNumberOfRetriesExceeded(new KafkaJSNonRetriableError('no'), {
+      retryCount: 1,
+      retryTime: 1,
+    });
     assert.equal(mapKafkaError(overFatal, 'produce').retriable, false);
   });
 

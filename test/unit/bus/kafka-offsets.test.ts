@@ -22,7 +22,10 @@ describe('offsetsFromAcks', () => {
   });
 
   it('refuses a missing or failed acknowledgement as a retriable error', () => {
-    assert.throws(() => offsetsFromAcks([0, 1], [{ partition: 0, errorCode: 0, baseOffset: '0' }]), (e: unknown) => e instanceof AppError && e.retriable);
+    assert.throws(
+      () => offsetsFromAcks([0, 1], [{ partition: 0, errorCode: 0, baseOffset: '0' }]),
+      (e: unknown) => e instanceof AppError && e.retriable,
+    );
     assert.throws(() => offsetsFromAcks([0], [{ partition: 0, errorCode: 6 }]), AppError);
   });
 });

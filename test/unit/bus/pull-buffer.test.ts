@@ -45,7 +45,10 @@ describe('PullBuffer', () => {
     assert.equal(first.filter((r) => r.partition === 1).length, 3);
     const rest = buffer.take(100);
     const p0 = [...first, ...rest].filter((r) => r.partition === 0).map((r) => Number(r.offset));
-    assert.deepEqual(p0, Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(
+      p0,
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     assert.equal(buffer.size(), 0);
   });
 

@@ -24,34 +24,62 @@ const infinite = { maxAgeMs: Infinity, maxBytes: Infinity };
 describe('SqliteBus', () => {
   it('reports, and logs, retention deletions a group had not committed past', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const bus = new SqliteBus({ path: await tempFile(), defaultPartitions: 1, retention: { maxAgeMs: Infinity, maxBytes: 500 }, logger });
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const bus = new SqliteBus({
+      path: await tempFile(),
+      defaultPartitions: 1,
+      retention: { maxAgeMs: Infinity, maxBytes: 500 },
+      logger,
+    });
     await bus.open();
     await bus.ensureTopics([{ name: 't' }]);
-    await bus.produce('t', Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: 'x'.repeat(98) })));
+    await bus.produce(
+      't',
+      Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: 'x'.repeat(98) })),
+    );
     const c = bus.consumer({ groupId: 'slow', topics: ['t'] });
     const got = await c.poll({ maxMessages: 2, timeoutMs: 100 });
     await c.commit(nextOffsets(got));
     const deletions = bus.runRetention();
-    assert.deepEqual(deletions.map((d) => [d.topic, d.partition, d.newStart, d.messages, d.bytes]), [['t', 0, 5, 5, 500]]);
+    assert.deepEqual(
+      deletions.map((d) => [d.topic, d.partition, d.newStart, d.messages, d.bytes]),
+      [['t', 0, 5, 5, 500]],
+    );
     assert.deepEqual(deletions[0].unconsumedBy, [{ groupId: 'slow', messages: 3 }]);
-    assert.ok(lines.some((l) => l.level === 40 && l.groupId === 'slow' && l.messages === 3), 'a warning names the group');
+    assert.ok(
+      lines.some((l) => l.level === 40 && l.groupId === 'slow' && l.messages === 3),
+      'a warning names the group',
+    );
     assert.deepEqual(bus.runRetention(), [], 'nothing more to delete');
     // the member's in-memory position (2) is behind the log start (5): it skips ahead, with a warning
     const rest = await c.poll({ maxMessages: 100, timeoutMs: 100 });
-    assert.deepEqual(rest.map((r) => r.offset), ['5', '6', '7', '8', '9']);
+    assert.deepEqual(
+      rest.map((r) => r.offset),
+      ['5', '6', '7', '8', '9'],
+    );
     await bus.close();
   });
 
   it('runs retention by itself after produces once the interval has passed', async () => {
-    const bus = new SqliteBus({ path: await tempFile(), defaultPartitions: 1, retention: { maxAgeMs: 50, maxBytes: Infinity }, retentionCheckIntervalMs: 0 });
+    const bus = new SqliteBus({
+      path: await tempFile(),
+      defaultPartitions: 1,
+      retention: { maxAgeMs: 50, maxBytes: Infinity },
+      retentionCheckIntervalMs: 0,
+    });
     await bus.open();
     await bus.ensureTopics([{ name: 't' }]);
     await bus.produce('t', [{ key: 'a', value: 'old' }]);
     await new Promise((r) => setTimeout(r, 100));
     await bus.produce('t', [{ key: 'a', value: 'new' }]);
     const c = bus.consumer({ groupId: 'g', topics: ['t'] });
-    assert.deepEqual((await c.poll({ maxMessages: 10, timeoutMs: 100 })).map((r) => r.value.toString()), ['new']);
+    assert.deepEqual(
+      (await c.poll({ maxMessages: 10, timeoutMs: 100 })).map((r) => r.value.toString()),
+      ['new'],
+    );
     await bus.close();
   });
 
@@ -63,7 +91,10 @@ describe('SqliteBus', () => {
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
     try {
-      await assert.rejects(bus.produce('t', [{ key: 'k', value: 'v' }]), (e: unknown) => e instanceof AppError && e.code === busErrorCodes.storage && e.retriable);
+      await assert.rejects(
+        bus.produce('t', [{ key: 'k', value: 'v' }]),
+        (e: unknown) => e instanceof AppError && e.code === busErrorCodes.storage && e.retriable,
+      );
     } finally {
       other.exec('ROLLBACK');
       other.close();
@@ -76,24 +107,43 @@ describe('SqliteBus', () => {
   it('refuses use before open, bad options, and a file of another schema version', async () => {
     const file = await tempFile();
     const bus = new SqliteBus({ path: file, defaultPartitions: 1, retention: infinite });
-    await assert.rejects(bus.produce('t', []), (e: unknown) => e instanceof AppError && e.code === busErrorCodes.invalidState);
-    await assert.rejects(new SqliteBus({ path: file, defaultPartitions: 0, retention: infinite }).open(), ValidationError);
-    await assert.rejects(new SqliteBus({ path: file, defaultPartitions: 1, retention: { maxAgeMs: -1, maxBytes: 1 } }).open(), ValidationError);
+    await assert.rejects(
+      bus.produce('t', []),
+      (e: unknown) => e instanceof AppError && e.code === busErrorCodes.invalidState,
+    );
+    await assert.rejects(
+      new SqliteBus({ path: file, defaultPartitions: 0, retention: infinite }).open(),
+      ValidationError,
+    );
+    await assert.rejects(
+      new SqliteBus({ path: file, defaultPartitions: 1, retention: { maxAgeMs: -1, maxBytes: 1 } }).open(),
+      ValidationError,
+    );
     await bus.open();
     await bus.close();
     const db = new Database(file);
     db.prepare("UPDATE bus_meta SET value = '99' WHERE key = 'schema_version'").run();
     db.close();
-    await assert.rejects(new SqliteBus({ path: file, defaultPartitions: 1, retention: infinite }).open(), (e: unknown) => e instanceof AppError && !e.retriable);
+    await assert.rejects(
+      new SqliteBus({ path: file, defaultPartitions: 1, retention: infinite }).open(),
+      (e: unknown) => e instanceof AppError && !e.retriable,
+    );
   });
 
   it('keeps a topic-level unlimited retention over a finite bus default', async () => {
-    const bus = new SqliteBus({ path: await tempFile(), defaultPartitions: 1, retention: { maxAgeMs: Infinity, maxBytes: 10 } });
+    const bus = new SqliteBus({
+      path: await tempFile(),
+      defaultPartitions: 1,
+      retention: { maxAgeMs: Infinity, maxBytes: 10 },
+    });
     await bus.open();
     await bus.ensureTopics([{ name: 'keep', retention: { maxBytes: Infinity } }, { name: 'trim' }]);
     await bus.produce('keep', [{ key: 'k', value: 'x'.repeat(100) }]);
     await bus.produce('trim', [{ key: 'k', value: 'x'.repeat(100) }]);
-    assert.deepEqual(bus.runRetention().map((d) => d.topic), ['trim']);
+    assert.deepEqual(
+      bus.runRetention().map((d) => d.topic),
+      ['trim'],
+    );
     await bus.close();
   });
 

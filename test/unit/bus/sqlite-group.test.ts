@@ -19,7 +19,12 @@ async function tempFile(): Promise<string> {
 }
 
 async function openBus(file: string): Promise<SqliteBus> {
-  const bus = new SqliteBus({ path: file, defaultPartitions: 4, retention: { maxAgeMs: Infinity, maxBytes: Infinity }, pollIntervalMs: 5 });
+  const bus = new SqliteBus({
+    path: file,
+    defaultPartitions: 4,
+    retention: { maxAgeMs: Infinity, maxBytes: Infinity },
+    pollIntervalMs: 5,
+  });
   await bus.open();
   return bus;
 }
@@ -31,7 +36,10 @@ describe('SQLite consumer groups', () => {
     const file = await tempFile();
     const bus = await openBus(file);
     await bus.ensureTopics([{ name: 't' }]);
-    await bus.produce('t', Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+    await bus.produce(
+      't',
+      Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    );
     // a long session: the heartbeat timer does not fire during the test, so expiry is ours to cause
     const a = bus.consumer({ groupId: 'g', topics: ['t'], memberId: 'a', sessionTimeoutMs: 60_000 });
     const got = await a.poll({ maxMessages: 100, timeoutMs: 100 });
@@ -71,7 +79,10 @@ describe('SQLite consumer groups', () => {
     const other = await openBus(file);
     const restarted = other.consumer({ groupId: 'g', topics: ['t'], memberId: 'embedder-1' });
     assert.equal((await restarted.assignment()).length, 2, 'no wait for the old lease');
-    assert.deepEqual((await restarted.poll({ maxMessages: 10, timeoutMs: 100 })).map((r) => r.value.toString()), ['1']);
+    assert.deepEqual(
+      (await restarted.poll({ maxMessages: 10, timeoutMs: 100 })).map((r) => r.value.toString()),
+      ['1'],
+    );
     await assert.rejects(old.poll({ maxMessages: 1, timeoutMs: 10 }), isCode(busErrorCodes.fenced));
     await assert.rejects(old.commit(nextOffsets(first)), isCode(busErrorCodes.fenced));
     await old.close();
@@ -105,13 +116,22 @@ describe('SQLite consumer groups', () => {
     const results = (
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          (i % 2 === 0 ? producerSide : consumerSide).produce('t', Array.from({ length: 10 }, (_, j) => ({ key: `k${i}-${j}`, value: `${i}-${j}` }))),
+          (i % 2 === 0 ? producerSide : consumerSide).produce(
+            't',
+            Array.from({ length: 10 }, (_, j) => ({ key: `k${i}-${j}`, value: `${i}-${j}` })),
+          ),
         ),
       )
     ).flat();
     for (let p = 0; p < 3; p++) {
-      const offsets = results.filter((r) => r.partition === p).map((r) => Number(r.offset)).sort((a, b) => a - b);
-      assert.deepEqual(offsets, Array.from({ length: offsets.length }, (_, i) => i));
+      const offsets = results
+        .filter((r) => r.partition === p)
+        .map((r) => Number(r.offset))
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: offsets.length }, (_, i) => i),
+      );
     }
     const got: BusRecord[] = [];
     const deadline = Date.now() + 5000;
@@ -128,12 +148,20 @@ describe('SQLite consumer groups', () => {
     const c = bus.consumer({ groupId: 'late', topics: ['t'], fromBeginning: false });
     assert.deepEqual(await c.poll({ maxMessages: 10, timeoutMs: 20 }), []);
     await bus.produce('t', [{ key: 'a', value: 'after' }]);
-    assert.deepEqual((await c.poll({ maxMessages: 10, timeoutMs: 500 })).map((r) => r.value.toString()), ['after']);
+    assert.deepEqual(
+      (await c.poll({ maxMessages: 10, timeoutMs: 500 })).map((r) => r.value.toString()),
+      ['after'],
+    );
     await bus.close();
   });
 
   it('wakes a waiting poll as soon as this process produces', async () => {
-    const bus = new SqliteBus({ path: await tempFile(), defaultPartitions: 1, retention: { maxAgeMs: Infinity, maxBytes: Infinity }, pollIntervalMs: 2000 });
+    const bus = new SqliteBus({
+      path: await tempFile(),
+      defaultPartitions: 1,
+      retention: { maxAgeMs: Infinity, maxBytes: Infinity },
+      pollIntervalMs: 2000,
+    });
     await bus.open();
     await bus.ensureTopics([{ name: 't' }]);
     const c = bus.consumer({ groupId: 'g', topics: ['t'] });

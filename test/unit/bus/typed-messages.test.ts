@@ -47,7 +47,11 @@ let dir: string;
 let bus: SqliteBus;
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bus-typed-'));
-  bus = new SqliteBus({ path: path.join(dir, 'bus.db'), defaultPartitions: 2, retention: { maxAgeMs: Infinity, maxBytes: Infinity } });
+  bus = new SqliteBus({
+    path: path.join(dir, 'bus.db'),
+    defaultPartitions: 2,
+    retention: { maxAgeMs: Infinity, maxBytes: Infinity },
+  });
   await bus.open();
   await bus.ensureTopics([{ name: 'tiles.fetched' }, { name: 'tiles.dlq' }]);
 });

@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AbortedError, AppError, ConfigError, RetriesExhaustedError, ValidationError, errorCodes } from '../../../shared/errors/index.js';
+import {
+  AbortedError,
+  AppError,
+  ConfigError,
+  RetriesExhaustedError,
+  ValidationError,
+  errorCodes,
+} from '../../../shared/errors/index.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, exitCodeFor } from '../../../services/cli/exit-codes.js';
 
 describe('exitCodeFor', () => {
@@ -21,7 +28,10 @@ describe('exitCodeFor', () => {
   it('uses the declared codes when the class was lost (an error rebuilt from a worker thread message)', () => {
     assert.equal(exitCodeFor(new AppError(errorCodes.validation, 'from a worker', { retriable: false })), EXIT_USAGE);
     assert.equal(exitCodeFor(new AppError(errorCodes.config, 'from a worker', { retriable: false })), EXIT_USAGE);
-    assert.equal(exitCodeFor(new AppError(errorCodes.aborted, 'from a worker', { retriable: false })), EXIT_INTERRUPTED);
+    assert.equal(
+      exitCodeFor(new AppError(errorCodes.aborted, 'from a worker', { retriable: false })),
+      EXIT_INTERRUPTED,
+    );
   });
 
   it('does not go by error.name: an error merely named ValidationError is a failure, not a usage error', () => {

@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, MAX_GIBS_CONCURRENCY, harvesterServiceSchema, loadConfig, parseSlice, serviceNames } from '../../../shared/config/index.js';
+import {
+  ConfigError,
+  MAX_GIBS_CONCURRENCY,
+  harvesterServiceSchema,
+  loadConfig,
+  parseSlice,
+  serviceNames,
+} from '../../../shared/config/index.js';
 import { ValidationError } from '../../../shared/errors/index.js';
 import { resolveHarvesterConfig } from '../../../services/harvester/index.js';
 
@@ -16,11 +23,17 @@ describe('harvester config slice', () => {
   });
 
   const wrong: [Record<string, unknown>, RegExp][] = [
-    [{ concurrency: MAX_GIBS_CONCURRENCY + 1 }, new RegExp(`harvester\\.concurrency=${MAX_GIBS_CONCURRENCY + 1}: .*<=${MAX_GIBS_CONCURRENCY}`)],
+    [
+      { concurrency: MAX_GIBS_CONCURRENCY + 1 },
+      new RegExp(`harvester\\.concurrency=${MAX_GIBS_CONCURRENCY + 1}: .*<=${MAX_GIBS_CONCURRENCY}`),
+    ],
     [{ produceBatchSize: 0 }, /harvester\.produceBatchSize=0: .*>=1/],
     [{ lagDays: -1 }, /harvester\.lagDays=-1: .*>=0/],
     [{ jobs: [{ layer: 'L', levels: [] }] }, /harvester\.jobs\[0\]\.levels=\[\]: .*>=1/],
-    [{ jobs: [{ layer: 'L', levels: [1], bbox: [5, 0, 5, 10] }] }, /harvester\.jobs\[0\]\.bbox=\[5,0,5,10\]: expected minLon != maxLon/],
+    [
+      { jobs: [{ layer: 'L', levels: [1], bbox: [5, 0, 5, 10] }] },
+      /harvester\.jobs\[0\]\.bbox=\[5,0,5,10\]: expected minLon != maxLon/,
+    ],
     [{ concurency: 4 }, /harvester\.concurency=4: unknown key/],
     [{ storeRetry: { retries: 1 } }, /harvester\.storeRetry\.initialMs=missing/],
   ];
@@ -34,7 +47,10 @@ describe('harvester config slice', () => {
   }
 
   it('checks what the schema cannot: node-cron must run the schedule', () => {
-    assert.throws(() => resolveHarvesterConfig({ schedule: '0 25 * * *' }), (e: unknown) => e instanceof ValidationError && /0 25/.test(e.message));
+    assert.throws(
+      () => resolveHarvesterConfig({ schedule: '0 25 * * *' }),
+      (e: unknown) => e instanceof ValidationError && /0 25/.test(e.message),
+    );
   });
 
   it('parseSlice returns a copy a unit may keep, not the frozen config', () => {

@@ -9,7 +9,13 @@ describe('loadConfig', () => {
   it('gives embedded defaults with paths under dataDir', () => {
     const config = loadConfig({}, { cwd: '/srv/app' });
     assert.equal(config.dataDir, '/srv/app/data');
-    assert.deepEqual(config.bus, { kind: 'sqlite', path: '/srv/app/data/bus.db', partitions: 4, retentionHours: 168, retentionMegabytes: 1024 });
+    assert.deepEqual(config.bus, {
+      kind: 'sqlite',
+      path: '/srv/app/data/bus.db',
+      partitions: 4,
+      retentionHours: 168,
+      retentionMegabytes: 1024,
+    });
     assert.equal(config.blobs.root, '/srv/app/data/blobs');
     assert.equal(config.gibs.concurrency, 8);
     assert.ok(Object.isFrozen(config.gibs));
@@ -20,7 +26,10 @@ describe('loadConfig', () => {
     try {
       const file = path.join(dir, 'c.json');
       await writeFile(file, JSON.stringify({ dataDir: 'from-file', gibs: { concurrency: 2, timeoutMs: 1000 } }));
-      const config = loadConfig({ GIBS_CONCURRENCY: '4', GIBS_EMBED_CONFIG: file }, { cwd: dir, overrides: { 'gibs.timeoutMs': 2000 } });
+      const config = loadConfig(
+        { GIBS_CONCURRENCY: '4', GIBS_EMBED_CONFIG: file },
+        { cwd: dir, overrides: { 'gibs.timeoutMs': 2000 } },
+      );
       assert.equal(config.dataDir, path.join(dir, 'from-file'));
       assert.equal(config.gibs.concurrency, 4);
       assert.equal(config.gibs.timeoutMs, 2000);
@@ -30,7 +39,12 @@ describe('loadConfig', () => {
   });
 
   it('selects Kafka when brokers are named, and masks its password', () => {
-    const config = loadConfig({ KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'hunter2' });
+    const config = loadConfig({
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'hunter2',
+    });
     assert.equal(config.bus.kind, 'kafka');
     assert.ok(config.bus.kind === 'kafka' && config.bus.brokers.length === 2);
     assert.ok(!JSON.stringify(maskSecrets(config)).includes('hunter2'));
@@ -42,7 +56,10 @@ describe('loadConfig', () => {
     [{ GIBS_CONCURRENCY: 'eight' }, /GIBS_CONCURRENCY="eight".*expected a number/],
     [{ BUS_KIND: 'redis' }, /BUS_KIND.*"redis".*sqlite.*kafka/],
     [{ HARVEST_RUN_ON_START: 'perhaps' }, /HARVEST_RUN_ON_START.*true or false/],
-    [{ HARVEST_JOBS: '[{"layer":"L","levels":[]}]' }, /HARVEST_JOBS \(config key harvester.jobs\[0\].levels\)=\[\]: .*>=1/],
+    [
+      { HARVEST_JOBS: '[{"layer":"L","levels":[]}]' },
+      /HARVEST_JOBS \(config key harvester.jobs\[0\].levels\)=\[\]: .*>=1/,
+    ],
     [{ HARVEST_JOBS: 'not json' }, /HARVEST_JOBS.*valid JSON/],
     [{ GIBS_BASE_URL: 'nowhere' }, /GIBS_BASE_URL.*"nowhere"/],
     [{ KAFKA_BROKERS: 'no-port' }, /bus.brokers.0.*host:port/],
@@ -50,7 +67,10 @@ describe('loadConfig', () => {
   ];
   for (const [env, message] of wrong) {
     it(`refuses ${JSON.stringify(env)} naming key, value and what is allowed`, () => {
-      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
     });
   }
 
@@ -77,7 +97,11 @@ describe('loadConfig', () => {
       ];
       for (const [content, message] of cases) {
         await writeFile(path.join(dir, 'typo.json'), JSON.stringify(content));
-        assert.throws(() => loadConfig({}, { cwd: dir, file: 'typo.json' }), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(content));
+        assert.throws(
+          () => loadConfig({}, { cwd: dir, file: 'typo.json' }),
+          (e: unknown) => e instanceof ConfigError && message.test(e.message),
+          JSON.stringify(content),
+        );
       }
     } finally {
       await rm(dir, { recursive: true });
@@ -85,10 +109,14 @@ describe('loadConfig', () => {
   });
 
   it('refuses unknown keys given as overrides (flags) and variables that name another backend', () => {
-    assert.throws(() => loadConfig({}, { overrides: { 'gibs.concurency': 4 } }), (e: unknown) => e instanceof ConfigError && /gibs\.concurency=4: unknown key/.test(e.message));
+    assert.throws(
+      () => loadConfig({}, { overrides: { 'gibs.concurency': 4 } }),
+      (e: unknown) => e instanceof ConfigError && /gibs\.concurency=4: unknown key/.test(e.message),
+    );
     assert.throws(
       () => loadConfig({ KAFKA_BROKERS: 'k:9092', BUS_PATH: '/x/bus.db' }),
-      (e: unknown) => e instanceof ConfigError && /BUS_PATH \(config key bus\.path\)="\/x\/bus\.db": unknown key/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError && /BUS_PATH \(config key bus\.path\)="\/x\/bus\.db": unknown key/.test(e.message),
     );
   });
 
@@ -96,7 +124,10 @@ describe('loadConfig', () => {
     const blobs = loadConfig({ BLOB_STORE_DIR: 'tiles-here' }, { cwd: '/srv/app' });
     assert.deepEqual(blobs.blobs, { kind: 'fs', root: '/srv/app/tiles-here' });
     const busPath = loadConfig({ BUS_PATH: 'my-bus.db' }, { cwd: '/srv/app' });
-    assert.deepEqual([busPath.bus.kind, busPath.bus.kind === 'sqlite' && busPath.bus.path], ['sqlite', '/srv/app/my-bus.db']);
+    assert.deepEqual(
+      [busPath.bus.kind, busPath.bus.kind === 'sqlite' && busPath.bus.path],
+      ['sqlite', '/srv/app/my-bus.db'],
+    );
     const partitions = loadConfig({ BUS_PARTITIONS: '7' });
     assert.deepEqual([partitions.bus.kind, partitions.bus.partitions], ['sqlite', 7]);
     const kafka = loadConfig({ BUS_PARTITIONS: '7', KAFKA_BROKERS: 'k:9092' });
@@ -107,6 +138,9 @@ describe('loadConfig', () => {
 
   it('holds the GIBS concurrency cap once: the cap itself is allowed, one more is not', () => {
     assert.equal(loadConfig({ GIBS_CONCURRENCY: String(MAX_GIBS_CONCURRENCY) }).gibs.concurrency, MAX_GIBS_CONCURRENCY);
-    assert.throws(() => loadConfig({ GIBS_CONCURRENCY: String(MAX_GIBS_CONCURRENCY + 1) }), new RegExp(`<=${MAX_GIBS_CONCURRENCY}`));
+    assert.throws(
+      () => loadConfig({ GIBS_CONCURRENCY: String(MAX_GIBS_CONCURRENCY + 1) }),
+      new RegExp(`<=${MAX_GIBS_CONCURRENCY}`),
+    );
   });
 });

@@ -21,17 +21,27 @@ describe('validation errors', () => {
   });
 
   it('bad arguments are thrown as ValidationError (the class), e.g. by the training backend', async () => {
-    await assert.rejects(initBackend('wasm', { threads: 0 }), (e: unknown) => e instanceof ValidationError && /threads/.test((e as Error).message));
-    await assert.rejects(initBackend('wasm', { threads: 2 }), (e: unknown) => e instanceof ValidationError && /single-threaded/.test((e as Error).message));
+    await assert.rejects(
+      initBackend('wasm', { threads: 0 }),
+      (e: unknown) => e instanceof ValidationError && /threads/.test((e as Error).message),
+    );
+    await assert.rejects(
+      initBackend('wasm', { threads: 2 }),
+      (e: unknown) => e instanceof ValidationError && /single-threaded/.test((e as Error).message),
+    );
   });
 
   it('no product code builds a validation error by hand as a plain AppError', async () => {
     const root = repositoryRoot();
-    const files = [...(await sourceFiles(path.join(root, 'services'))), ...(await sourceFiles(path.join(root, 'shared')))];
+    const files = [
+      ...(await sourceFiles(path.join(root, 'services'))),
+      ...(await sourceFiles(path.join(root, 'shared'))),
+    ];
     const offenders: string[] = [];
     for (const file of files) {
       const text = await readFile(file, 'utf8');
-      if (/new AppError\(\s*(['"`]VALIDATION['"`]|errorCodes\.validation)/.test(text)) offenders.push(path.relative(root, file));
+      if (/new AppError\(\s*(['"`]VALIDATION['"`]|errorCodes\.validation)/.test(text))
+        offenders.push(path.relative(root, file));
     }
     assert.deepEqual(offenders, []);
   });

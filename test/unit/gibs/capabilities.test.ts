@@ -3,11 +3,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AppError } from '../../../shared/errors/index.js';
-import { type Capabilities, extForFormat, latestDate, layerHasDate, parseCapabilities } from '../../../shared/gibs/index.js';
+import {
+  type Capabilities,
+  extForFormat,
+  latestDate,
+  layerHasDate,
+  parseCapabilities,
+} from '../../../shared/gibs/index.js';
 import { kit } from '../../support/data-kit.js';
 
 const capsDir = kit('gibs/capabilities');
-const badCaps = (e: unknown): boolean => e instanceof AppError && e.code === 'BAD_CAPABILITIES' && e.retriable === false;
+const badCaps = (e: unknown): boolean =>
+  e instanceof AppError && e.code === 'BAD_CAPABILITIES' && e.retriable === false;
 
 function wmts(contents: string): string {
   return `<?xml version="1.0"?><Capabilities xmlns="http://www.opengis.net/wmts/1.0" xmlns:ows="http://www.opengis.net/ows/1.1" version="1.0.0"><Contents>${contents}</Contents></Capabilities>`;
@@ -86,7 +93,10 @@ describe('WMTS capabilities parser', () => {
     // end there is served as the previous grid step, so it is not a date of its own.
     const offGrid = [...caps.layers.values()].filter((l) => l.time?.default && !layerHasDate(l, l.time.default));
     assert.equal(offGrid.length, 16);
-    assert.ok(offGrid.every((l) => /_8Day$|^CCMP_.*_Monthly$|^ASTER_/.test(l.id)), offGrid.map((l) => l.id).join());
+    assert.ok(
+      offGrid.every((l) => /_8Day$|^CCMP_.*_Monthly$|^ASTER_/.test(l.id)),
+      offGrid.map((l) => l.id).join(),
+    );
     const sst = caps.layers.get('MODIS_Terra_L3_SST_Thermal_4km_Day_8Day');
     assert.ok(sst);
     assert.equal(latestDate(sst), '2017-03-24');
@@ -100,7 +110,13 @@ describe('WMTS capabilities parser', () => {
     assert.deepEqual([...caps.tileMatrixSets.keys()], ['16km', '2km', '1km', '500m', '250m', '31.25m', '15.625m']);
     const l0 = caps.tileMatrixSets.get('250m')?.levels[0];
     assert.equal(l0?.scaleDenominator, 223632905.6114871);
-    assert.deepEqual(caps.tileMatrixSets.get('250m')?.levels.map((l) => [l.matrixWidth, l.matrixHeight]).slice(-1), [[320, 160]]);
+    assert.deepEqual(
+      caps.tileMatrixSets
+        .get('250m')
+        ?.levels.map((l) => [l.matrixWidth, l.matrixHeight])
+        .slice(-1),
+      [[320, 160]],
+    );
   });
 
   it('parses the 1.1 MB document quickly (measured, reported)', (t) => {
@@ -157,7 +173,10 @@ describe('WMTS capabilities parser', () => {
     ]);
     assert.equal(c.problems.length, 5);
     for (const id of ['BadTime', 'BadPeriod', 'Backwards', 'Good', 'no identifier']) {
-      assert.ok(c.problems.some((p) => p.includes(id)), `${id} in ${c.problems.join(' | ')}`);
+      assert.ok(
+        c.problems.some((p) => p.includes(id)),
+        `${id} in ${c.problems.join(' | ')}`,
+      );
     }
   });
 });

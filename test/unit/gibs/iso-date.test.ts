@@ -6,9 +6,26 @@ import { tileEmbeddedV1 } from '../../../shared/bus/index.js';
 
 describe('isIsoDate: the one YYYY-MM-DD check', () => {
   it('accepts calendar dates and refuses the rest', () => {
-    for (const good of ['2016-01-24', '2024-02-29', '2000-02-29', '1999-12-31']) assert.equal(isIsoDate(good), true, good);
-    const bad = ['2026-02-30', '2023-02-29', '1900-02-29', '2016-13-01', '2016-00-10', '2016-04-31', '2016-1-24',
-      '16-01-24', '2016-01-24T00:00:00Z', ' 2016-01-24', '2016/01/24', '', 'today', 20160124, undefined, null];
+    for (const good of ['2016-01-24', '2024-02-29', '2000-02-29', '1999-12-31'])
+      assert.equal(isIsoDate(good), true, good);
+    const bad = [
+      '2026-02-30',
+      '2023-02-29',
+      '1900-02-29',
+      '2016-13-01',
+      '2016-00-10',
+      '2016-04-31',
+      '2016-1-24',
+      '16-01-24',
+      '2016-01-24T00:00:00Z',
+      ' 2016-01-24',
+      '2016/01/24',
+      '',
+      'today',
+      20160124,
+      undefined,
+      null,
+    ];
     for (const value of bad) assert.equal(isIsoDate(value), false, String(value));
   });
 

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AppError } from '../../../shared/errors/index.js';
-import { type TimeInterval, addDuration, layerDates, layerHasDate, latestDate, parseDuration, parseInstant, parseTimeValue } from '../../../shared/gibs/index.js';
+import {
+  type TimeInterval,
+  addDuration,
+  layerDates,
+  layerHasDate,
+  latestDate,
+  parseDuration,
+  parseInstant,
+  parseTimeValue,
+} from '../../../shared/gibs/index.js';
 
 const badTime = (e: unknown): boolean => e instanceof AppError && e.code === 'BAD_TIME' && e.retriable === false;
 const layer = (...values: string[]) => ({ id: 'L', time: { intervals: values.map(parseTimeValue) } });
@@ -14,11 +23,17 @@ describe('ISO 8601 pieces', () => {
     assert.deepEqual(parseDuration('P1D'), { years: 0, months: 0, days: 1, timeMs: 0 });
     assert.deepEqual(parseDuration('P2W'), { years: 0, months: 0, days: 14, timeMs: 0 });
     assert.deepEqual(parseDuration('PT10M'), { years: 0, months: 0, days: 0, timeMs: 600_000 });
-    assert.deepEqual(parseDuration('P1Y2M3DT4H5M6S'), { years: 1, months: 2, days: 3, timeMs: (4 * 3600 + 5 * 60 + 6) * 1000 });
+    assert.deepEqual(parseDuration('P1Y2M3DT4H5M6S'), {
+      years: 1,
+      months: 2,
+      days: 3,
+      timeMs: (4 * 3600 + 5 * 60 + 6) * 1000,
+    });
     for (const bad of ['2017-02-30', '2017-4-24', '2017-04-24T25:00:00Z', '2017-04-24T10:00:00', 'yesterday', '']) {
       assert.throws(() => parseInstant(bad), badTime, bad);
     }
-    for (const bad of ['P', 'PT', 'P0D', 'P1Q', '1D', 'P1DT', 'P-1D']) assert.throws(() => parseDuration(bad), badTime, bad);
+    for (const bad of ['P', 'PT', 'P0D', 'P1Q', '1D', 'P1DT', 'P-1D'])
+      assert.throws(() => parseDuration(bad), badTime, bad);
   });
 
   it('adds calendar steps from the start, clamping to the month end without drifting', () => {
@@ -26,17 +41,38 @@ describe('ISO 8601 pieces', () => {
     const p1m = parseDuration('P1M');
     assert.equal(new Date(addDuration(jan31, p1m, 1)).toISOString().slice(0, 10), '2016-02-29');
     assert.equal(new Date(addDuration(jan31, p1m, 2)).toISOString().slice(0, 10), '2016-03-31');
-    assert.equal(new Date(addDuration(parseInstant('2016-02-29'), parseDuration('P1Y'), 1)).toISOString().slice(0, 10), '2017-02-28');
-    assert.equal(new Date(addDuration(parseInstant('2016-02-29'), parseDuration('P1Y'), 4)).toISOString().slice(0, 10), '2020-02-29');
+    assert.equal(
+      new Date(addDuration(parseInstant('2016-02-29'), parseDuration('P1Y'), 1)).toISOString().slice(0, 10),
+      '2017-02-28',
+    );
+    assert.equal(
+      new Date(addDuration(parseInstant('2016-02-29'), parseDuration('P1Y'), 4)).toISOString().slice(0, 10),
+      '2020-02-29',
+    );
   });
 });
 
 describe('time dimension', () => {
   it('parses WMTS values', () => {
-    assert.deepEqual(parseTimeValue('2010-01-01/2017-04-24/P1D'), { start: '2010-01-01', end: '2017-04-24', period: 'P1D' });
+    assert.deepEqual(parseTimeValue('2010-01-01/2017-04-24/P1D'), {
+      start: '2010-01-01',
+      end: '2017-04-24',
+      period: 'P1D',
+    });
     assert.deepEqual(parseTimeValue('2012-07-01'), { start: '2012-07-01', end: '2012-07-01', period: 'P1D' });
-    assert.deepEqual(parseTimeValue(' 2012-07-01/2012-07-09 '), { start: '2012-07-01', end: '2012-07-09', period: 'P1D' });
-    for (const bad of ['', '/', '2012-07-01//P1D', '2012-07-09/2012-07-01/P1D', '2012-07-01/2012-07-09/P1D/x', '2012-07-01/2012-07-09/1D']) {
+    assert.deepEqual(parseTimeValue(' 2012-07-01/2012-07-09 '), {
+      start: '2012-07-01',
+      end: '2012-07-09',
+      period: 'P1D',
+    });
+    for (const bad of [
+      '',
+      '/',
+      '2012-07-01//P1D',
+      '2012-07-09/2012-07-01/P1D',
+      '2012-07-01/2012-07-09/P1D/x',
+      '2012-07-01/2012-07-09/1D',
+    ]) {
       assert.throws(() => parseTimeValue(bad), badTime, bad);
     }
   });
@@ -70,12 +106,23 @@ describe('time dimension', () => {
 
   it('monthly and yearly layers', () => {
     const monthly = layer('2011-08-25/2011-08-25/P1M', '2011-09-01/2015-05-01/P1M');
-    assert.deepEqual(layerDates(monthly, '2011-08-01', '2011-12-31'), ['2011-08-25', '2011-09-01', '2011-10-01', '2011-11-01', '2011-12-01']);
+    assert.deepEqual(layerDates(monthly, '2011-08-01', '2011-12-31'), [
+      '2011-08-25',
+      '2011-09-01',
+      '2011-10-01',
+      '2011-11-01',
+      '2011-12-01',
+    ]);
     assert.equal(layerHasDate(monthly, '2012-02-01'), true);
     assert.equal(layerHasDate(monthly, '2012-02-02'), false);
     assert.equal(latestDate(monthly), '2015-05-01');
     const quarterly = layer('2011-09-21/2014-12-21/P3M');
-    assert.deepEqual(layerDates(quarterly, '2014-01-01', '2015-01-01'), ['2014-03-21', '2014-06-21', '2014-09-21', '2014-12-21']);
+    assert.deepEqual(layerDates(quarterly, '2014-01-01', '2015-01-01'), [
+      '2014-03-21',
+      '2014-06-21',
+      '2014-09-21',
+      '2014-12-21',
+    ]);
     const yearly = layer('2000-01-01/2016-01-01/P1Y');
     assert.equal(layerDates(yearly, '1990-01-01', '2020-01-01').length, 17);
     assert.equal(layerHasDate(yearly, '2008-01-01'), true);

@@ -26,7 +26,14 @@ describe('SqliteHarvestLedger', () => {
     const ledger = await openHarvestLedger({ path: file });
     assert.equal(await ledger.get('L/2020-01-01/250m/0/0/0'), undefined);
     await ledger.record([
-      { key: 'L/2020-01-01/250m/0/0/0', status: 'produced', etag: '"e1"', sha256: sha, blobKey: 'tiles/L/2020-01-01/250m/0/0/0.jpg', bytes: 1234 },
+      {
+        key: 'L/2020-01-01/250m/0/0/0',
+        status: 'produced',
+        etag: '"e1"',
+        sha256: sha,
+        blobKey: 'tiles/L/2020-01-01/250m/0/0/0.jpg',
+        bytes: 1234,
+      },
       { key: 'L/2020-01-01/250m/0/0/1', status: 'blank', sha256: 'b'.repeat(64) },
     ]);
     await ledger.close();
@@ -83,7 +90,9 @@ describe('SqliteHarvestLedger', () => {
 
   it('writes a batch all or nothing', async () => {
     const ledger = await openHarvestLedger({ path: await tempFile() });
-    const bad = { key: 'b', status: 'produced', sha256: sha, blobKey: null, bytes: 1 } as unknown as Parameters<typeof ledger.record>[0][number];
+    const bad = { key: 'b', status: 'produced', sha256: sha, blobKey: null, bytes: 1 } as unknown as Parameters<
+      typeof ledger.record
+    >[0][number];
     await assert.rejects(ledger.record([{ key: 'a', status: 'blank', sha256: sha }, bad]), AppError);
     assert.equal(await ledger.get('a'), undefined);
     await ledger.close();
@@ -97,7 +106,10 @@ describe('SqliteHarvestLedger', () => {
     const junk = await tempFile('junk.db');
     await openHarvestLedger({ path: path.join(path.dirname(junk), 'mk.db') }).then((l) => l.close());
     await writeFile(junk, 'this is not sqlite '.repeat(100));
-    await assert.rejects(openHarvestLedger({ path: junk }), (e: unknown) => e instanceof AppError && e.code === 'LEDGER_IO' && !e.retriable);
+    await assert.rejects(
+      openHarvestLedger({ path: junk }),
+      (e: unknown) => e instanceof AppError && e.code === 'LEDGER_IO' && !e.retriable,
+    );
   });
 });
 
@@ -154,17 +166,35 @@ describe('SqliteHarvestLedger claims', () => {
     assert.equal(await ledger.claim('r', remote), true);
     assert.equal(await ledger.claim('r', me), false);
     await ledger.close();
-    await assert.rejects(openHarvestLedger({ path: await tempFile(), claimLeaseMs: 0 }), (e: unknown) => e instanceof AppError && e.code === 'LEDGER_OPTIONS');
+    await assert.rejects(
+      openHarvestLedger({ path: await tempFile(), claimLeaseMs: 0 }),
+      (e: unknown) => e instanceof AppError && e.code === 'LEDGER_OPTIONS',
+    );
   });
 });
 
 describe('SqliteHarvestLedger intents', () => {
-  const intent = (key: string, sha256 = sha) => ({ key, pointId: `id-${key}`, sha256, etag: '"e"', blobKey: `tiles/${key}.jpg`, bytes: 10 });
+  const intent = (key: string, sha256 = sha) => ({
+    key,
+    pointId: `id-${key}`,
+    sha256,
+    etag: '"e"',
+    blobKey: `tiles/${key}.jpg`,
+    bytes: 10,
+  });
 
   it('keeps intents until the produced row comes, and confirms only the ones still waiting with the same bytes', async () => {
     const ledger = await openHarvestLedger({ path: await tempFile() });
-    await ledger.recordIntents([intent('L/d/t/0/0/0'), intent('L/d/t/0/0/1'), intent('L/d/t/0/0/2'), intent('M/d/t/0/0/0')]);
-    assert.deepEqual((await ledger.intents('L/')).map((i) => i.key), ['L/d/t/0/0/0', 'L/d/t/0/0/1', 'L/d/t/0/0/2']);
+    await ledger.recordIntents([
+      intent('L/d/t/0/0/0'),
+      intent('L/d/t/0/0/1'),
+      intent('L/d/t/0/0/2'),
+      intent('M/d/t/0/0/0'),
+    ]);
+    assert.deepEqual(
+      (await ledger.intents('L/')).map((i) => i.key),
+      ['L/d/t/0/0/0', 'L/d/t/0/0/1', 'L/d/t/0/0/2'],
+    );
     const [first] = await ledger.intents('L/d/t/0/0/0');
     assert.deepEqual({ ...first, createdAt: 0 }, { ...intent('L/d/t/0/0/0'), createdAt: 0 });
     assert.ok(Math.abs(first!.createdAt - Date.now()) < 5000);
@@ -177,8 +207,14 @@ describe('SqliteHarvestLedger intents', () => {
     ]);
     assert.equal(confirmed, 1);
     const entry = await ledger.get('L/d/t/0/0/1');
-    assert.deepEqual([entry?.status, entry?.etag, entry?.blobKey, entry?.bytes], ['produced', '"e"', 'tiles/L/d/t/0/0/1.jpg', 10]);
-    assert.deepEqual((await ledger.intents('L/')).map((i) => i.key), ['L/d/t/0/0/2']);
+    assert.deepEqual(
+      [entry?.status, entry?.etag, entry?.blobKey, entry?.bytes],
+      ['produced', '"e"', 'tiles/L/d/t/0/0/1.jpg', 10],
+    );
+    assert.deepEqual(
+      (await ledger.intents('L/')).map((i) => i.key),
+      ['L/d/t/0/0/2'],
+    );
     await ledger.close();
   });
 

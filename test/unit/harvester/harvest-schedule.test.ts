@@ -14,9 +14,15 @@ describe('harvest schedule', () => {
   it('accepts cron expressions node-cron runs and names what is wrong otherwise', () => {
     validateSchedule('0 6 * * *', 'UTC');
     validateSchedule('*/15 * * * *', 'America/New_York');
-    assert.throws(() => validateSchedule('0 25 * * *', 'UTC'), (e: unknown) => e instanceof ValidationError && e.code === 'BAD_SCHEDULE' && /0 25/.test(e.message));
+    assert.throws(
+      () => validateSchedule('0 25 * * *', 'UTC'),
+      (e: unknown) => e instanceof ValidationError && e.code === 'BAD_SCHEDULE' && /0 25/.test(e.message),
+    );
     assert.throws(() => validateSchedule('daily', 'UTC'), ValidationError);
-    assert.throws(() => validateSchedule('0 6 * * *', 'Nowhere/Town'), (e: unknown) => e instanceof ValidationError && /Nowhere\/Town/.test(e.message));
+    assert.throws(
+      () => validateSchedule('0 6 * * *', 'Nowhere/Town'),
+      (e: unknown) => e instanceof ValidationError && /Nowhere\/Town/.test(e.message),
+    );
   });
 
   it('fills defaults and keeps the etiquette cap', () => {

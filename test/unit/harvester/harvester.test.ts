@@ -8,16 +8,34 @@ import { clampBbox, pointId, tileBbox } from '../../../shared/tiles/index.js';
 import { createHarvester, type HarvestRequest } from '../../../services/harvester/index.js';
 import { silentLogger } from '../../../shared/log/index.js';
 import { startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
-import { openHarness, readFetched, removeDir, sharedCapabilities, type Harness } from '../../support/harvester-harness.js';
+import {
+  openHarness,
+  readFetched,
+  removeDir,
+  sharedCapabilities,
+  type Harness,
+} from '../../support/harvester-harness.js';
 import { kit } from '../../support/data-kit.js';
 
 const dataDir = kit();
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 // Blue Marble (static, 500m) has imagery at every z3 tile of the replay: 10 × 5 non-blank tiles.
-const marbleZ3: HarvestRequest = { layer: 'BlueMarble_ShadedRelief_Bathymetry', from: '2016-01-24', to: '2016-01-24', levels: [3] };
+const marbleZ3: HarvestRequest = {
+  layer: 'BlueMarble_ShadedRelief_Bathymetry',
+  from: '2016-01-24',
+  to: '2016-01-24',
+  levels: [3],
+};
 // z5, rows 5..6 × cols 10..12: the two real tiles (5/5/10, 5/5/11) and four blanks
-const area: HarvestRequest = { layer: MODIS, from: '2016-01-24', to: '2016-01-24', levels: [5], bbox: [-89, 28, -64, 44] };
-const realTile = (col: number) => readFile(path.join(dataDir, `gibs/tiles/epsg4326/${MODIS}/default/2016-01-24/250m/5/5/${col}.jpg`));
+const area: HarvestRequest = {
+  layer: MODIS,
+  from: '2016-01-24',
+  to: '2016-01-24',
+  levels: [5],
+  bbox: [-89, 28, -64, 44],
+};
+const realTile = (col: number) =>
+  readFile(path.join(dataDir, `gibs/tiles/epsg4326/${MODIS}/default/2016-01-24/250m/5/5/${col}.jpg`));
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('harvester service (GIBS replay server, real bus, tile store and ledger)', () => {
@@ -48,7 +66,14 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
     const progress: number[] = [];
     const first = await h.harvester.harvest(area, { onProgress: (p) => progress.push(p.done) });
     assert.deepEqual(
-      { tiles: first.tiles, fetched: first.fetched, blank: first.blank, unchanged: first.unchanged, failed: first.failed, interrupted: first.interrupted },
+      {
+        tiles: first.tiles,
+        fetched: first.fetched,
+        blank: first.blank,
+        unchanged: first.unchanged,
+        failed: first.failed,
+        interrupted: first.interrupted,
+      },
       { tiles: 6, fetched: 2, blank: 4, unchanged: 0, failed: 0, interrupted: false },
     );
     assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
@@ -70,7 +95,10 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
     const stored: string[] = [];
     for await (const key of h.blobs.list('')) stored.push(key);
     assert.equal(stored.length, 2, 'blank tiles are not stored');
-    assert.equal(first.bytes, messages.reduce((n, m) => n + m.bytes, 0));
+    assert.equal(
+      first.bytes,
+      messages.reduce((n, m) => n + m.bytes, 0),
+    );
     assert.deepEqual(await h.ledger.counts(), { produced: 2, blank: 4, failed: 0 });
 
     const requestsBefore = replay.stats().tileRequests;
@@ -113,7 +141,10 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
       [{ tms: '31.25m' }, 'UNKNOWN_TMS', /31\.25m.*250m/],
     ];
     for (const [change, code, message] of cases) {
-      await assert.rejects(h.harvester.harvest({ ...area, ...change }), (e: unknown) => e instanceof ValidationError && e.code === code && message.test(e.message));
+      await assert.rejects(
+        h.harvester.harvest({ ...area, ...change }),
+        (e: unknown) => e instanceof ValidationError && e.code === code && message.test(e.message),
+      );
     }
     assert.equal(replay.stats().tileRequests, before);
     await h.close();
@@ -126,10 +157,10 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
     const requestsBefore = replay.stats().tileRequests;
     const run = await h.harvester.harvest(area);
     assert.deepEqual([run.fetched, run.blank, run.failed], [1, 3, 2]);
-    assert.deepEqual(
-      run.failures.map((f) => [f.tile, f.code]).sort(),
-      [[`${MODIS}/2016-01-24/250m/5/5/10`, 'UPSTREAM_UNAVAILABLE'], [`${MODIS}/2016-01-24/250m/5/6/10`, 'DATE_OUT_OF_RANGE']],
-    );
+    assert.deepEqual(run.failures.map((f) => [f.tile, f.code]).sort(), [
+      [`${MODIS}/2016-01-24/250m/5/5/10`, 'UPSTREAM_UNAVAILABLE'],
+      [`${MODIS}/2016-01-24/250m/5/6/10`, 'DATE_OUT_OF_RANGE'],
+    ]);
     assert.match(run.failures.find((f) => f.code === 'UPSTREAM_UNAVAILABLE')!.reason, /gave up after 4 attempts/);
     // 4 healthy tiles + 4 attempts at the 503 tile + 1 at the 404 tile (never retried)
     assert.equal(replay.stats().tileRequests - requestsBefore, 4 + 4 + 1);
@@ -146,9 +177,21 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
 
   it('checks content type and decodability; nothing bad is stored or produced', async () => {
     const h = await open();
-    replay.faultTile('5/5/10', { kind: 'body', contentType: 'text/html; charset=utf-8', body: Buffer.from('<html>maintenance</html>') });
-    replay.faultTile('5/5/11', { kind: 'body', contentType: 'image/jpeg', body: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]) });
-    replay.faultTile('5/6/10', { kind: 'body', contentType: 'image/jpeg', body: await readFile(path.join(dataDir, 'gibs/blank/Blank_RGBA_512.png')) });
+    replay.faultTile('5/5/10', {
+      kind: 'body',
+      contentType: 'text/html; charset=utf-8',
+      body: Buffer.from('<html>maintenance</html>'),
+    });
+    replay.faultTile('5/5/11', {
+      kind: 'body',
+      contentType: 'image/jpeg',
+      body: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]),
+    });
+    replay.faultTile('5/6/10', {
+      kind: 'body',
+      contentType: 'image/jpeg',
+      body: await readFile(path.join(dataDir, 'gibs/blank/Blank_RGBA_512.png')),
+    });
     const run = await h.harvester.harvest(area);
     assert.deepEqual([run.fetched, run.blank, run.failed], [0, 3, 3]);
     const codes = Object.fromEntries(run.failures.map((f) => [f.tile.split('/').slice(-3).join('/'), f.code]));
@@ -162,7 +205,10 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
     const request = marbleZ3;
     const h = await open();
     const controller = new AbortController();
-    const first = await h.harvester.harvest(request, { signal: controller.signal, onProgress: (p) => p.done === 15 && controller.abort() });
+    const first = await h.harvester.harvest(request, {
+      signal: controller.signal,
+      onProgress: (p) => p.done === 15 && controller.abort(),
+    });
     assert.equal(first.interrupted, true);
     assert.ok(first.fetched >= 15 && first.fetched < 50, `fetched ${first.fetched} before the abort`);
     await h.close();
@@ -194,7 +240,10 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
     assert.equal(summary.interrupted, true);
     assert.ok(summary.fetched >= 4 && summary.fetched <= 8, `fetched ${summary.fetched}`);
     assert.equal((await readFetched(h.bus)).length, summary.fetched, 'every counted tile is on the bus');
-    await assert.rejects(h.harvester.harvest(area), (e: unknown) => e instanceof AppError && e.code === 'HARVESTER_STOPPED');
+    await assert.rejects(
+      h.harvester.harvest(area),
+      (e: unknown) => e instanceof AppError && e.code === 'HARVESTER_STOPPED',
+    );
     await h.close();
     await slow.close();
   });
@@ -214,7 +263,14 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
 
   it('runs every scheduled job for today minus the lag; a bad job does not stop the others', async () => {
     const h = await open({
-      config: { lagDays: 2, catchUpDays: 0, jobs: [{ layer: 'Not_A_Layer', levels: [0] }, { layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] }] },
+      config: {
+        lagDays: 2,
+        catchUpDays: 0,
+        jobs: [
+          { layer: 'Not_A_Layer', levels: [0] },
+          { layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] },
+        ],
+      },
     });
     const summaries = await h.harvester.runScheduled(new Date('2016-01-26T06:00:00Z'));
     assert.equal(summaries.length, 1);
@@ -224,7 +280,9 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
   });
 
   it('catches up on the days before: fetches what the ledger lacks, never re-requests what it holds', async () => {
-    const h = await open({ config: { lagDays: 0, catchUpDays: 2, jobs: [{ layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] }] } });
+    const h = await open({
+      config: { lagDays: 0, catchUpDays: 2, jobs: [{ layer: MODIS, levels: [5], bbox: [-89, 37, -73, 44] }] },
+    });
     const now = new Date('2016-01-24T06:00:00Z');
     replay.faultTile('5/5/10', { kind: 'status', status: 404 }); // fails on every date, never retried
     const first = await h.harvester.runScheduled(now);
@@ -257,12 +315,27 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
     const h = await open();
     const deps = { bus: h.bus, blobs: h.blobs, gibs: h.gibs, ledger: h.ledger, log: silentLogger() };
     const base = { schedule: '0 6 * * *', lagDays: 1, timezone: 'UTC', jobs: [] };
-    assert.throws(() => createHarvester(deps, { ...base, schedule: '61 * * * *' }), (e: unknown) => e instanceof ValidationError && /61 \* \* \* \*/.test(e.message));
-    assert.throws(() => createHarvester(deps, { ...base, timezone: 'Mars/Olympus' }), (e: unknown) => e instanceof ValidationError && /Mars\/Olympus/.test(e.message));
-    assert.throws(() => createHarvester(deps, { ...base, concurrency: 64 }), (e: unknown) => e instanceof ValidationError && /64/.test(e.message) && /32/.test(e.message));
+    assert.throws(
+      () => createHarvester(deps, { ...base, schedule: '61 * * * *' }),
+      (e: unknown) => e instanceof ValidationError && /61 \* \* \* \*/.test(e.message),
+    );
+    assert.throws(
+      () => createHarvester(deps, { ...base, timezone: 'Mars/Olympus' }),
+      (e: unknown) => e instanceof ValidationError && /Mars\/Olympus/.test(e.message),
+    );
+    assert.throws(
+      () => createHarvester(deps, { ...base, concurrency: 64 }),
+      (e: unknown) => e instanceof ValidationError && /64/.test(e.message) && /32/.test(e.message),
+    );
     assert.throws(() => createHarvester(deps, { ...base, lagDays: -1 }), ValidationError);
-    assert.throws(() => createHarvester(deps, { ...base, jobs: [{ layer: MODIS, levels: [] }] }), (e: unknown) => e instanceof ValidationError && /jobs\[0\]\.levels/.test(e.message));
-    assert.throws(() => createHarvester(deps, { ...base, jobs: [{ layer: MODIS, levels: [1], bbox: [0, 0, 0, 10] }] }), ValidationError);
+    assert.throws(
+      () => createHarvester(deps, { ...base, jobs: [{ layer: MODIS, levels: [] }] }),
+      (e: unknown) => e instanceof ValidationError && /jobs\[0\]\.levels/.test(e.message),
+    );
+    assert.throws(
+      () => createHarvester(deps, { ...base, jobs: [{ layer: MODIS, levels: [1], bbox: [0, 0, 0, 10] }] }),
+      ValidationError,
+    );
     await h.close();
   });
 });

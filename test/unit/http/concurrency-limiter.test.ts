@@ -20,7 +20,10 @@ describe('ConcurrencyLimiter', () => {
         }),
       ),
     );
-    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.equal(peak, 3);
     assert.equal(limiter.active, 0);
     assert.equal(limiter.pending, 0);
@@ -29,13 +32,25 @@ describe('ConcurrencyLimiter', () => {
   it('starts waiters in FIFO order', async () => {
     const limiter = new ConcurrencyLimiter(1);
     const order: number[] = [];
-    await Promise.all([0, 1, 2, 3].map((i) => limiter.run(async () => { order.push(i); await sleep(1); })));
+    await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        limiter.run(async () => {
+          order.push(i);
+          await sleep(1);
+        }),
+      ),
+    );
     assert.deepEqual(order, [0, 1, 2, 3]);
   });
 
   it('frees the slot when an operation throws', async () => {
     const limiter = new ConcurrencyLimiter(1);
-    await assert.rejects(limiter.run(async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      limiter.run(async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(await limiter.run(async () => 'next'), 'next');
     assert.equal(limiter.active, 0);
   });
@@ -43,10 +58,17 @@ describe('ConcurrencyLimiter', () => {
   it('drops an aborted waiter from the queue without running it', async () => {
     const limiter = new ConcurrencyLimiter(1);
     let release!: () => void;
-    const first = limiter.run(() => new Promise<void>((r) => { release = r; }));
+    const first = limiter.run(
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
     const controller = new AbortController();
     let ran = false;
-    const second = limiter.run(async () => { ran = true; }, controller.signal);
+    const second = limiter.run(async () => {
+      ran = true;
+    }, controller.signal);
     assert.equal(limiter.pending, 1);
     controller.abort();
     await assert.rejects(second, AbortedError);
@@ -55,7 +77,10 @@ describe('ConcurrencyLimiter', () => {
     await first;
     assert.equal(ran, false);
     assert.equal(limiter.active, 0);
-    await assert.rejects(limiter.run(async () => 1, controller.signal), AbortedError);
+    await assert.rejects(
+      limiter.run(async () => 1, controller.signal),
+      AbortedError,
+    );
   });
 
   it('refuses a limit below 1 or not an integer', () => {

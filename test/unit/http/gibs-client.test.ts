@@ -37,12 +37,19 @@ async function startScripted(tile: Buffer): Promise<Scripted> {
     state.peakInFlight = Math.max(state.peakInFlight, inFlight);
     res.on('close', () => inFlight--);
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    state.requests.push({ path: pathname, userAgent: req.headers['user-agent'], ifNoneMatch: req.headers['if-none-match'] });
+    state.requests.push({
+      path: pathname,
+      userAgent: req.headers['user-agent'],
+      ifNoneMatch: req.headers['if-none-match'],
+    });
     const action = scripts.get(pathname)?.shift() ?? 'ok';
     // Hold each answer a moment so concurrent requests overlap and the peak is observable.
     setTimeout(() => {
       if (action === 'hang') return;
-      if (action === 'reset') { req.socket.destroy(); return; }
+      if (action === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       if (action === 'truncate') {
         res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': tile.length });
         res.write(tile.subarray(0, tile.length >> 1));
@@ -50,13 +57,27 @@ async function startScripted(tile: Buffer): Promise<Scripted> {
         return;
       }
       if (typeof action === 'object') {
-        res.writeHead(action.status, { 'content-type': 'text/plain', ...(action.retryAfter ? { 'retry-after': action.retryAfter } : {}) });
+        res.writeHead(action.status, {
+          'content-type': 'text/plain',
+          ...(action.retryAfter ? { 'retry-after': action.retryAfter } : {}),
+        });
         res.end(`scripted ${action.status}`);
         return;
       }
-      if (pathname === '/missing') { res.writeHead(404).end('no such date'); return; }
-      if (req.headers['if-none-match'] === etag) { res.writeHead(304, { etag }).end(); return; }
-      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': tile.length, etag, 'layer-time-actual': '2016-01-24T00:00:00Z' });
+      if (pathname === '/missing') {
+        res.writeHead(404).end('no such date');
+        return;
+      }
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag }).end();
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'image/jpeg',
+        'content-length': tile.length,
+        etag,
+        'layer-time-actual': '2016-01-24T00:00:00Z',
+      });
       res.end(tile);
     }, 3);
   });
@@ -66,7 +87,11 @@ async function startScripted(tile: Buffer): Promise<Scripted> {
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
     script: (pathname: string, actions: Action[]) => void scripts.set(pathname, [...actions]),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   });
 }
 
@@ -75,7 +100,13 @@ describe('GibsClient against a scripted loopback server', () => {
   let server: Scripted;
   const clients: GibsClient[] = [];
   const client = (options: Partial<GibsClientOptions> = {}) => {
-    const c = new GibsClient({ baseUrl: server.url, userAgent: 'gibs-embed/test (+tests@example.org)', retry: fast, maxMbps: 'unlimited', ...options });
+    const c = new GibsClient({
+      baseUrl: server.url,
+      userAgent: 'gibs-embed/test (+tests@example.org)',
+      retry: fast,
+      maxMbps: 'unlimited',
+      ...options,
+    });
     clients.push(c);
     return c;
   };
@@ -112,10 +143,17 @@ describe('GibsClient against a scripted loopback server', () => {
   it('maps 404 and 400 to non-retriable errors after one request', async () => {
     const c = client();
     const before404 = server.requests.length;
-    await assert.rejects(c.fetchTile('/missing'), (e: unknown) => e instanceof HttpError && e.code === 'DATE_OUT_OF_RANGE' && !e.retriable && e.status === 404);
+    await assert.rejects(
+      c.fetchTile('/missing'),
+      (e: unknown) => e instanceof HttpError && e.code === 'DATE_OUT_OF_RANGE' && !e.retriable && e.status === 404,
+    );
     assert.equal(server.requests.length - before404, 1);
     server.script('/bad', [{ status: 400 }]);
-    await assert.rejects(c.fetchTile('/bad'), (e: unknown) => e instanceof AppError && e.code === 'BAD_REQUEST' && !e.retriable && /bad time, layer or tile/.test(e.message));
+    await assert.rejects(
+      c.fetchTile('/bad'),
+      (e: unknown) =>
+        e instanceof AppError && e.code === 'BAD_REQUEST' && !e.retriable && /bad time, layer or tile/.test(e.message),
+    );
     assert.equal(server.requests.length - before404, 2);
   });
 
@@ -140,8 +178,13 @@ describe('GibsClient against a scripted loopback server', () => {
   });
 
   it('gives up with RetriesExhaustedError carrying the last failure', async () => {
-    server.script('/down.jpg', Array.from({ length: 10 }, () => ({ status: 503 })));
-    const error = await client({ retry: { ...fast, retries: 2 } }).fetchTile('/down.jpg').catch((e: unknown) => e);
+    server.script(
+      '/down.jpg',
+      Array.from({ length: 10 }, () => ({ status: 503 })),
+    );
+    const error = await client({ retry: { ...fast, retries: 2 } })
+      .fetchTile('/down.jpg')
+      .catch((e: unknown) => e);
     assert.ok(error instanceof RetriesExhaustedError);
     assert.equal(error.attempts, 3);
     assert.ok(error.cause instanceof HttpError && error.cause.status === 503);
@@ -149,7 +192,9 @@ describe('GibsClient against a scripted loopback server', () => {
 
   it('times out a silent server as a retriable TIMEOUT', async () => {
     server.script('/silent.jpg', ['hang', 'hang']);
-    const error = await client({ timeoutMs: 150, retry: { ...fast, retries: 1 } }).fetchTile('/silent.jpg').catch((e: unknown) => e);
+    const error = await client({ timeoutMs: 150, retry: { ...fast, retries: 1 } })
+      .fetchTile('/silent.jpg')
+      .catch((e: unknown) => e);
     assert.ok(error instanceof RetriesExhaustedError);
     assert.ok(error.cause instanceof HttpError && error.cause.code === 'TIMEOUT' && error.cause.retriable);
   });
@@ -169,7 +214,10 @@ describe('GibsClient against a scripted loopback server', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => c.fetchTile(tilePath)));
     assert.ok(results.every((r) => r.status === 'ok'));
     assert.equal(server.peakInFlight, 2);
-    assert.ok(server.connections - connectionsBefore <= 2, `opened ${server.connections - connectionsBefore} connections`);
+    assert.ok(
+      server.connections - connectionsBefore <= 2,
+      `opened ${server.connections - connectionsBefore} connections`,
+    );
   });
 
   it('caps bandwidth across concurrent requests', async () => {
@@ -184,10 +232,19 @@ describe('GibsClient against a scripted loopback server', () => {
 
   it('refuses impolite or broken options with ValidationError', () => {
     const base = { baseUrl: 'https://gibs.earthdata.nasa.gov', userAgent: 'gibs-embed/test' };
-    assert.throws(() => new GibsClient({ ...base, concurrency: 33 }), (e: unknown) => e instanceof ValidationError && /33/.test(e.message) && /1 to 32/.test(e.message));
+    assert.throws(
+      () => new GibsClient({ ...base, concurrency: 33 }),
+      (e: unknown) => e instanceof ValidationError && /33/.test(e.message) && /1 to 32/.test(e.message),
+    );
     assert.throws(() => new GibsClient({ ...base, concurrency: 0 }), ValidationError);
-    assert.throws(() => new GibsClient({ ...base, maxMbps: 51 }), (e: unknown) => e instanceof ValidationError && /51/.test(e.message));
-    assert.throws(() => new GibsClient({ ...base, maxMbps: 'unlimited' }), (e: unknown) => e instanceof ValidationError && /loopback/.test(e.message));
+    assert.throws(
+      () => new GibsClient({ ...base, maxMbps: 51 }),
+      (e: unknown) => e instanceof ValidationError && /51/.test(e.message),
+    );
+    assert.throws(
+      () => new GibsClient({ ...base, maxMbps: 'unlimited' }),
+      (e: unknown) => e instanceof ValidationError && /loopback/.test(e.message),
+    );
     assert.throws(() => new GibsClient({ ...base, userAgent: ' ' }), ValidationError);
     assert.throws(() => new GibsClient({ ...base, baseUrl: 'gibs.earthdata' }), ValidationError);
     assert.throws(() => new GibsClient({ ...base, baseUrl: 'ftp://gibs.earthdata.nasa.gov' }), ValidationError);
@@ -201,6 +258,9 @@ describe('GibsClient against a scripted loopback server', () => {
   it('fails clearly after close', async () => {
     const c = client();
     await c.close();
-    await assert.rejects(c.fetchTile(tilePath), (e: unknown) => e instanceof AppError && e.code === 'GIBS_CLIENT_CLOSED');
+    await assert.rejects(
+      c.fetchTile(tilePath),
+      (e: unknown) => e instanceof AppError && e.code === 'GIBS_CLIENT_CLOSED',
+    );
   });
 });

@@ -9,7 +9,12 @@ describe('ops server', () => {
     const counter = new Counter({ name: 'test_things_total', help: 'things', registers: [registry] });
     counter.inc(3);
     let ready = false;
-    const ops = await startOpsServer({ host: '127.0.0.1', port: 0, registry, checks: [{ name: 'bus', check: async () => ready }] });
+    const ops = await startOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry,
+      checks: [{ name: 'bus', check: async () => ready }],
+    });
     try {
       const metrics = await fetch(`${ops.url}/metrics`);
       assert.equal(metrics.status, 200);
@@ -30,7 +35,10 @@ describe('ops server', () => {
     const registry = createMetricsRegistry({ defaultMetrics: false });
     const first = await startOpsServer({ host: '127.0.0.1', port: 0, registry });
     try {
-      await assert.rejects(startOpsServer({ host: '127.0.0.1', port: first.port, registry }), /cannot listen on 127.0.0.1:\d+/);
+      await assert.rejects(
+        startOpsServer({ host: '127.0.0.1', port: first.port, registry }),
+        /cannot listen on 127.0.0.1:\d+/,
+      );
     } finally {
       await first.close();
     }

@@ -12,15 +12,27 @@ import { dataDir } from '../../support/raw-request.js';
 describe('capabilities rewrite', () => {
   it('rewrites several <Value>s of one layer and nothing else', async () => {
     const xml = await readFile(path.join(dataDir, CAPABILITIES_FILE), 'utf8');
-    const served = new Map([[
-      'MODIS_Terra_CorrectedReflectance_TrueColor',
-      { default: '2020-09-27', intervals: [{ start: '2010-01-01', end: '2017-04-24', period: 'P1D' }, { start: '2020-09-27', end: '2020-09-27', period: 'P1D' }] },
-    ]]);
+    const served = new Map([
+      [
+        'MODIS_Terra_CorrectedReflectance_TrueColor',
+        {
+          default: '2020-09-27',
+          intervals: [
+            { start: '2010-01-01', end: '2017-04-24', period: 'P1D' },
+            { start: '2020-09-27', end: '2020-09-27', period: 'P1D' },
+          ],
+        },
+      ],
+    ]);
     const out = rewriteTimeDimensions(xml, served);
-    const block = '<Default>2020-09-27</Default>\n             <Current>false</Current>\n' +
+    const block =
+      '<Default>2020-09-27</Default>\n             <Current>false</Current>\n' +
       '             <Value>2010-01-01/2017-04-24/P1D</Value>\n             <Value>2020-09-27/2020-09-27/P1D</Value>';
     assert.ok(out.includes(block), 'new values keep the document indentation');
-    const back = out.replace(block, '<Default>2017-04-24</Default>\n             <Current>false</Current>\n             <Value>2010-01-01/2017-04-24/P1D</Value>');
+    const back = out.replace(
+      block,
+      '<Default>2017-04-24</Default>\n             <Current>false</Current>\n             <Value>2010-01-01/2017-04-24/P1D</Value>',
+    );
     assert.equal(back, xml);
   });
 
@@ -28,7 +40,10 @@ describe('capabilities rewrite', () => {
     const xml = await readFile(path.join(dataDir, CAPABILITIES_FILE), 'utf8');
     const time = { default: '2020-01-01', intervals: [{ start: '2020-01-01', end: '2020-01-01', period: 'P1D' }] };
     for (const layer of ['No_Such_Layer', 'BlueMarble_ShadedRelief_Bathymetry']) {
-      assert.throws(() => rewriteTimeDimensions(xml, new Map([[layer, time]])), (e: unknown) => e instanceof AppError && e.code === 'BAD_CAPABILITIES');
+      assert.throws(
+        () => rewriteTimeDimensions(xml, new Map([[layer, time]])),
+        (e: unknown) => e instanceof AppError && e.code === 'BAD_CAPABILITIES',
+      );
     }
   });
 });
@@ -42,7 +57,10 @@ describe('exception report', () => {
     const report = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).ExceptionReport;
     assert.equal(report.xmlns, 'http://www.opengis.net/ows/1.1');
     assert.equal(report.version, '1.1.0');
-    assert.deepEqual(report.Exception.map((e: { locator: string }) => e.locator), ['FORMAT', 'TILEROW']);
+    assert.deepEqual(
+      report.Exception.map((e: { locator: string }) => e.locator),
+      ['FORMAT', 'TILEROW'],
+    );
     assert.ok(xml.includes('row &lt;x&gt; &amp; &quot;y&quot;'));
     assert.equal(report.Exception[1].ExceptionText, 'row <x> & "y"');
   });

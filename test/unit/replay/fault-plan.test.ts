@@ -38,8 +38,18 @@ describe('fault plan', () => {
   });
 
   it('rejects rates outside [0, 1], rates adding past 1 and negative delays', () => {
-    for (const bad of [{ errorRate: 1.5 }, { resetRate: -0.1 }, { errorRate: 0.5, rateLimitRate: 0.3, truncateRate: 0.3 }, { retryAfterSeconds: -1 }, { latencyMs: Number.POSITIVE_INFINITY }]) {
-      assert.throws(() => createFaultPlan(bad, Math.random), (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS', JSON.stringify(bad));
+    for (const bad of [
+      { errorRate: 1.5 },
+      { resetRate: -0.1 },
+      { errorRate: 0.5, rateLimitRate: 0.3, truncateRate: 0.3 },
+      { retryAfterSeconds: -1 },
+      { latencyMs: Number.POSITIVE_INFINITY },
+    ]) {
+      assert.throws(
+        () => createFaultPlan(bad, Math.random),
+        (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS',
+        JSON.stringify(bad),
+      );
     }
   });
 });

@@ -33,7 +33,10 @@ describe('mosaic pyramid', () => {
       assert.equal(await createMosaicPyramid(info).tile(0, 0, 0), undefined);
       const junk = path.join(dir, 'junk.jpg');
       await writeFile(junk, 'not a jpeg');
-      await assert.rejects(readMosaicInfo(junk, '500m'), (e: unknown) => e instanceof AppError && e.code === 'MOSAIC_UNREADABLE');
+      await assert.rejects(
+        readMosaicInfo(junk, '500m'),
+        (e: unknown) => e instanceof AppError && e.code === 'MOSAIC_UNREADABLE',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -43,22 +46,36 @@ describe('mosaic pyramid', () => {
 describe('real tile discovery', () => {
   it('finds the kit tiles at their REST addresses', async () => {
     const tiles = await findRealTiles(path.join(dataDir, 'gibs/tiles/epsg4326'), silentLogger());
-    assert.deepEqual(tiles.map((t) => `${t.layer}/${t.date}/${t.tms}/${t.z}/${t.row}/${t.col}.${t.ext}`), [
-      'MODIS_Terra_CorrectedReflectance_TrueColor/2016-01-24/250m/5/5/10.jpg',
-      'MODIS_Terra_CorrectedReflectance_TrueColor/2016-01-24/250m/5/5/11.jpg',
-    ]);
+    assert.deepEqual(
+      tiles.map((t) => `${t.layer}/${t.date}/${t.tms}/${t.z}/${t.row}/${t.col}.${t.ext}`),
+      [
+        'MODIS_Terra_CorrectedReflectance_TrueColor/2016-01-24/250m/5/5/10.jpg',
+        'MODIS_Terra_CorrectedReflectance_TrueColor/2016-01-24/250m/5/5/11.jpg',
+      ],
+    );
   });
 
   it('leaves out files off the scheme, and an absent folder is no tiles', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'replay-tiles-'));
     try {
-      const real = path.join(dataDir, 'gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg');
-      for (const rel of ['L/default/2016-01-24/250m/5/5/10.jpg', 'L/default/2016-1-24/250m/5/5/10.jpg', 'L/fancy/2016-01-24/250m/5/5/10.jpg', 'L/default/2016-01-24/250m/5/x/10.jpg']) {
+      const real = path.join(
+        dataDir,
+        'gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg',
+      );
+      for (const rel of [
+        'L/default/2016-01-24/250m/5/5/10.jpg',
+        'L/default/2016-1-24/250m/5/5/10.jpg',
+        'L/fancy/2016-01-24/250m/5/5/10.jpg',
+        'L/default/2016-01-24/250m/5/x/10.jpg',
+      ]) {
         await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
         await copyFile(real, path.join(dir, rel));
       }
       const tiles = await findRealTiles(dir, silentLogger());
-      assert.deepEqual(tiles.map((t) => t.file), [path.join(dir, 'L/default/2016-01-24/250m/5/5/10.jpg')]);
+      assert.deepEqual(
+        tiles.map((t) => t.file),
+        [path.join(dir, 'L/default/2016-01-24/250m/5/5/10.jpg')],
+      );
       assert.deepEqual(await findRealTiles(path.join(dir, 'absent'), silentLogger()), []);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -22,7 +22,8 @@ type Observed = 'ok' | 'error500' | 'error503' | 'rateLimit' | 'reset' | 'trunca
 
 function classify(outcome: RawOutcome, expected: Buffer): Observed {
   if (outcome.kind === 'reset') return 'reset';
-  if (outcome.kind === 'truncated') return outcome.announced === expected.length && outcome.received < expected.length ? 'truncate' : 'other';
+  if (outcome.kind === 'truncated')
+    return outcome.announced === expected.length && outcome.received < expected.length ? 'truncate' : 'other';
   if (outcome.status === 200) return outcome.body.equals(expected) ? 'ok' : 'other';
   if (outcome.status === 500) return 'error500';
   if (outcome.status === 503) return 'error503';
@@ -31,14 +32,19 @@ function classify(outcome: RawOutcome, expected: Buffer): Observed {
 }
 
 /** Sequential requests over one keep-alive agent, as a polite client would send them. */
-async function observe(server: ReplayServer, n: number, expected: Buffer): Promise<{ sequence: Observed[]; retryAfter: Set<string> }> {
+async function observe(
+  server: ReplayServer,
+  n: number,
+  expected: Buffer,
+): Promise<{ sequence: Observed[]; retryAfter: Set<string> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const sequence: Observed[] = [];
   const retryAfter = new Set<string>();
   try {
     for (let i = 0; i < n; i++) {
       const outcome = await rawRequest(tileUrl(server.url, REAL_TILE), { agent });
-      if (outcome.kind === 'response' && (outcome.status === 429 || outcome.status === 503)) retryAfter.add(String(outcome.headers['retry-after']));
+      if (outcome.kind === 'response' && (outcome.status === 429 || outcome.status === 503))
+        retryAfter.add(String(outcome.headers['retry-after']));
       sequence.push(classify(outcome, expected));
     }
   } finally {
@@ -50,18 +56,29 @@ async function observe(server: ReplayServer, n: number, expected: Buffer): Promi
 const count = (seq: Observed[], kind: Observed): number => seq.filter((o) => o === kind).length;
 
 describe('replay fault injection', () => {
-  const faults: FaultOptions = { errorRate: 0.2, rateLimitRate: 0.1, resetRate: 0.1, truncateRate: 0.1, retryAfterSeconds: 3 };
+  const faults: FaultOptions = {
+    errorRate: 0.2,
+    rateLimitRate: 0.1,
+    resetRate: 0.1,
+    truncateRate: 0.1,
+    retryAfterSeconds: 3,
+  };
   const N = 400;
 
   it('injects each fault kind at roughly its rate, and the server counts exactly what the client saw', async () => {
-    const expected = await readFile(path.join(dataDir, 'gibs/tiles/epsg4326', REAL_TILE.layer, 'default', REAL_TILE.date, '250m/5/5/10.jpg'));
+    const expected = await readFile(
+      path.join(dataDir, 'gibs/tiles/epsg4326', REAL_TILE.layer, 'default', REAL_TILE.date, '250m/5/5/10.jpg'),
+    );
     const server = await startReplayServer({ dataDir, faults, seed: 42 });
     try {
       const { sequence, retryAfter } = await observe(server, N, expected);
       assert.equal(count(sequence, 'other'), 0, 'every answer is a clean tile or a recognised fault');
       // Binomial standard deviation at n=400 is at most 10; allow 4 of them.
       const within = (observed: number, rate: number): void =>
-        assert.ok(Math.abs(observed - rate * N) <= 4 * Math.sqrt(N * rate * (1 - rate)), `observed ${observed}, expected about ${rate * N}`);
+        assert.ok(
+          Math.abs(observed - rate * N) <= 4 * Math.sqrt(N * rate * (1 - rate)),
+          `observed ${observed}, expected about ${rate * N}`,
+        );
       within(count(sequence, 'error500') + count(sequence, 'error503'), 0.2);
       assert.ok(count(sequence, 'error500') > 0 && count(sequence, 'error503') > 0);
       within(count(sequence, 'rateLimit'), 0.1);
@@ -86,7 +103,9 @@ describe('replay fault injection', () => {
   });
 
   it('replays the same faults for the same seed and different ones for another seed', async () => {
-    const expected = await readFile(path.join(dataDir, 'gibs/tiles/epsg4326', REAL_TILE.layer, 'default', REAL_TILE.date, '250m/5/5/10.jpg'));
+    const expected = await readFile(
+      path.join(dataDir, 'gibs/tiles/epsg4326', REAL_TILE.layer, 'default', REAL_TILE.date, '250m/5/5/10.jpg'),
+    );
     const runs: Observed[][] = [];
     for (const seed of [7, 7, 8]) {
       const server = await startReplayServer({ dataDir, faults, seed });
@@ -129,13 +148,28 @@ describe('replay fault injection', () => {
   });
 
   it('refuses bad options and bad data with clear errors', async () => {
-    for (const bad of [{ errorRate: -0.1 }, { errorRate: 0.6, resetRate: 0.6 }, { truncateRate: Number.NaN }, { latencyMs: -5 }, { wrongSizePx: 0 }]) {
-      await assert.rejects(startReplayServer({ dataDir, faults: bad }), (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS');
+    for (const bad of [
+      { errorRate: -0.1 },
+      { errorRate: 0.6, resetRate: 0.6 },
+      { truncateRate: Number.NaN },
+      { latencyMs: -5 },
+      { wrongSizePx: 0 },
+    ]) {
+      await assert.rejects(
+        startReplayServer({ dataDir, faults: bad }),
+        (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS',
+      );
     }
-    await assert.rejects(startReplayServer({ dataDir: path.join(dataDir, 'no-such-kit') }), (e: unknown) => e instanceof AppError && e.code === 'DATA_UNREADABLE');
+    await assert.rejects(
+      startReplayServer({ dataDir: path.join(dataDir, 'no-such-kit') }),
+      (e: unknown) => e instanceof AppError && e.code === 'DATA_UNREADABLE',
+    );
     const first = await startReplayServer({ dataDir });
     try {
-      await assert.rejects(startReplayServer({ dataDir, port: first.port }), (e: unknown) => e instanceof AppError && e.code === 'REPLAY_LISTEN_FAILED');
+      await assert.rejects(
+        startReplayServer({ dataDir, port: first.port }),
+        (e: unknown) => e instanceof AppError && e.code === 'REPLAY_LISTEN_FAILED',
+      );
     } finally {
       await first.close();
     }

@@ -7,16 +7,40 @@ import { XMLParser } from 'fast-xml-parser';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { capabilitiesUrl, parseCapabilities, tileUrl } from '../../../shared/gibs/index.js';
-import { BLANK_JPEG_FILE, BLANK_PNG_FILE, CAPABILITIES_FILE, startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
+import {
+  BLANK_JPEG_FILE,
+  BLANK_PNG_FILE,
+  CAPABILITIES_FILE,
+  startReplayServer,
+  type ReplayServer,
+} from '../../../services/replay/index.js';
 import { dataDir, get } from '../../support/raw-request.js';
 
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const MARBLE = 'BlueMarble_ShadedRelief_Bathymetry';
-const modisTile = (date: string, z: number, row: number, col: number, ext = 'jpg'): { layer: string; date: string; tms: string; z: number; row: number; col: number; ext: string } =>
-  ({ layer: MODIS, date, tms: '250m', z, row, col, ext });
+const modisTile = (
+  date: string,
+  z: number,
+  row: number,
+  col: number,
+  ext = 'jpg',
+): { layer: string; date: string; tms: string; z: number; row: number; col: number; ext: string } => ({
+  layer: MODIS,
+  date,
+  tms: '250m',
+  z,
+  row,
+  col,
+  ext,
+});
 
 /** Decoded RGB pixels and per-region mean brightness helpers. */
-async function pixels(bytes: Buffer): Promise<{ width: number; height: number; mean(x0: number, y0: number, x1: number, y1: number): number; data: Buffer }> {
+async function pixels(bytes: Buffer): Promise<{
+  width: number;
+  height: number;
+  mean(x0: number, y0: number, x1: number, y1: number): number;
+  data: Buffer;
+}> {
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return {
     width: info.width,
@@ -24,7 +48,8 @@ async function pixels(bytes: Buffer): Promise<{ width: number; height: number; m
     data,
     mean(x0, y0, x1, y1) {
       let sum = 0;
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) for (let c = 0; c < 3; c++) sum += data[(y * info.width + x) * 3 + c];
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) for (let c = 0; c < 3; c++) sum += data[(y * info.width + x) * 3 + c];
       return sum / ((x1 - x0) * (y1 - y0) * 3);
     },
   };
@@ -37,7 +62,12 @@ describe('GIBS replay server', () => {
   const logLines: string[] = [];
 
   before(async () => {
-    const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
     const started = performance.now();
     const cpu = process.cpuUsage();
     server = await startReplayServer({ dataDir, logger: pino({ level: 'info' }, sink) });
@@ -75,7 +105,9 @@ describe('GIBS replay server', () => {
 
   it('serves the real tiles byte for byte, with ETag, Layer-Time-Actual and Content-Type', async () => {
     for (const col of [10, 11]) {
-      const file = await readFile(path.join(dataDir, `gibs/tiles/epsg4326/${MODIS}/default/2016-01-24/250m/5/5/${col}.jpg`));
+      const file = await readFile(
+        path.join(dataDir, `gibs/tiles/epsg4326/${MODIS}/default/2016-01-24/250m/5/5/${col}.jpg`),
+      );
       const res = await get(tileUrl(server.url, modisTile('2016-01-24', 5, 5, col)));
       assert.equal(res.status, 200);
       assert.ok(res.body.equals(file), `tile col ${col} differs from the file`);
@@ -88,13 +120,27 @@ describe('GIBS replay server', () => {
   it('answers the real blank tile where it has no imagery (other tiles of a real date, other dates, PNG layers)', async () => {
     const blankJpeg = await readFile(path.join(dataDir, BLANK_JPEG_FILE));
     const blankPng = await readFile(path.join(dataDir, BLANK_PNG_FILE));
-    for (const tile of [modisTile('2016-01-24', 5, 5, 12), modisTile('2012-07-09', 0, 0, 0), modisTile('2020-09-27', 3, 1, 1)]) {
+    for (const tile of [
+      modisTile('2016-01-24', 5, 5, 12),
+      modisTile('2012-07-09', 0, 0, 0),
+      modisTile('2020-09-27', 3, 1, 1),
+    ]) {
       const res = await get(tileUrl(server.url, tile));
       assert.equal(res.status, 200);
       assert.ok(res.body.equals(blankJpeg), `${JSON.stringify(tile)} should be the blank JPEG`);
       assert.equal(res.headers['layer-time-actual'], `${tile.date}T00:00:00Z`);
     }
-    const png = await get(tileUrl(server.url, { layer: 'CCMP_REMSS_Scalar_Wind_Speed_Monthly', date: '2011-12-01', tms: '2km', z: 0, row: 0, col: 0, ext: 'png' }));
+    const png = await get(
+      tileUrl(server.url, {
+        layer: 'CCMP_REMSS_Scalar_Wind_Speed_Monthly',
+        date: '2011-12-01',
+        tms: '2km',
+        z: 0,
+        row: 0,
+        col: 0,
+        ext: 'png',
+      }),
+    );
     assert.equal(png.status, 200);
     assert.equal(png.headers['content-type'], 'image/png');
     assert.ok(png.body.equals(blankPng));
@@ -102,7 +148,17 @@ describe('GIBS replay server', () => {
 
   it('snaps a date inside a monthly layer to its step, as GIBS does', async () => {
     // CCMP monthly: 1987-07-02/2011-12-01/P1M, so 2011-11-15 is served as the 2011-11-02 step.
-    const res = await get(tileUrl(server.url, { layer: 'CCMP_REMSS_Scalar_Wind_Speed_Monthly', date: '2011-11-15', tms: '2km', z: 0, row: 0, col: 0, ext: 'png' }));
+    const res = await get(
+      tileUrl(server.url, {
+        layer: 'CCMP_REMSS_Scalar_Wind_Speed_Monthly',
+        date: '2011-11-15',
+        tms: '2km',
+        z: 0,
+        row: 0,
+        col: 0,
+        ext: 'png',
+      }),
+    );
     assert.equal(res.status, 200);
     assert.equal(res.headers['layer-time-actual'], '2011-11-02T00:00:00Z');
   });
@@ -119,7 +175,8 @@ describe('GIBS replay server', () => {
     assert.ok(z0.mean(0, 330, 512, 512) < 3, 'rows past 90 S are black padding');
     // Land and ocean differ: brightness varies a lot across the tile.
     const blocks = [];
-    for (let by = 0; by < 320; by += 32) for (let bx = 0; bx < 512; bx += 32) blocks.push(z0.mean(bx, by, bx + 32, by + 32));
+    for (let by = 0; by < 320; by += 32)
+      for (let bx = 0; bx < 512; bx += 32) blocks.push(z0.mean(bx, by, bx + 32, by + 32));
     assert.ok(Math.max(...blocks) - Math.min(...blocks) > 100, 'expected dark ocean and bright cloud/land blocks');
 
     const east = await pixels((await get(tileUrl(server.url, modisTile('2020-09-27', 0, 0, 1)))).body);
@@ -132,14 +189,22 @@ describe('GIBS replay server', () => {
     const z0 = await get(tileUrl(server.url, modisTile('2020-09-27', 0, 0, 0)));
     const z1 = await get(tileUrl(server.url, modisTile('2020-09-27', 1, 0, 0)));
     // z1 0/0 spans lon -180..-36, lat 90..-54 = z0 0/0/0 pixels x 0..256, y 0..256.
-    const quarter = await sharp(z0.body).extract({ left: 0, top: 0, width: 256, height: 256 }).removeAlpha().raw().toBuffer();
+    const quarter = await sharp(z0.body)
+      .extract({ left: 0, top: 0, width: 256, height: 256 })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
     const shrunk = await sharp(z1.body).resize(256, 256).removeAlpha().raw().toBuffer();
     let diff = 0;
     for (let i = 0; i < quarter.length; i++) diff += Math.abs(quarter[i] - shrunk[i]);
     const meanDiff = diff / quarter.length;
     assert.ok(meanDiff < 8, `mean abs difference ${meanDiff.toFixed(2)}`);
     // A wrong quarter is far off: the check can fail.
-    const wrong = await sharp(z0.body).extract({ left: 256, top: 0, width: 256, height: 256 }).removeAlpha().raw().toBuffer();
+    const wrong = await sharp(z0.body)
+      .extract({ left: 256, top: 0, width: 256, height: 256 })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
     let wrongDiff = 0;
     for (let i = 0; i < wrong.length; i++) wrongDiff += Math.abs(wrong[i] - shrunk[i]);
     assert.ok(wrongDiff / wrong.length > 2 * meanDiff + 5);
@@ -155,7 +220,9 @@ describe('GIBS replay server', () => {
   });
 
   it('serves Blue Marble (no time dimension) for any date, dated or not, without Layer-Time-Actual', async () => {
-    const dated = await get(tileUrl(server.url, { layer: MARBLE, date: '2024-05-31', tms: '500m', z: 3, row: 1, col: 2, ext: 'jpeg' }));
+    const dated = await get(
+      tileUrl(server.url, { layer: MARBLE, date: '2024-05-31', tms: '500m', z: 3, row: 1, col: 2, ext: 'jpeg' }),
+    );
     const timeless = await get(`${server.url}/wmts/epsg4326/best/${MARBLE}/default/500m/3/1/2.jpeg`);
     assert.equal(dated.status, 200);
     assert.ok(dated.body.equals(timeless.body));
@@ -163,7 +230,9 @@ describe('GIBS replay server', () => {
     const image = await pixels(dated.body);
     assert.ok(image.mean(0, 0, 512, 512) > 20);
     // z4 exists in 500m but is finer than the mosaic: blank, not upsampled imagery.
-    const deeper = await get(tileUrl(server.url, { layer: MARBLE, date: 'default', tms: '500m', z: 4, row: 0, col: 0, ext: 'jpg' }));
+    const deeper = await get(
+      tileUrl(server.url, { layer: MARBLE, date: 'default', tms: '500m', z: 4, row: 0, col: 0, ext: 'jpg' }),
+    );
     assert.ok(deeper.body.equals(await readFile(path.join(dataDir, BLANK_JPEG_FILE))));
   });
 
@@ -228,7 +297,10 @@ describe('GIBS replay server', () => {
     assert.equal(res.status, 200);
     const served = res.body.toString('utf8');
     const caps = parseCapabilities(served);
-    assert.deepEqual(caps.layers.get(MODIS)?.time, { default: '2020-09-27', intervals: [{ start: '2010-01-01', end: '2020-09-27', period: 'P1D' }] });
+    assert.deepEqual(caps.layers.get(MODIS)?.time, {
+      default: '2020-09-27',
+      intervals: [{ start: '2010-01-01', end: '2020-09-27', period: 'P1D' }],
+    });
     assert.equal(caps.layers.get(MARBLE)?.time, undefined);
     const original = await readFile(path.join(dataDir, CAPABILITIES_FILE), 'utf8');
     assert.equal(caps.layers.size, parseCapabilities(original).layers.size);
@@ -239,7 +311,10 @@ describe('GIBS replay server', () => {
     assert.equal(restored, original);
     const kvp = await get(`${server.url}/wmts/epsg4326/best/wmts.cgi?SERVICE=WMTS&request=GetCapabilities`);
     assert.ok(kvp.body.equals(res.body));
-    assert.equal((await get(capabilitiesUrl(server.url), { headers: { 'If-None-Match': String(res.headers.etag) } })).status, 304);
+    assert.equal(
+      (await get(capabilitiesUrl(server.url), { headers: { 'If-None-Match': String(res.headers.etag) } })).status,
+      304,
+    );
   });
 
   it('counts what it answered', () => {

@@ -19,14 +19,29 @@ describe('withRetry', () => {
 
   it('never retries non-retriable errors or plain errors', async () => {
     let calls = 0;
-    await assert.rejects(withRetry(async () => { calls++; throw new TypeError('bug'); }, fast), TypeError);
-    await assert.rejects(withRetry(async () => { calls++; throw new AppError('BAD', 'bad', { retriable: false }); }, fast), /bad/);
+    await assert.rejects(
+      withRetry(async () => {
+        calls++;
+        throw new TypeError('bug');
+      }, fast),
+      TypeError,
+    );
+    await assert.rejects(
+      withRetry(async () => {
+        calls++;
+        throw new AppError('BAD', 'bad', { retriable: false });
+      }, fast),
+      /bad/,
+    );
     assert.equal(calls, 2);
   });
 
   it('wraps the last failure when retries run out', async () => {
     let calls = 0;
-    const error = await withRetry(async () => { calls++; throw new AppError('DOWN', 'down', { retriable: true }); }, fast).catch((e: unknown) => e);
+    const error = await withRetry(async () => {
+      calls++;
+      throw new AppError('DOWN', 'down', { retriable: true });
+    }, fast).catch((e: unknown) => e);
     assert.ok(error instanceof RetriesExhaustedError);
     assert.equal(error.attempts, 4);
     assert.equal(calls, 4);
@@ -36,9 +51,13 @@ describe('withRetry', () => {
   it('honours a larger server-imposed wait', async () => {
     let calls = 0;
     const started = Date.now();
-    await withRetry(async () => {
-      if (calls++ === 0) throw new AppError('RATE', 'slow down', { retriable: true });
-    }, { ...fast, maxMs: 1000 }, { retryAfterMs: () => 120 });
+    await withRetry(
+      async () => {
+        if (calls++ === 0) throw new AppError('RATE', 'slow down', { retriable: true });
+      },
+      { ...fast, maxMs: 1000 },
+      { retryAfterMs: () => 120 },
+    );
     assert.ok(Date.now() - started >= 110);
   });
 });
@@ -46,9 +65,21 @@ describe('withRetry', () => {
 describe('backoffMs', () => {
   it('grows exponentially, stays within jitter bounds and the cap', () => {
     const p: RetryPolicy = { retries: 10, initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 };
-    assert.equal(backoffMs(p, 1, () => 1), 100);
-    assert.equal(backoffMs(p, 1, () => 0), 50);
-    assert.equal(backoffMs(p, 3, () => 1), 400);
-    assert.equal(backoffMs(p, 10, () => 1), 1000);
+    assert.equal(
+      backoffMs(p, 1, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffMs(p, 1, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffMs(p, 3, () => 1),
+      400,
+    );
+    assert.equal(
+      backoffMs(p, 10, () => 1),
+      1000,
+    );
   });
 });

@@ -12,7 +12,10 @@ const dataDir = kit();
 
 async function filesUnder(dir: string): Promise<string[]> {
   const names = await readdir(dir, { recursive: true, withFileTypes: true });
-  return names.filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name)).sort();
+  return names
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name))
+    .sort();
 }
 
 const undecodable = (e: unknown): boolean => e instanceof AppError && e.code === 'UNDECODABLE' && e.retriable === false;
@@ -25,8 +28,15 @@ function rawImage(channels: 1 | 2 | 3 | 4, lit: Array<[number, number]>, value: 
   return px;
 }
 
-async function png(channels: 1 | 2 | 3 | 4, lit: Array<[number, number]>, value: number[], base: number[] = []): Promise<Uint8Array> {
-  return sharp(rawImage(channels, lit, value, base), { raw: { width: 512, height: 512, channels } }).png().toBuffer();
+async function png(
+  channels: 1 | 2 | 3 | 4,
+  lit: Array<[number, number]>,
+  value: number[],
+  base: number[] = [],
+): Promise<Uint8Array> {
+  return sharp(rawImage(channels, lit, value, base), { raw: { width: 512, height: 512, channels } })
+    .png()
+    .toBuffer();
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -62,7 +72,12 @@ function png16(width: number, height: number, pixel: (x: number, y: number) => [
     }
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('blank tile detection', () => {
@@ -86,31 +101,59 @@ describe('blank tile detection', () => {
   });
 
   it('gives the same answer on the fast path (no metadata) as inspectImage, and handles other formats', async () => {
-    const files = [...(await filesUnder(path.join(dataDir, 'gibs/blank'))), ...(await filesUnder(path.join(dataDir, 'gibs/tiles')))];
+    const files = [
+      ...(await filesUnder(path.join(dataDir, 'gibs/blank'))),
+      ...(await filesUnder(path.join(dataDir, 'gibs/tiles'))),
+    ];
     for (const f of files) {
       const bytes = await readFile(f);
       assert.equal(await isBlankImage(bytes), (await inspectImage(bytes)).blank, path.basename(f));
     }
-    const webp = (px: Buffer): Promise<Buffer> => sharp(px, { raw: { width: 512, height: 512, channels: 4 } }).webp({ lossless: true }).toBuffer();
+    const webp = (px: Buffer): Promise<Buffer> =>
+      sharp(px, { raw: { width: 512, height: 512, channels: 4 } })
+        .webp({ lossless: true })
+        .toBuffer();
     const blankWebp = await webp(rawImage(4, [], []));
     const litWebp = await webp(rawImage(4, [[17, 300]], [0, 0, 3, 255]));
-    assert.deepEqual(await inspectImage(blankWebp), { format: 'webp', width: 512, height: 512, channels: 4, blank: true });
+    assert.deepEqual(await inspectImage(blankWebp), {
+      format: 'webp',
+      width: 512,
+      height: 512,
+      channels: 4,
+      blank: true,
+    });
     assert.equal(await isBlankImage(litWebp), false);
   });
 
   it('reports format, size and stored channels', async () => {
     const read = (p: string): Promise<Buffer> => readFile(path.join(dataDir, p));
-    assert.deepEqual(await decodeImageInfo(await read('gibs/blank/Blank_RGBA_512.png')), { format: 'png', width: 512, height: 512, channels: 4 });
-    assert.deepEqual(await decodeImageInfo(await read('gibs/blank/Blank_RGB_256_ZEN.jpg')), { format: 'jpeg', width: 256, height: 256, channels: 1 });
+    assert.deepEqual(await decodeImageInfo(await read('gibs/blank/Blank_RGBA_512.png')), {
+      format: 'png',
+      width: 512,
+      height: 512,
+      channels: 4,
+    });
+    assert.deepEqual(await decodeImageInfo(await read('gibs/blank/Blank_RGB_256_ZEN.jpg')), {
+      format: 'jpeg',
+      width: 256,
+      height: 256,
+      channels: 1,
+    });
     assert.deepEqual(
-      await decodeImageInfo(await read('gibs/tiles/epsg3413/MODIS_Terra_CorrectedReflectance_TrueColor/default/2017-09-05/250m/0/0/0.jpg')),
+      await decodeImageInfo(
+        await read('gibs/tiles/epsg3413/MODIS_Terra_CorrectedReflectance_TrueColor/default/2017-09-05/250m/0/0/0.jpg'),
+      ),
       { format: 'jpeg', width: 512, height: 512, channels: 4 }, // CMYK JPEG
     );
   });
 
   it('counts a single lit pixel, whatever the band layout', async () => {
     const corners: Array<[number, number]> = [[511, 511]];
-    assert.equal(await isBlankImage(await png(3, corners, [0, 0, 1])), false, 'RGB, one pixel blue=1 in the last corner');
+    assert.equal(
+      await isBlankImage(await png(3, corners, [0, 0, 1])),
+      false,
+      'RGB, one pixel blue=1 in the last corner',
+    );
     assert.equal(await isBlankImage(await png(3, [[0, 0]], [1, 0, 0])), false, 'RGB, first pixel');
     assert.equal(await isBlankImage(await png(1, [[300, 7]], [1])), false, 'grey');
     assert.equal(await isBlankImage(await png(4, corners, [0, 1, 0, 1])), false, 'RGBA nearly transparent green');
@@ -119,8 +162,16 @@ describe('blank tile detection', () => {
     assert.equal(await isBlankImage(await png(4, [], [], [0, 0, 0, 255])), true, 'RGBA opaque black');
     // Colour under full transparency is invisible: still blank (the MOG13Q4 blank looks like this).
     assert.equal(await isBlankImage(await png(4, [], [], [200, 30, 7, 0])), true, 'RGBA coloured but transparent');
-    assert.equal(await isBlankImage(await png(4, corners, [0, 0, 0, 255], [200, 30, 7, 0])), true, 'one opaque black pixel');
-    assert.equal(await isBlankImage(await png(4, corners, [9, 0, 0, 255], [200, 30, 7, 0])), false, 'one opaque red pixel');
+    assert.equal(
+      await isBlankImage(await png(4, corners, [0, 0, 0, 255], [200, 30, 7, 0])),
+      true,
+      'one opaque black pixel',
+    );
+    assert.equal(
+      await isBlankImage(await png(4, corners, [9, 0, 0, 255], [200, 30, 7, 0])),
+      false,
+      'one opaque red pixel',
+    );
   });
 
   it('counts a faint value in a 16-bit PNG', async () => {
@@ -136,15 +187,29 @@ describe('blank tile detection', () => {
     const { data, info } = await sharp(real).raw().toBuffer({ resolveWithObject: true });
     // Black out everything but one 1x1 non-black pixel.
     let keep = -1;
-    for (let i = 0; i < data.length; i += info.channels) if (keep < 0 && data[i] + data[i + 1] + data[i + 2] > 0) keep = i;
+    for (let i = 0; i < data.length; i += info.channels)
+      if (keep < 0 && data[i] + data[i + 1] + data[i + 2] > 0) keep = i;
     assert.ok(keep >= 0);
     const masked = Buffer.alloc(data.length);
     data.copy(masked, keep, keep, keep + info.channels);
-    const lossless = await sharp(masked, { raw: { width: info.width, height: info.height, channels: info.channels } }).png().toBuffer();
+    const lossless = await sharp(masked, { raw: { width: info.width, height: info.height, channels: info.channels } })
+      .png()
+      .toBuffer();
     assert.equal(await isBlankImage(lossless), false);
     // A JPEG with one bright 8x8 block on black survives compression as non-blank too.
-    const block = rawImage(3, Array.from({ length: 64 }, (_, i): [number, number] => [400 + (i % 8), 96 + Math.floor(i / 8)]), [255, 255, 255]);
-    assert.equal(await isBlankImage(await sharp(block, { raw: { width: 512, height: 512, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()), false);
+    const block = rawImage(
+      3,
+      Array.from({ length: 64 }, (_, i): [number, number] => [400 + (i % 8), 96 + Math.floor(i / 8)]),
+      [255, 255, 255],
+    );
+    assert.equal(
+      await isBlankImage(
+        await sharp(block, { raw: { width: 512, height: 512, channels: 3 } })
+          .jpeg({ quality: 90 })
+          .toBuffer(),
+      ),
+      false,
+    );
   });
 
   it('throws UNDECODABLE (not retriable) for truncated, garbage and empty bytes', async () => {
@@ -169,7 +234,12 @@ describe('blank tile detection', () => {
 
   it('takes a few milliseconds per 512 px tile (measured, reported)', async (t) => {
     const samples = {
-      'real jpeg': await readFile(path.join(dataDir, 'gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg')),
+      'real jpeg': await readFile(
+        path.join(
+          dataDir,
+          'gibs/tiles/epsg4326/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg',
+        ),
+      ),
       'real rgba png': await readFile(path.join(dataDir, 'gibs/tiles/other/GOES-East_B13_2021-04-10_512.png')),
       'blank jpeg': await readFile(path.join(dataDir, 'gibs/blank/Blank_RGB_512.jpg')),
       'blank rgba png': await readFile(path.join(dataDir, 'gibs/blank/Blank_RGBA_512.png')),

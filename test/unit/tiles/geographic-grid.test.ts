@@ -40,7 +40,19 @@ describe('GIBS EPSG:4326 grid', () => {
     assert.equal(tileSpanDegrees(0), 288);
     assert.equal(tileSpanDegrees(5), 9);
     const expected = [
-      [2, 1], [3, 2], [5, 3], [10, 5], [20, 10], [40, 20], [80, 40], [160, 80], [320, 160], [640, 320], [1280, 640], [2560, 1280], [5120, 2560],
+      [2, 1],
+      [3, 2],
+      [5, 3],
+      [10, 5],
+      [20, 10],
+      [40, 20],
+      [80, 40],
+      [160, 80],
+      [320, 160],
+      [640, 320],
+      [1280, 640],
+      [2560, 1280],
+      [5120, 2560],
     ];
     expected.forEach(([cols, rows], z) => assert.deepEqual(matrixSize(z), { cols, rows }, `level ${z}`));
   });
@@ -104,10 +116,7 @@ describe('GIBS EPSG:4326 grid', () => {
   });
 
   it('handles boxes touching the poles', () => {
-    assert.deepEqual(
-      tilesCovering([0, 80, 10, 90], 3),
-      [{ z: 3, row: 0, col: 5 }],
-    );
+    assert.deepEqual(tilesCovering([0, 80, 10, 90], 3), [{ z: 3, row: 0, col: 5 }]);
     assert.deepEqual(tilesCovering([0, -90, 10, -80], 3), [{ z: 3, row: 4, col: 5 }]);
     assert.deepEqual(tilesCovering([0, -90, 10, -80], 0), [{ z: 0, row: 0, col: 0 }]);
   });
@@ -131,14 +140,20 @@ describe('GIBS EPSG:4326 grid', () => {
 
   it('property: every point of a box lies in some covering tile', () => {
     fc.assert(
-      fc.property(bboxArb, levelArb, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (bbox, z, u, v) => {
-        const width = bbox[0] <= bbox[2] ? bbox[2] - bbox[0] : 360 - bbox[0] + bbox[2];
-        let lon = bbox[0] + u * width;
-        if (lon > 180) lon -= 360;
-        const lat = bbox[1] + v * (bbox[3] - bbox[1]);
-        const tiles = tilesCovering(bbox, z);
-        return tiles.some((t) => inside(tileBbox(t.z, t.row, t.col), lon, lat));
-      }),
+      fc.property(
+        bboxArb,
+        levelArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (bbox, z, u, v) => {
+          const width = bbox[0] <= bbox[2] ? bbox[2] - bbox[0] : 360 - bbox[0] + bbox[2];
+          let lon = bbox[0] + u * width;
+          if (lon > 180) lon -= 360;
+          const lat = bbox[1] + v * (bbox[3] - bbox[1]);
+          const tiles = tilesCovering(bbox, z);
+          return tiles.some((t) => inside(tileBbox(t.z, t.row, t.col), lon, lat));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -146,14 +161,24 @@ describe('GIBS EPSG:4326 grid', () => {
   it('property: every covering tile overlaps the box and none repeats', () => {
     fc.assert(
       fc.property(bboxArb, fc.integer({ min: 0, max: 6 }), (bbox, z) => {
-        const parts: Bbox[] = bbox[0] <= bbox[2] ? [bbox] : [[bbox[0], bbox[1], 180, bbox[3]], [-180, bbox[1], bbox[2], bbox[3]]];
+        const parts: Bbox[] =
+          bbox[0] <= bbox[2]
+            ? [bbox]
+            : [
+                [bbox[0], bbox[1], 180, bbox[3]],
+                [-180, bbox[1], bbox[2], bbox[3]],
+              ];
         const tiles = tilesCovering(bbox, z);
         const keys = new Set(tiles.map((t) => `${t.row}/${t.col}`));
         assert.equal(keys.size, tiles.length);
         for (const t of tiles) {
           const tb = tileBbox(t.z, t.row, t.col);
           // A zero-width part (a crossing box starting at 180) has no interior: its edge tile must hold the line.
-          const ok = parts.some((p) => (p[0] === p[2] ? tb[0] <= p[0] && p[0] <= tb[2] && overlaps([tb[0] - 1, tb[1], tb[2] + 1, tb[3]], p) : overlaps(tb, p)));
+          const ok = parts.some((p) =>
+            p[0] === p[2]
+              ? tb[0] <= p[0] && p[0] <= tb[2] && overlaps([tb[0] - 1, tb[1], tb[2] + 1, tb[3]], p)
+              : overlaps(tb, p),
+          );
           assert.ok(ok, `tile ${t.row}/${t.col} ${tb} does not overlap ${bbox}`);
         }
       }),
@@ -192,15 +217,20 @@ describe('GIBS EPSG:4326 grid', () => {
 
   it('property: tile extents tile the world without gaps (neighbours share edges)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (z, u, v) => {
-        const { cols, rows } = matrixSize(z);
-        const col = Math.min(cols - 2, Math.floor(u * (cols - 1)));
-        const row = Math.min(rows - 1, Math.floor(v * rows));
-        if (col < 0) return true;
-        assert.equal(tileBbox(z, row, col)[2], tileBbox(z, row, col + 1)[0]);
-        if (row + 1 < rows) assert.equal(tileBbox(z, row, col)[1], tileBbox(z, row + 1, col)[3]);
-        return true;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (z, u, v) => {
+          const { cols, rows } = matrixSize(z);
+          const col = Math.min(cols - 2, Math.floor(u * (cols - 1)));
+          const row = Math.min(rows - 1, Math.floor(v * rows));
+          if (col < 0) return true;
+          assert.equal(tileBbox(z, row, col)[2], tileBbox(z, row, col + 1)[0]);
+          if (row + 1 < rows) assert.equal(tileBbox(z, row, col)[1], tileBbox(z, row + 1, col)[3]);
+          return true;
+        },
+      ),
     );
   });
 });

@@ -18,7 +18,12 @@ describe('tile blob keys', () => {
     assert.equal(tileBlobKey(sample, 'jpg'), `tiles/${MODIS}/2016-01-24/250m/5/5/10.jpg`);
     assert.equal(tileBlobKey(sample, 'jpg'), `tiles/${tileKey(MODIS, '2016-01-24', '250m', 5, 5, 10)}.jpg`);
     assert.deepEqual(parseTileBlobKey(`tiles/${MODIS}/2016-01-24/31.25m/12/0/5119.png`), {
-      ...sample, tms: '31.25m', z: 12, row: 0, col: 5119, ext: 'png',
+      ...sample,
+      tms: '31.25m',
+      z: 12,
+      row: 0,
+      col: 5119,
+      ext: 'png',
     });
   });
 
@@ -62,7 +67,8 @@ describe('tile blob keys', () => {
   it('property: parse(build(tile, ext)) gives back the tile and the extension', () => {
     const name = fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/);
     const day = fc.date({
-      min: new Date('1900-01-01T00:00:00Z'), max: new Date('2199-12-31T00:00:00Z'),
+      min: new Date('1900-01-01T00:00:00Z'),
+      max: new Date('2199-12-31T00:00:00Z'),
       noInvalidDate: true,
     });
     const index = fc.nat({ max: Number.MAX_SAFE_INTEGER });
@@ -84,7 +90,10 @@ describe('tile blob keys', () => {
     const tail = { date: '2016-01-24', tms: '250m', z: 5, row: 5, col: 10, ext: 'jpg' };
     assert.deepEqual(parseTilePathTail(`tiles/${MODIS}/2016-01-24/250m/5/5/10.jpg`), tail);
     assert.deepEqual(parseTilePathTail(`mirror/epsg4326/${MODIS}/default/2016-01-24/250m/5/5/10.jpg`), tail);
-    assert.deepEqual(parseTilePathTail('2016-01-24T10:00:00Z/250m/5/5/10.jpg'), { ...tail, date: '2016-01-24T10:00:00Z' });
+    assert.deepEqual(parseTilePathTail('2016-01-24T10:00:00Z/250m/5/5/10.jpg'), {
+      ...tail,
+      date: '2016-01-24T10:00:00Z',
+    });
     assert.equal(parseTilePathTail('bluemarble/3/2/5.jpg'), undefined);
     assert.equal(parseTilePathTail('2016-01-24x/250m/5/5/10.jpg'), undefined);
     assert.equal(parseTilePathTail('250m/5/5/10.jpg'), undefined);

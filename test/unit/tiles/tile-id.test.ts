@@ -34,9 +34,15 @@ describe('tile keys and point ids', () => {
       ['L', '2016-01-24', '250m', 0, 0, Number.NaN],
     ];
     for (const args of bad) {
-      assert.throws(() => pointId(...args), (e: unknown) => e instanceof AppError && e.code === 'VALIDATION');
+      assert.throws(
+        () => pointId(...args),
+        (e: unknown) => e instanceof AppError && e.code === 'VALIDATION',
+      );
     }
-    assert.throws(() => uuidV5('x', 'not-a-uuid'), (e: unknown) => e instanceof AppError);
+    assert.throws(
+      () => uuidV5('x', 'not-a-uuid'),
+      (e: unknown) => e instanceof AppError,
+    );
   });
 
   it('property: ids are well-formed v5 UUIDs and distinct keys give distinct ids', () => {

@@ -15,14 +15,22 @@ function hasCode(code: string) {
 
 describe('GIBS TileMatrixSets', () => {
   it('knows the level counts of the EPSG:4326 sets', () => {
-    assert.deepEqual(
-      Object.fromEntries(knownTileMatrixSets().map((n) => [n, tmsLevels(n)])),
-      { '16km': 3, '2km': 6, '1km': 7, '500m': 8, '250m': 9, '31.25m': 12, '15.625m': 13 },
-    );
+    assert.deepEqual(Object.fromEntries(knownTileMatrixSets().map((n) => [n, tmsLevels(n)])), {
+      '16km': 3,
+      '2km': 6,
+      '1km': 7,
+      '500m': 8,
+      '250m': 9,
+      '31.25m': 12,
+      '15.625m': 13,
+    });
   });
 
   it('agrees with every TileMatrix of the real 2017 capabilities document', async () => {
-    const xml = await readFile(path.join(dataDir, 'gibs/capabilities/epsg4326_best_WMTSCapabilities_2017-04-24.xml'), 'utf8');
+    const xml = await readFile(
+      path.join(dataDir, 'gibs/capabilities/epsg4326_best_WMTSCapabilities_2017-04-24.xml'),
+      'utf8',
+    );
     const caps = parseCapabilities(xml);
     assert.equal(caps.tileMatrixSets.size, knownTileMatrixSets().length);
     for (const set of caps.tileMatrixSets.values()) {

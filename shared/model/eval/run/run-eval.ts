@@ -15,11 +15,28 @@
 import { ValidationError } from '../../../errors/index.js';
 import { silentLogger, type Logger } from '../../../log/index.js';
 import {
-  createOrtEncoder, prepareModel, type ExecutionProviderName, type PrepareModelOptions, type PreparedModel,
+  createOrtEncoder,
+  prepareModel,
+  type ExecutionProviderName,
+  type PrepareModelOptions,
+  type PreparedModel,
 } from '../../infer/index.js';
 import {
-  RasterCache, buildEvalSets, colourHistogramEmbed, compareReports, defaultGatePolicy, embedFnFromEncoder, evaluateEncoder, formatEvalTable,
-  type EmbedFn, type EvalReport, type EvalSets, type GateDecision, type GateMetric, type GatePolicy, type NamedReport,
+  RasterCache,
+  buildEvalSets,
+  colourHistogramEmbed,
+  compareReports,
+  defaultGatePolicy,
+  embedFnFromEncoder,
+  evaluateEncoder,
+  formatEvalTable,
+  type EmbedFn,
+  type EvalReport,
+  type EvalSets,
+  type GateDecision,
+  type GateMetric,
+  type GatePolicy,
+  type NamedReport,
   type PlaceProxyMosaics,
 } from '../index.js';
 
@@ -72,7 +89,9 @@ type Opened = { name: string; prepared: PreparedModel; embed: EmbedFn; inputSize
 export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const log = options.log ?? silentLogger();
   if (options.labeledDir === undefined && options.mosaics === undefined && options.tilesDir === undefined) {
-    throw new ValidationError('eval needs at least one of --labeled DIR, --mosaics FILE[,FILE], --tiles DIR', { code: 'EVAL_EMPTY' });
+    throw new ValidationError('eval needs at least one of --labeled DIR, --mosaics FILE[,FILE], --tiles DIR', {
+      code: 'EVAL_EMPTY',
+    });
   }
   const randomSeed = options.randomSeed ?? 1;
   const ortOptions = { executionProviders: options.executionProviders, intraOpThreads: options.intraOpThreads, log };
@@ -81,7 +100,13 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const open = async (name: string, prepare: PrepareModelOptions): Promise<Opened> => {
     const prepared = await prepareModel(prepare);
     const encoder = await createOrtEncoder(prepared.onnx, ortOptions);
-    const entry = { name, prepared, inputSize: prepared.inputSize, embed: embedFnFromEncoder(encoder, prepared.stats), close: () => encoder.close() };
+    const entry = {
+      name,
+      prepared,
+      inputSize: prepared.inputSize,
+      embed: embedFnFromEncoder(encoder, prepared.stats),
+      close: () => encoder.close(),
+    };
     opened.push(entry);
     return entry;
   };
@@ -90,9 +115,14 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     const model = await open('checkpoint', { checkpoint: options.checkpointDir });
     // the baseline: the checkpoint's own architecture, size and normalisation with seeded initial weights
     const random = await open(`random-init(seed ${randomSeed})`, {
-      checkpoint: 'random', seed: randomSeed, arch: model.prepared.arch, inputSize: model.inputSize, stats: model.prepared.stats,
+      checkpoint: 'random',
+      seed: randomSeed,
+      arch: model.prepared.arch,
+      inputSize: model.inputSize,
+      stats: model.prepared.stats,
     });
-    const current = options.currentDir === undefined ? undefined : await open('current', { checkpoint: options.currentDir });
+    const current =
+      options.currentDir === undefined ? undefined : await open('current', { checkpoint: options.currentDir });
 
     // one set per input size (a current checkpoint may take another size); same places, same crops
     const setsBySize = new Map<number, Promise<EvalSets>>();
@@ -100,8 +130,13 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       let sets = setsBySize.get(inputSize);
       if (!sets) {
         sets = buildEvalSets({
-          inputSize, labeledDir: options.labeledDir, mosaics: options.mosaics, tilesDir: options.tilesDir,
-          unlocatedTiles: options.unlocatedTiles, seed: options.setSeed, cache,
+          inputSize,
+          labeledDir: options.labeledDir,
+          mosaics: options.mosaics,
+          tilesDir: options.tilesDir,
+          unlocatedTiles: options.unlocatedTiles,
+          seed: options.setSeed,
+          cache,
         });
         setsBySize.set(inputSize, sets);
       }
@@ -121,10 +156,14 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     if (current) {
       const currentRow = await evaluate(current.name, current.embed, current.inputSize);
       rows.push(currentRow);
-      decision = compareReports(rows[0].report, currentRow.report, { ...options.policy, primary: gatePrimary(options) });
+      decision = compareReports(rows[0].report, currentRow.report, {
+        ...options.policy,
+        primary: gatePrimary(options),
+      });
     }
     let table = formatEvalTable(rows);
-    if (decision) table += `\n\ngate: ${decision.promote ? 'PROMOTE' : 'keep current'}\n${decision.reasons.map((r) => `  - ${r}`).join('\n')}`;
+    if (decision)
+      table += `\n\ngate: ${decision.promote ? 'PROMOTE' : 'keep current'}\n${decision.reasons.map((r) => `  - ${r}`).join('\n')}`;
     return { rows, table, decision };
   } finally {
     // every session is released even when one fails; the first failure is what the caller sees

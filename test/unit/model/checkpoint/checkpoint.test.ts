@@ -51,7 +51,10 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   it('round-trips weights bit-exactly with the metadata (ResNet-18 half width)', async () => {
     const dir = fresh();
     const weights = randomWeights(resnet18Half, 7);
-    const meta = await saveCheckpoint(dir, { weights, meta: description(resnet18Half, { parent: 'ckpt-20261101000000-aaaaaaaaaaaa', technique: 'simsiam' }) });
+    const meta = await saveCheckpoint(dir, {
+      weights,
+      meta: description(resnet18Half, { parent: 'ckpt-20261101000000-aaaaaaaaaaaa', technique: 'simsiam' }),
+    });
     assert.match(meta.id, CHECKPOINT_ID_PATTERN);
     assert.ok(meta.id.startsWith('ckpt-20261125102030-'));
     assert.deepEqual((await readdir(dir)).sort(), ['metadata.json', 'weights.bin']);
@@ -89,7 +92,10 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     };
     const meta = await saveCheckpoint(dir, { weights, meta: description(smallCnn) }, { 'model.onnx': onnx });
     assert.equal(meta.files['model.onnx'].sha256, sha256Hex(onnx));
-    assert.deepEqual(meta.weights.slice(-2).map((w) => w.name), ['head/projector/fc1/kernel', 'optimizer/t']);
+    assert.deepEqual(
+      meta.weights.slice(-2).map((w) => w.name),
+      ['head/projector/fc1/kernel', 'optimizer/t'],
+    );
     const loaded = await loadCheckpoint(dir);
     assert.deepEqual(loaded.weights['head/projector/fc1/kernel'].data, new Float32Array([1, 2, 3, 4, 5, 6]));
     assert.deepEqual(loaded.weights['optimizer/t'], { shape: [], data: new Float32Array([42]) });
@@ -105,31 +111,58 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     assert.equal(next.files['model.onnx'].bytes, 3);
     assert.deepEqual(await verifyCheckpoint(dir), next);
     assert.deepEqual(await addCheckpointFiles(dir, { 'model.onnx': onnx }), next);
-    await assert.rejects(addCheckpointFiles(dir, { 'model.onnx': new Uint8Array([9]) }), (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_IMMUTABLE');
+    await assert.rejects(
+      addCheckpointFiles(dir, { 'model.onnx': new Uint8Array([9]) }),
+      (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_IMMUTABLE',
+    );
     await assert.rejects(addCheckpointFiles(dir, { 'weights.bin': onnx }), /not allowed/);
     assert.deepEqual((await readdir(dir)).sort(), ['metadata.json', 'model.onnx', 'weights.bin']);
   });
 
   it('refuses to overwrite an existing checkpoint and leaves no temp directory behind', async () => {
     const { dir } = await saved();
-    await assert.rejects(saveCheckpoint(dir, { weights: randomWeights(smallCnn, 3), meta: description(smallCnn) }), (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_EXISTS');
-    assert.deepEqual((await readdir(root)).filter((n) => n.includes('.tmp-')), []);
+    await assert.rejects(
+      saveCheckpoint(dir, { weights: randomWeights(smallCnn, 3), meta: description(smallCnn) }),
+      (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_EXISTS',
+    );
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.includes('.tmp-')),
+      [],
+    );
   });
 
   it('refuses to save weights that do not fit the architecture, NaNs, or a bad description', async () => {
     const weights = randomWeights(smallCnn, 4);
     const missing = { ...weights };
     delete missing['conv2/bias'];
-    await assert.rejects(saveCheckpoint(fresh(), { weights: missing, meta: description(smallCnn) }), /missing conv2\/bias/);
+    await assert.rejects(
+      saveCheckpoint(fresh(), { weights: missing, meta: description(smallCnn) }),
+      /missing conv2\/bias/,
+    );
     const wrongShape = { ...weights, 'conv1/kernel': { shape: [3, 3, 3, 8], data: new Float32Array(216) } };
-    await assert.rejects(saveCheckpoint(fresh(), { weights: wrongShape, meta: description(smallCnn) }), /conv1\/kernel has shape \[3,3,3,8\]/);
+    await assert.rejects(
+      saveCheckpoint(fresh(), { weights: wrongShape, meta: description(smallCnn) }),
+      /conv1\/kernel has shape \[3,3,3,8\]/,
+    );
     const extra = { ...weights, 'mystery/w': { shape: [1], data: new Float32Array(1) } };
-    await assert.rejects(saveCheckpoint(fresh(), { weights: extra, meta: description(smallCnn) }), /unexpected mystery\/w/);
+    await assert.rejects(
+      saveCheckpoint(fresh(), { weights: extra, meta: description(smallCnn) }),
+      /unexpected mystery\/w/,
+    );
     const nan = { ...weights, 'conv1/bias': { shape: [16], data: new Float32Array(16).fill(Number.NaN) } };
     await assert.rejects(saveCheckpoint(fresh(), { weights: nan, meta: description(smallCnn) }), /NaN/);
-    await assert.rejects(saveCheckpoint(fresh(), { weights, meta: description(resnet18Half) }), (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_INVALID');
-    await assert.rejects(saveCheckpoint(fresh(), { weights, meta: description(smallCnn, { input_size: 0 }) }), /input_size/);
-    await assert.rejects(saveCheckpoint(fresh(), { weights, meta: description(smallCnn) }, { '../evil': new Uint8Array(1) }), /not allowed/);
+    await assert.rejects(
+      saveCheckpoint(fresh(), { weights, meta: description(resnet18Half) }),
+      (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_INVALID',
+    );
+    await assert.rejects(
+      saveCheckpoint(fresh(), { weights, meta: description(smallCnn, { input_size: 0 }) }),
+      /input_size/,
+    );
+    await assert.rejects(
+      saveCheckpoint(fresh(), { weights, meta: description(smallCnn) }, { '../evil': new Uint8Array(1) }),
+      /not allowed/,
+    );
   });
 });
 
@@ -206,7 +239,13 @@ describe('loadCheckpoint refuses damaged checkpoints', () => {
     const { metadataDigest } = await import('../../../../shared/model/checkpoint/index.js');
     meta.digest = metadataDigest(meta);
     await writeFile(file, JSON.stringify(meta));
-    await assert.rejects(loadCheckpoint(dir), isCorrupt('metadata.json', /do not match the architecture: conv1\/kernel has shape \[3,3,3,16\], the architecture needs \[3,3,3,8\]/));
+    await assert.rejects(
+      loadCheckpoint(dir),
+      isCorrupt(
+        'metadata.json',
+        /do not match the architecture: conv1\/kernel has shape \[3,3,3,16\], the architecture needs \[3,3,3,8\]/,
+      ),
+    );
   });
 
   it('an id that does not match the weights hash', async () => {

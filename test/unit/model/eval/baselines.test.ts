@@ -1,14 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../../shared/errors/index.js';
-import { buildPlaceProxySet, colourHistogramEmbed, constantEmbed, recallAtKs } from '../../../../shared/model/eval/index.js';
+import {
+  buildPlaceProxySet,
+  colourHistogramEmbed,
+  constantEmbed,
+  recallAtKs,
+} from '../../../../shared/model/eval/index.js';
 import { kit, tiles } from '../../../support/data-kit.js';
 
 const mosaics = { primary: tiles.modisMosaic, crossSource: kit('gibs/mosaic/bluemarble_small_8192x4096.jpg') };
 
 function solid(size: number, r: number, g: number, b: number): Float32Array {
   const img = new Float32Array(size * size * 3);
-  for (let p = 0; p < img.length; p += 3) { img[p] = r; img[p + 1] = g; img[p + 2] = b; }
+  for (let p = 0; p < img.length; p += 3) {
+    img[p] = r;
+    img[p + 1] = g;
+    img[p + 2] = b;
+  }
   return img;
 }
 
@@ -18,7 +27,10 @@ describe('colourHistogramEmbed', () => {
     assert.equal(red.length, 512);
     // r=1 → bin 7 (the top edge stays in the last bin), g=b=0 → bin 0
     assert.equal(red[(7 * 8 + 0) * 8 + 0], 1);
-    assert.equal(red.reduce((a, x) => a + x, 0), 1);
+    assert.equal(
+      red.reduce((a, x) => a + x, 0),
+      1,
+    );
     assert.equal(mixed[(2 * 8 + 4) * 8 + 7], 1);
   });
 
@@ -39,7 +51,10 @@ describe('colourHistogramEmbed', () => {
     const isValidation = (e: unknown) => e instanceof AppError && !e.retriable;
     assert.throws(() => colourHistogramEmbed({ bins: 1 }), isValidation);
     assert.throws(() => colourHistogramEmbed({ mode: 'cubic' as 'joint' }), isValidation);
-    await assert.rejects(colourHistogramEmbed()([new Float32Array(10)]), (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_IMAGE');
+    await assert.rejects(
+      colourHistogramEmbed()([new Float32Array(10)]),
+      (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_IMAGE',
+    );
     assert.throws(() => constantEmbed(0), isValidation);
   });
 

@@ -5,8 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
-  RasterCache, bboxSplit, bboxToRect, buildEvalSets, buildLabeledSet, buildPlaceProxySet, imageStats, rasterStats,
-  type Place, type PlaceProxySet, type Raster, type RetrievalTask,
+  RasterCache,
+  bboxSplit,
+  bboxToRect,
+  buildEvalSets,
+  buildLabeledSet,
+  buildPlaceProxySet,
+  imageStats,
+  rasterStats,
+  type Place,
+  type PlaceProxySet,
+  type Raster,
+  type RetrievalTask,
 } from '../../../../shared/model/eval/index.js';
 import type { Bbox } from '../../../../shared/tiles/index.js';
 import { buildSplitCrops } from '../../../../services/trainer/data/index.js';
@@ -20,12 +30,23 @@ const hasCode = (code: string) => (e: unknown) => e instanceof AppError && e.cod
 
 describe('buildLabeledSet (real phenomenon scenes)', () => {
   let tmp: string;
-  before(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'eval-labeled-')); });
-  after(async () => { await rm(tmp, { recursive: true, force: true }); });
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'eval-labeled-'));
+  });
+  after(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
 
   it('cuts every scene into crops grouped by source file', async () => {
     const set = await buildLabeledSet(labeledDir, { inputSize: 32, cropsPerImage: 4 });
-    assert.deepEqual(set.classes, ['cloud_streets', 'dust', 'high_latitude_dust', 'hurricane', 'smoke', 'transverse_cirrus_bands']);
+    assert.deepEqual(set.classes, [
+      'cloud_streets',
+      'dust',
+      'high_latitude_dust',
+      'hurricane',
+      'smoke',
+      'transverse_cirrus_bands',
+    ]);
     assert.equal(set.sources.length, 9);
     assert.equal(set.images.length, 36);
     assert.equal(new Set(set.groups).size, 9);
@@ -72,7 +93,10 @@ describe('buildLabeledSet (real phenomenon scenes)', () => {
     await mkdir(path.join(dir, 'smoke'), { recursive: true });
     await copyFile(path.join(labeledDir, 'dust/dust.jpg'), path.join(dir, 'dust/dust.jpg'));
     await writeFile(path.join(dir, 'smoke/broken.jpg'), Buffer.from('not a jpeg at all'));
-    await assert.rejects(buildLabeledSet(dir, { inputSize: 32 }), (e: unknown) => hasCode('EVAL_BAD_IMAGE')(e) && /broken\.jpg/.test((e as Error).message));
+    await assert.rejects(
+      buildLabeledSet(dir, { inputSize: 32 }),
+      (e: unknown) => hasCode('EVAL_BAD_IMAGE')(e) && /broken\.jpg/.test((e as Error).message),
+    );
   });
 
   it('refuses bad options', async () => {
@@ -95,25 +119,45 @@ describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
   it('builds in well under 10 s with a gallery of a hundred-odd held-out places', () => {
     assert.ok(seconds < 10, `${seconds.toFixed(1)} s`);
     assert.ok(evalSet.shifted.queries.length >= 100, `${evalSet.shifted.queries.length} shifted places`);
-    assert.ok(evalSet.crossSource && evalSet.crossSource.queries.length >= 50, `${evalSet.crossSource?.queries.length} cross-source places`);
+    assert.ok(
+      evalSet.crossSource && evalSet.crossSource.queries.length >= 50,
+      `${evalSet.crossSource?.queries.length} cross-source places`,
+    );
     for (const t of [evalSet.shifted, evalSet.crossSource]) {
       assert.ok(t);
       assert.equal(t.gallery.length, t.queries.length);
-      assert.deepEqual(t.truth, t.queries.map((_, i) => i));
+      assert.deepEqual(
+        t.truth,
+        t.queries.map((_, i) => i),
+      );
       assert.equal(new Set(t.place).size, t.place.length, 'one query per place');
       for (const img of [...t.queries, ...t.gallery]) assert.equal(img.length, 32 * 32 * 3);
     }
     const s = evalSet.skipped;
-    assert.equal(evalSet.candidates, evalSet.places.length + s.queryUninformative + s.noPositive, 'every candidate place is kept or counted as skipped');
+    assert.equal(
+      evalSet.candidates,
+      evalSet.places.length + s.queryUninformative + s.noPositive,
+      'every candidate place is kept or counted as skipped',
+    );
   });
 
   it('keeps every view of every place inside eval cells, apart from other places', () => {
     const boxes: Bbox[] = [];
     for (const p of evalSet.places) {
-      const shifted: Bbox = [p.bbox[0] + p.shift.dLon, p.bbox[1] + p.shift.dLat, p.bbox[2] + p.shift.dLon, p.bbox[3] + p.shift.dLat];
+      const shifted: Bbox = [
+        p.bbox[0] + p.shift.dLon,
+        p.bbox[1] + p.shift.dLat,
+        p.bbox[2] + p.shift.dLon,
+        p.bbox[3] + p.shift.dLat,
+      ];
       assert.equal(bboxSplit(p.bbox), 'eval');
       assert.equal(bboxSplit(shifted), 'eval');
-      boxes.push([Math.min(p.bbox[0], shifted[0]), Math.min(p.bbox[1], shifted[1]), Math.max(p.bbox[2], shifted[2]), Math.max(p.bbox[3], shifted[3])]);
+      boxes.push([
+        Math.min(p.bbox[0], shifted[0]),
+        Math.min(p.bbox[1], shifted[1]),
+        Math.max(p.bbox[2], shifted[2]),
+        Math.max(p.bbox[3], shifted[3]),
+      ]);
       // the default shift is half the crop, so the two views overlap but are not the same picture
       assert.ok(Math.max(Math.abs(p.shift.dLon), Math.abs(p.shift.dLat)) > 0);
     }
@@ -141,7 +185,12 @@ describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
       const s = rasterStats(raster, bboxToRect(raster, box));
       return s.darkFraction <= 0.02 && s.meanStd >= 0.04;
     };
-    const shiftedBox = (p: Place): Bbox => [p.bbox[0] + p.shift.dLon, p.bbox[1] + p.shift.dLat, p.bbox[2] + p.shift.dLon, p.bbox[3] + p.shift.dLat];
+    const shiftedBox = (p: Place): Bbox => [
+      p.bbox[0] + p.shift.dLon,
+      p.bbox[1] + p.shift.dLat,
+      p.bbox[2] + p.shift.dLon,
+      p.bbox[3] + p.shift.dLat,
+    ];
     for (const i of evalSet.shifted.place) {
       assert.ok(ok(modis, evalSet.places[i].bbox) && ok(modis, shiftedBox(evalSet.places[i])), `place ${i}`);
     }
@@ -149,7 +198,8 @@ describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
       assert.ok(ok(modis, evalSet.places[i].bbox) && ok(marble, evalSet.places[i].bbox), `place ${i}`);
     }
     // and the resized crops look the same way (resizing barely smooths a 6° crop)
-    for (const img of evalSet.shifted.queries) assert.ok(imageStats(img).darkFraction <= 0.05 && imageStats(img).meanStd >= 0.03);
+    for (const img of evalSet.shifted.queries)
+      assert.ok(imageStats(img).darkFraction <= 0.05 && imageStats(img).meanStd >= 0.03);
     // the real mosaic has swath gaps and polar night: some candidates must have been refused
     assert.ok(evalSet.skipped.queryUninformative > 0);
     assert.ok(evalSet.skipped.crossSourceUninformative > 0, 'open ocean in Blue Marble is featureless');
@@ -167,7 +217,10 @@ describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
     assert.deepEqual(again.places, evalSet.places);
     assert.deepEqual(again.shifted.queries[0], evalSet.shifted.queries[0]);
     const other = await buildPlaceProxySet({ mosaics, inputSize: 32, seed: 7, cache });
-    assert.notDeepEqual(other.places.map((p) => p.bbox), evalSet.places.map((p) => p.bbox));
+    assert.notDeepEqual(
+      other.places.map((p) => p.bbox),
+      evalSet.places.map((p) => p.bbox),
+    );
   });
 
   it('refuses options that cannot work, missing mosaic files, and an image that is not a whole-globe mosaic', async () => {
@@ -176,8 +229,17 @@ describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
     await assert.rejects(buildPlaceProxySet({ mosaics, inputSize: 32, shiftFraction: 0 }), hasCode('VALIDATION'));
     await assert.rejects(buildPlaceProxySet({ mosaics, inputSize: 32, maxMosaicWidth: 100 }), hasCode('VALIDATION'));
     await assert.rejects(buildPlaceProxySet({ mosaics: { primary: '' }, inputSize: 32 }), hasCode('VALIDATION'));
-    await assert.rejects(buildPlaceProxySet({ mosaics: { primary: path.join(os.tmpdir(), 'no-such-mosaic.jpg') }, inputSize: 32 }), hasCode('EVAL_NOT_FOUND'));
-    await assert.rejects(buildPlaceProxySet({ mosaics: { ...mosaics, crossSource: path.join(os.tmpdir(), 'no-such.jpg') }, inputSize: 32 }), hasCode('EVAL_NOT_FOUND'));
+    await assert.rejects(
+      buildPlaceProxySet({ mosaics: { primary: path.join(os.tmpdir(), 'no-such-mosaic.jpg') }, inputSize: 32 }),
+      hasCode('EVAL_NOT_FOUND'),
+    );
+    await assert.rejects(
+      buildPlaceProxySet({
+        mosaics: { ...mosaics, crossSource: path.join(os.tmpdir(), 'no-such.jpg') },
+        inputSize: 32,
+      }),
+      hasCode('EVAL_NOT_FOUND'),
+    );
     // a 1800x2350 scene cannot be plate carrée over the whole globe: refused, not cropped at wrong places
     await assert.rejects(
       buildPlaceProxySet({ mosaics: { primary: path.join(labeledDir, 'dust/dust.jpg') }, inputSize: 32 }),
@@ -190,8 +252,12 @@ describe('buildPlaceProxySet (real MODIS and Blue Marble mosaics)', () => {
 
 describe('evaluation sets come from configuration, not from file names of the data kit', () => {
   let tmp: string;
-  before(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'eval-config-')); });
-  after(async () => { await rm(tmp, { recursive: true, force: true }); });
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'eval-config-'));
+  });
+  after(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
   const boxes = (t: RetrievalTask | undefined, set: PlaceProxySet) => t?.place.map((i) => set.places[i].bbox);
 
   it('builds the same place proxy from renamed copies of the mosaics, and without a cross-source mosaic', async () => {
@@ -238,7 +304,14 @@ describe('buildSplitCrops (training crops that never touch held-out pixels)', ()
       assert.equal(crops.images[i].length, 16 * 16 * 3);
       for (const p of proxy.places) assert.ok(!overlaps(box, p.bbox), `crop ${i} overlaps an eval place`);
     }
-    const heldOut = await buildSplitCrops({ dataDir, inputSize: 16, split: 'eval', strideDeg: 9, mosaics: ['modis'], cache });
+    const heldOut = await buildSplitCrops({
+      dataDir,
+      inputSize: 16,
+      split: 'eval',
+      strideDeg: 9,
+      mosaics: ['modis'],
+      cache,
+    });
     assert.ok(heldOut.boxes.length > 0 && heldOut.boxes.every((b) => bboxSplit(b) === 'eval'));
     await assert.rejects(buildSplitCrops({ dataDir, inputSize: 16, mosaics: [] }), hasCode('VALIDATION'));
   });

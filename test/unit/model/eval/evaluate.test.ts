@@ -3,8 +3,16 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
-  buildLabeledSet, buildPlaceProxySet, colourHistogramEmbed, compareReports, constantEmbed, evaluateEncoder, formatEvalTable,
-  type EmbedFn, type EvalReport, type EvalSets,
+  buildLabeledSet,
+  buildPlaceProxySet,
+  colourHistogramEmbed,
+  compareReports,
+  constantEmbed,
+  evaluateEncoder,
+  formatEvalTable,
+  type EmbedFn,
+  type EvalReport,
+  type EvalSets,
 } from '../../../../shared/model/eval/index.js';
 import { kit, tiles } from '../../../support/data-kit.js';
 
@@ -22,7 +30,10 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
       proxy: await buildPlaceProxySet({ mosaics, inputSize }),
     };
     const hist = colourHistogramEmbed();
-    const counting: EmbedFn = async (images) => { calls.push(images.length); return hist(images); };
+    const counting: EmbedFn = async (images) => {
+      calls.push(images.length);
+      return hist(images);
+    };
     histogram = await evaluateEncoder(counting, sets, { batchSize: 50 });
     coarse = await evaluateEncoder(colourHistogramEmbed({ bins: 2 }), sets);
     constant = await evaluateEncoder(constantEmbed(64), sets);
@@ -32,9 +43,18 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
     const { labeled, proxy } = sets;
     assert.ok(labeled && proxy && histogram.labeled && histogram.proxy);
     // queries of the two proxy tasks are the same crops: embedded once
-    const distinct = new Set([...labeled.images, ...proxy.shifted.queries, ...proxy.shifted.gallery, ...(proxy.crossSource?.queries ?? []), ...(proxy.crossSource?.gallery ?? [])]).size;
+    const distinct = new Set([
+      ...labeled.images,
+      ...proxy.shifted.queries,
+      ...proxy.shifted.gallery,
+      ...(proxy.crossSource?.queries ?? []),
+      ...(proxy.crossSource?.gallery ?? []),
+    ]).size;
     assert.ok(proxy.crossSource && histogram.proxy.crossSource, 'two mosaics: the cross-source task is there');
-    assert.equal(calls.reduce((a, b) => a + b, 0), distinct);
+    assert.equal(
+      calls.reduce((a, b) => a + b, 0),
+      distinct,
+    );
     assert.ok(calls.every((n) => n <= 50));
     // hurricane (2 scenes) and smoke (3) are the only classes with a second scene: 5 × 8 scored crops
     assert.equal(histogram.labeled.queries, 40);
@@ -67,8 +87,12 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
     // guard); here only the primary metric and the collapse check are under test
     const primaryOnly = { maxLabeledDrop: 1 };
     const better = compareReports(histogram, coarse, primaryOnly);
-    assert.ok(histogram.proxy && coarse.proxy && histogram.proxy.shifted.recallAt[10] > coarse.proxy.shifted.recallAt[10] + 0.01,
-      'the 8-bin histogram must beat the 2-bin one for this test to mean anything');
+    assert.ok(
+      histogram.proxy &&
+        coarse.proxy &&
+        histogram.proxy.shifted.recallAt[10] > coarse.proxy.shifted.recallAt[10] + 0.01,
+      'the 8-bin histogram must beat the 2-bin one for this test to mean anything',
+    );
     assert.equal(better.promote, true, better.reasons.join('; '));
     const worse = compareReports(coarse, histogram, primaryOnly);
     assert.equal(worse.promote, false);
@@ -85,7 +109,8 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
 
   it('gates on the labeled metric when asked, and guards the labeled drop otherwise', () => {
     const labeledPolicy = { primary: { task: 'labeled' as const, k: 10 }, minImprovement: 0 };
-    const a = histogram.labeled?.precisionAt[10] ?? 0, b = constant.labeled?.precisionAt[10] ?? 0;
+    const a = histogram.labeled?.precisionAt[10] ?? 0,
+      b = constant.labeled?.precisionAt[10] ?? 0;
     // the histogram is above chance on the labeled set, where the constant encoder sits exactly at chance
     assert.ok(a > b, `histogram ${a} vs constant ${b}`);
     const decision = compareReports({ ...histogram, collapseStd: 1 }, constant, labeledPolicy);
@@ -99,9 +124,18 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
     assert.ok(drop > 0.1, `the labeled drop this case needs: ${drop}`);
     const real = compareReports(histogram, coarse);
     assert.equal(real.promote, false, real.reasons.join('; '));
-    assert.ok(real.reasons.some((r) => r.startsWith('labeled precision dropped')), real.reasons.join('; '));
-    const dropped: EvalReport = { ...histogram, labeled: { ...histogram.labeled!, precisionAt: { 1: 0, 5: 0, 10: 0 } } };
-    const guard = compareReports(dropped, { ...coarse, labeled: { ...coarse.labeled!, precisionAt: { 1: 1, 5: 1, 10: 1 } } });
+    assert.ok(
+      real.reasons.some((r) => r.startsWith('labeled precision dropped')),
+      real.reasons.join('; '),
+    );
+    const dropped: EvalReport = {
+      ...histogram,
+      labeled: { ...histogram.labeled!, precisionAt: { 1: 0, 5: 0, 10: 0 } },
+    };
+    const guard = compareReports(dropped, {
+      ...coarse,
+      labeled: { ...coarse.labeled!, precisionAt: { 1: 1, 5: 1, 10: 1 } },
+    });
     assert.equal(guard.promote, false);
     assert.ok(guard.reasons.some((r) => r.startsWith('labeled precision dropped')));
   });
@@ -115,7 +149,11 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
   });
 
   it('formats the reports side by side with chance levels', () => {
-    const table = formatEvalTable([{ name: 'histogram', report: histogram }, { name: 'hist-2bin', report: coarse }, { name: 'constant', report: constant }]);
+    const table = formatEvalTable([
+      { name: 'histogram', report: histogram },
+      { name: 'hist-2bin', report: coarse },
+      { name: 'constant', report: constant },
+    ]);
     const lines = table.split('\n');
     assert.match(lines[0], /metric\s+histogram\s+hist-2bin\s+constant\s+chance/);
     const p10 = lines.find((l) => l.startsWith('labeled precision@10'));
@@ -127,15 +165,32 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
 
   it('refuses a broken embedding function or mismatched sets with clear errors', async () => {
     const short: EmbedFn = async (images) => images.slice(1).map(() => new Float32Array(4).fill(1));
-    await assert.rejects(evaluateEncoder(short, sets), (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMBED_MISMATCH');
-    const failing: EmbedFn = async () => { throw new AppError('MODEL_DOWN', 'model unavailable', { retriable: true }); };
-    await assert.rejects(evaluateEncoder(failing, sets), (e: unknown) => e instanceof AppError && e.code === 'MODEL_DOWN');
+    await assert.rejects(
+      evaluateEncoder(short, sets),
+      (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMBED_MISMATCH',
+    );
+    const failing: EmbedFn = async () => {
+      throw new AppError('MODEL_DOWN', 'model unavailable', { retriable: true });
+    };
+    await assert.rejects(
+      evaluateEncoder(failing, sets),
+      (e: unknown) => e instanceof AppError && e.code === 'MODEL_DOWN',
+    );
     const nan: EmbedFn = async (images) => images.map(() => new Float32Array(4).fill(Number.NaN));
-    await assert.rejects(evaluateEncoder(nan, sets), (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_VECTOR');
-    await assert.rejects(evaluateEncoder(colourHistogramEmbed(), {}), (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMPTY');
+    await assert.rejects(
+      evaluateEncoder(nan, sets),
+      (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_VECTOR',
+    );
+    await assert.rejects(
+      evaluateEncoder(colourHistogramEmbed(), {}),
+      (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMPTY',
+    );
     const big = await buildLabeledSet(path.join(dataDir, 'labeled'), { inputSize: 16, cropsPerImage: 1 });
     await assert.rejects(evaluateEncoder(colourHistogramEmbed(), { labeled: big, proxy: sets.proxy }), /input size/);
     // k larger than any query's candidates
-    await assert.rejects(evaluateEncoder(colourHistogramEmbed(), { labeled: big }, { ks: [100] }), (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_K');
+    await assert.rejects(
+      evaluateEncoder(colourHistogramEmbed(), { labeled: big }, { ks: [100] }),
+      (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_K',
+    );
   });
 });

@@ -2,7 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AppError } from '../../../../shared/errors/index.js';
-import { collapseStd, precisionAtK, precisionAtKs, recallAtK, recallAtKs } from '../../../../shared/model/eval/index.js';
+import {
+  collapseStd,
+  precisionAtK,
+  precisionAtKs,
+  recallAtK,
+  recallAtKs,
+} from '../../../../shared/model/eval/index.js';
 
 const v = (...xs: number[]) => Float32Array.from(xs);
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≉ ${b}`);
@@ -11,10 +17,16 @@ const rejectsWith = (fn: () => unknown, code: string) =>
 
 /** Reference: plain sort (valid when scores have no ties), candidates = other groups. */
 function referencePrecision(vectors: Float32Array[], labels: string[], groups: string[], k: number): number {
-  const unit = vectors.map((x) => { const n = Math.hypot(...x); return [...x].map((y) => y / n); });
-  let sum = 0, queries = 0;
+  const unit = vectors.map((x) => {
+    const n = Math.hypot(...x);
+    return [...x].map((y) => y / n);
+  });
+  let sum = 0,
+    queries = 0;
   for (let i = 0; i < vectors.length; i++) {
-    const cands = unit.map((u, j) => ({ j, s: u.reduce((a, y, d) => a + y * unit[i][d], 0) })).filter(({ j }) => j !== i && groups[j] !== groups[i]);
+    const cands = unit
+      .map((u, j) => ({ j, s: u.reduce((a, y, d) => a + y * unit[i][d], 0) }))
+      .filter(({ j }) => j !== i && groups[j] !== groups[i]);
     if (!cands.some(({ j }) => labels[j] === labels[i])) continue;
     cands.sort((a, b) => b.s - a.s);
     sum += cands.slice(0, k).filter(({ j }) => labels[j] === labels[i]).length / k;
@@ -50,7 +62,10 @@ describe('precisionAtK', () => {
     // B queries: (0,1) → nearest other-group: (0.2,0.9) B; (0.2,0.9) → (0,1) B; (0.5,0.5) → nearest is A (0.8,0.3)
     close(r.precisionAt[1], 2 / 3);
     // without the grouping the same vectors score differently: the group rule is what changed it
-    close(precisionAtK(vectors, labels, ['a1', 'a2', 'a3', 'b1', 'b2', 'b3'], 1), referencePrecision(vectors, labels, ['a1', 'a2', 'a3', 'b1', 'b2', 'b3'], 1));
+    close(
+      precisionAtK(vectors, labels, ['a1', 'a2', 'a3', 'b1', 'b2', 'b3'], 1),
+      referencePrecision(vectors, labels, ['a1', 'a2', 'a3', 'b1', 'b2', 'b3'], 1),
+    );
   });
 
   it('is unchanged by rescaling vectors (it normalises them itself)', () => {
@@ -72,17 +87,25 @@ describe('precisionAtK', () => {
   });
 
   it('matches a sort-based reference on random vectors', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 6, max: 20 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1e9 }),
-      (n, k, seed) => {
-        let s = seed;
-        const rand = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 - 0.5; };
-        const vecs = Array.from({ length: n }, () => v(rand(), rand(), rand(), rand()));
-        const lab = Array.from({ length: n }, (_, i) => String(i % 3));
-        const grp = Array.from({ length: n }, (_, i) => String(Math.floor(i / 2)));
-        close(precisionAtK(vecs, lab, grp, k), referencePrecision(vecs, lab, grp, k), 1e-9);
-      },
-    ), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 6, max: 20 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 1e9 }),
+        (n, k, seed) => {
+          let s = seed;
+          const rand = () => {
+            s = (s * 1103515245 + 12345) % 2147483648;
+            return s / 2147483648 - 0.5;
+          };
+          const vecs = Array.from({ length: n }, () => v(rand(), rand(), rand(), rand()));
+          const lab = Array.from({ length: n }, (_, i) => String(i % 3));
+          const grp = Array.from({ length: n }, (_, i) => String(Math.floor(i / 2)));
+          close(precisionAtK(vecs, lab, grp, k), referencePrecision(vecs, lab, grp, k), 1e-9);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('refuses bad input with clear errors', () => {
@@ -140,13 +163,23 @@ describe('collapseStd', () => {
 
   it('gives sqrt(d-1)/d for the standard basis (known answer)', () => {
     const d = 4;
-    const basis = Array.from({ length: d }, (_, i) => { const x = new Float32Array(d); x[i] = 5; return x; });
+    const basis = Array.from({ length: d }, (_, i) => {
+      const x = new Float32Array(d);
+      x[i] = 5;
+      return x;
+    });
     close(collapseStd(basis), Math.sqrt(d - 1) / d, 1e-7);
   });
 
   it('is close to 1/sqrt(d) for vectors spread over the sphere', () => {
     let s = 42;
-    const gauss = () => { s = (s * 16807) % 2147483647; const u = s / 2147483647; s = (s * 16807) % 2147483647; const w = s / 2147483647; return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w); };
+    const gauss = () => {
+      s = (s * 16807) % 2147483647;
+      const u = s / 2147483647;
+      s = (s * 16807) % 2147483647;
+      const w = s / 2147483647;
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
+    };
     const d = 64;
     const vecs = Array.from({ length: 2000 }, () => Float32Array.from({ length: d }, gauss));
     const ratio = collapseStd(vecs) * Math.sqrt(d);

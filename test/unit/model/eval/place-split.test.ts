@@ -4,7 +4,16 @@ import fc from 'fast-check';
 import { AppError } from '../../../../shared/errors/index.js';
 import {
   maskEvalCells,
-  EVAL_FRACTION, SPLIT_CELL_DEG, SPLIT_COLS, SPLIT_ROWS, bboxSplit, cellBBox, cellSplit, placeCell, placeSplit, splitCells,
+  EVAL_FRACTION,
+  SPLIT_CELL_DEG,
+  SPLIT_COLS,
+  SPLIT_ROWS,
+  bboxSplit,
+  cellBBox,
+  cellSplit,
+  placeCell,
+  placeSplit,
+  splitCells,
 } from '../../../../shared/model/eval/index.js';
 import type { Bbox } from '../../../../shared/tiles/index.js';
 
@@ -12,11 +21,15 @@ const isBadPlace = (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD
 
 describe('place split', () => {
   it('partitions the world: every cell is on exactly one side, about EVAL_FRACTION of them eval', () => {
-    const train = splitCells('train'), evalCells = splitCells('eval');
+    const train = splitCells('train'),
+      evalCells = splitCells('eval');
     assert.equal(train.length + evalCells.length, SPLIT_COLS * SPLIT_ROWS);
     const key = (c: { col: number; row: number }) => `${c.col},${c.row}`;
     const trainKeys = new Set(train.map(key));
-    assert.ok(evalCells.every((c) => !trainKeys.has(key(c))), 'a cell is on both sides');
+    assert.ok(
+      evalCells.every((c) => !trainKeys.has(key(c))),
+      'a cell is on both sides',
+    );
     const fraction = evalCells.length / (SPLIT_COLS * SPLIT_ROWS);
     assert.ok(Math.abs(fraction - EVAL_FRACTION) < 0.05, `eval fraction ${fraction}`);
     // both sides must reach every latitude band, or one side would be all polar / all tropical
@@ -49,18 +62,25 @@ describe('place split', () => {
   });
 
   it('never lets a box called eval contain a train point', () => {
-    fc.assert(fc.property(
-      fc.double({ min: -180, max: 170, noNaN: true }), fc.double({ min: -90, max: 80, noNaN: true }),
-      fc.double({ min: 0.01, max: 10, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }),
-      (lon, lat, size, u, w) => {
-        const box: Bbox = [lon, lat, Math.min(180, lon + size), Math.min(90, lat + size)];
-        const s = bboxSplit(box);
-        if (s === 'mixed') return;
-        // a point strictly inside (a point on a cell edge belongs to the cell east/south of it by convention)
-        const px = box[0] + (0.001 + 0.998 * u) * (box[2] - box[0]), py = box[1] + (0.001 + 0.998 * w) * (box[3] - box[1]);
-        assert.equal(placeSplit(px, py), s);
-      },
-    ), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.double({ min: -180, max: 170, noNaN: true }),
+        fc.double({ min: -90, max: 80, noNaN: true }),
+        fc.double({ min: 0.01, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (lon, lat, size, u, w) => {
+          const box: Bbox = [lon, lat, Math.min(180, lon + size), Math.min(90, lat + size)];
+          const s = bboxSplit(box);
+          if (s === 'mixed') return;
+          // a point strictly inside (a point on a cell edge belongs to the cell east/south of it by convention)
+          const px = box[0] + (0.001 + 0.998 * u) * (box[2] - box[0]),
+            py = box[1] + (0.001 + 0.998 * w) * (box[3] - box[1]);
+          assert.equal(placeSplit(px, py), s);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses positions that are not degrees', () => {
@@ -78,13 +98,15 @@ describe('maskEvalCells', () => {
 
   it('blacks out exactly the held-out cells of an image spanning two cells (no margin)', () => {
     // two neighbouring cells on different sides of the split, 18 px per cell
-    let col = 0, row = 0;
+    let col = 0,
+      row = 0;
     while (cellSplit(col, row) === cellSplit(col + 1, row)) {
       col++;
       if (col === SPLIT_COLS - 1) [col, row] = [0, row + 1];
     }
     const splits = [cellSplit(col, row), cellSplit(col + 1, row)];
-    const w = 36, h = 18;
+    const w = 36,
+      h = 18;
     const [minLon, minLat, , maxLat] = cellBBox(col, row);
     const bbox: [number, number, number, number] = [minLon, minLat, minLon + 2 * SPLIT_CELL_DEG, maxLat];
     const image = new Float32Array(w * h * 3).fill(0.5);

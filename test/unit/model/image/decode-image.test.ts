@@ -6,7 +6,8 @@ import { AppError } from '../../../../shared/errors/index.js';
 import { decodeToTensor, isBlankImage } from '../../../../shared/model/image/index.js';
 import { blanks, channelMeans, kit, meanAbsDiff, tiles } from '../../../support/data-kit.js';
 
-const isUndecodable = (error: unknown) => error instanceof AppError && error.code === 'UNDECODABLE' && error.retriable === false;
+const isUndecodable = (error: unknown) =>
+  error instanceof AppError && error.code === 'UNDECODABLE' && error.retriable === false;
 
 function lumaStats(x: Float32Array) {
   const luma: number[] = [];
@@ -21,7 +22,11 @@ function lumaStats(x: Float32Array) {
     }
   }
   luma.sort((a, b) => a - b);
-  return { p1: luma[Math.floor(luma.length * 0.01)], brightShare: bright / luma.length, brightRedMinusBlue: redMinusBlue / Math.max(1, bright) };
+  return {
+    p1: luma[Math.floor(luma.length * 0.01)],
+    brightShare: bright / luma.length,
+    brightRedMinusBlue: redMinusBlue / Math.max(1, bright),
+  };
 }
 
 describe('decodeToTensor', () => {
@@ -39,14 +44,22 @@ describe('decodeToTensor', () => {
 
   it('decodes the 4-component EPSG:3413 JPEGs as true colour (dark ocean, neutral white clouds), not washed-out CMYK', async () => {
     const decoded: Float32Array[] = [];
-    for (const [row, col] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+    for (const [row, col] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]) {
       const bytes = await readFile(tiles.arctic(row, col));
       assert.equal((await sharp(bytes).metadata()).channels, 4);
       const x = await decodeToTensor(bytes, 64);
       assert.equal(x.length, 64 * 64 * 3);
       const s = lumaStats(x);
       assert.ok(s.brightShare > 0.1, `tile ${row}/${col}: ${s.brightShare} bright pixels`);
-      assert.ok(Math.abs(s.brightRedMinusBlue) < 0.03, `tile ${row}/${col}: clouds tinted, R-B = ${s.brightRedMinusBlue.toFixed(3)}`);
+      assert.ok(
+        Math.abs(s.brightRedMinusBlue) < 0.03,
+        `tile ${row}/${col}: clouds tinted, R-B = ${s.brightRedMinusBlue.toFixed(3)}`,
+      );
       decoded.push(x);
     }
     const pooled = new Float32Array(decoded.reduce((n, x) => n + x.length, 0));
@@ -54,7 +67,8 @@ describe('decodeToTensor', () => {
     const p1 = lumaStats(pooled).p1;
     assert.ok(p1 < 0.1, `darkest 1% luma ${p1.toFixed(3)} (a lifted black means a generic CMYK profile conversion)`);
     // the grid is seamless: the right column of 0/0 continues into the left column of 0/1
-    const edge = (x: Float32Array, col: number) => Float32Array.from({ length: 64 * 3 }, (_, k) => x[(Math.floor(k / 3) * 64 + col) * 3 + (k % 3)]);
+    const edge = (x: Float32Array, col: number) =>
+      Float32Array.from({ length: 64 * 3 }, (_, k) => x[(Math.floor(k / 3) * 64 + col) * 3 + (k % 3)]);
     assert.ok(meanAbsDiff(edge(decoded[0], 63), edge(decoded[1], 0)) < 0.08, 'tile edges meet');
   });
 
@@ -77,15 +91,23 @@ describe('decodeToTensor', () => {
     assert.ok(transparent > 10000 && opaque > 10000, `${transparent} transparent, ${opaque} opaque pixels`);
     // synthetic: left half opaque white, right half transparent white → right half black
     const synthetic = Buffer.alloc(8 * 8 * 4);
-    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) synthetic.set([255, 255, 255, x < 4 ? 255 : 0], (y * 8 + x) * 4);
-    const small = await decodeToTensor(await sharp(synthetic, { raw: { width: 8, height: 8, channels: 4 } }).png().toBuffer(), 8);
+    for (let y = 0; y < 8; y++)
+      for (let x = 0; x < 8; x++) synthetic.set([255, 255, 255, x < 4 ? 255 : 0], (y * 8 + x) * 4);
+    const small = await decodeToTensor(
+      await sharp(synthetic, { raw: { width: 8, height: 8, channels: 4 } })
+        .png()
+        .toBuffer(),
+      8,
+    );
     assert.deepEqual([...small.subarray(0, 3)], [1, 1, 1]);
     assert.deepEqual([...small.subarray(7 * 3, 8 * 3)], [0, 0, 0]);
   });
 
   it('expands greyscale to RGB', async () => {
     const grey = Buffer.from(Array.from({ length: 16 }, (_, i) => i * 16));
-    const bytes = await sharp(grey, { raw: { width: 4, height: 4, channels: 1 } }).png().toBuffer();
+    const bytes = await sharp(grey, { raw: { width: 4, height: 4, channels: 1 } })
+      .png()
+      .toBuffer();
     const out = await decodeToTensor(bytes, 4);
     assert.equal(out.length, 4 * 4 * 3);
     for (let p = 0; p < 16; p++) {
@@ -97,14 +119,18 @@ describe('decodeToTensor', () => {
 
   it('every GIBS blank tile decodes to a blank image; real tiles with black no-data areas do not', async () => {
     for (const file of blanks) assert.ok(isBlankImage(await decodeToTensor(await readFile(file), 32)), file);
-    for (const file of [tiles.pace, tiles.goesPng, tiles.geo11, tiles.marble(0, 0, 0)]) assert.ok(!isBlankImage(await decodeToTensor(await readFile(file), 32)), file);
+    for (const file of [tiles.pace, tiles.goesPng, tiles.geo11, tiles.marble(0, 0, 0)])
+      assert.ok(!isBlankImage(await decodeToTensor(await readFile(file), 32)), file);
   });
 
   it("non-square scenes: 'cover' keeps the centre undistorted, 'fill' stretches", async () => {
     const bytes = await readFile(kit('labeled/high_latitude_dust/hld_sample.jpg')); // 221 x 673
     const cover = await decodeToTensor(bytes, 32);
     const fill = await decodeToTensor(bytes, 32, { fit: 'fill' });
-    const centre = await decodeToTensor(await sharp(bytes).extract({ left: 0, top: 226, width: 221, height: 221 }).png().toBuffer(), 32);
+    const centre = await decodeToTensor(
+      await sharp(bytes).extract({ left: 0, top: 226, width: 221, height: 221 }).png().toBuffer(),
+      32,
+    );
     assert.ok(meanAbsDiff(cover, centre) < 0.02, `cover vs centre crop ${meanAbsDiff(cover, centre)}`);
     assert.ok(meanAbsDiff(cover, fill) > meanAbsDiff(cover, centre));
   });

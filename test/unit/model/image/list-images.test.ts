@@ -11,7 +11,8 @@ let dir: string;
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'list-images-'));
   await mkdir(path.join(dir, 'b', 'deeper'), { recursive: true });
-  for (const name of ['A.JPG', 'b/c.Png', 'b/deeper/d.jpeg', 'notes.txt', 'b/e.jpg.tmp', 'b/f.xml']) await writeFile(path.join(dir, name), 'x');
+  for (const name of ['A.JPG', 'b/c.Png', 'b/deeper/d.jpeg', 'notes.txt', 'b/e.jpg.tmp', 'b/f.xml'])
+    await writeFile(path.join(dir, name), 'x');
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -20,8 +21,14 @@ after(async () => {
 describe('listImages', () => {
   it('finds JPEG/PNG by extension in any case, recursively, sorted, with relative paths', async () => {
     const files = await listImageFiles(dir);
-    assert.deepEqual(files.map((f) => f.relative), ['A.JPG', 'b/c.Png', 'b/deeper/d.jpeg']);
-    assert.deepEqual(await listImages(dir), files.map((f) => path.join(dir, f.relative)));
+    assert.deepEqual(
+      files.map((f) => f.relative),
+      ['A.JPG', 'b/c.Png', 'b/deeper/d.jpeg'],
+    );
+    assert.deepEqual(
+      await listImages(dir),
+      files.map((f) => path.join(dir, f.relative)),
+    );
   });
 
   it('lists the real kit: 341 Blue Marble tiles; the GIBS folder without its XML documents', async () => {
@@ -35,6 +42,10 @@ describe('listImages', () => {
   });
 
   it('a missing directory is a clear, non-retriable error', async () => {
-    await assert.rejects(listImages(path.join(dir, 'nope')), (e: unknown) => e instanceof AppError && e.code === 'IMAGE_DIR_UNREADABLE' && !e.retriable && /nope/.test(e.message));
+    await assert.rejects(
+      listImages(path.join(dir, 'nope')),
+      (e: unknown) =>
+        e instanceof AppError && e.code === 'IMAGE_DIR_UNREADABLE' && !e.retriable && /nope/.test(e.message),
+    );
   });
 });

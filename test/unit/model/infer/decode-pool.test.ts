@@ -30,8 +30,16 @@ describe('createDecodePool', () => {
     const [good] = await readTiles();
     const pool = await createDecodePool({ workers: 2, inputSize: SIZE, stats: testStats });
     try {
-      const results = await Promise.allSettled([pool.decode(good), pool.decode(corruptJpeg), pool.decode(new Uint8Array(0)), pool.decode(good)]);
-      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      const results = await Promise.allSettled([
+        pool.decode(good),
+        pool.decode(corruptJpeg),
+        pool.decode(new Uint8Array(0)),
+        pool.decode(good),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+      );
       for (const r of results) {
         if (r.status === 'rejected') {
           assert.ok(r.reason instanceof AppError, 'an AppError crosses the thread boundary');
@@ -51,7 +59,10 @@ describe('createDecodePool', () => {
     await pool.close();
     const done = await Promise.all(inFlight);
     assert.equal(done.length, tiles.length);
-    await assert.rejects(pool.decode(tiles[0]), (e: unknown) => e instanceof AppError && e.code === 'DECODE_POOL_CLOSED');
+    await assert.rejects(
+      pool.decode(tiles[0]),
+      (e: unknown) => e instanceof AppError && e.code === 'DECODE_POOL_CLOSED',
+    );
   });
 
   it('decodes inline with workers: 0 and validates its options', async () => {

@@ -12,8 +12,16 @@ import { exportOnnx } from '../../../../shared/model/onnx/index.js';
 import { randomWeights } from '../../../support/random-weights.js';
 import { corruptJpeg, dataDir, l2, maxAbsDiff, testStats, tilePaths } from '../../../support/model-fixtures.js';
 
-interface Line { path: string; vector: number[] }
-const parse = async (file: string): Promise<Line[]> => (await readFile(file, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+interface Line {
+  path: string;
+  vector: number[];
+}
+const parse = async (file: string): Promise<Line[]> =>
+  (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
 
 describe('embedImagesToJsonl', () => {
   let work: string;
@@ -42,15 +50,31 @@ describe('embedImagesToJsonl', () => {
 
   it('random weights: one sorted line per image, unit vectors, the corrupt file reported, deterministic', async () => {
     const out = path.join(work, 'out', 'random.jsonl');
-    const options = { dir: images, checkpoint: 'random', seed: 5, arch: smallCnn, inputSize: 32, out, workers: 2, batchSize: 3, intraOpThreads: 1 };
+    const options = {
+      dir: images,
+      checkpoint: 'random',
+      seed: 5,
+      arch: smallCnn,
+      inputSize: 32,
+      out,
+      workers: 2,
+      batchSize: 3,
+      intraOpThreads: 1,
+    };
     const summary = await embedImagesToJsonl(options);
     assert.equal(summary.images, 5);
     assert.equal(summary.embedded, 4);
-    assert.deepEqual(summary.failed.map((f) => [f.path, f.code]), [['broken.jpg', 'UNDECODABLE']]);
+    assert.deepEqual(
+      summary.failed.map((f) => [f.path, f.code]),
+      [['broken.jpg', 'UNDECODABLE']],
+    );
     assert.equal(summary.modelId, 'random-small-seed5');
     assert.equal(summary.provider, 'cpu');
     const lines = await parse(out);
-    assert.deepEqual(lines.map((l) => l.path), ['a/nested/arctic.JPG', 'b/tile-10.jpg', 'goes.png', 'z-hurricane.jpeg']);
+    assert.deepEqual(
+      lines.map((l) => l.path),
+      ['a/nested/arctic.JPG', 'b/tile-10.jpg', 'goes.png', 'z-hurricane.jpeg'],
+    );
     for (const l of lines) {
       assert.equal(l.vector.length, 64);
       assert.ok(Math.abs(l2(Float32Array.from(l.vector)) - 1) < 1e-5);
@@ -72,7 +96,15 @@ describe('embedImagesToJsonl', () => {
     const ckpt = path.join(work, 'ckpt');
     await saveCheckpoint(ckpt, {
       weights,
-      meta: { parent: null, technique: 'simclr', arch: smallCnn, input_size: 48, normalization: testStats, data_window: { from: '2016-01-01', to: '2016-02-01', images: 10 }, metrics: {} },
+      meta: {
+        parent: null,
+        technique: 'simclr',
+        arch: smallCnn,
+        input_size: 48,
+        normalization: testStats,
+        data_window: { from: '2016-01-01', to: '2016-02-01', images: 10 },
+        metrics: {},
+      },
     });
     const out = path.join(work, 'ckpt.jsonl');
     const summary = await embedImagesToJsonl({ dir: images, checkpoint: ckpt, out, workers: 1 });
@@ -84,7 +116,10 @@ describe('embedImagesToJsonl', () => {
     try {
       for (const line of lines) {
         const src = layout[line.path];
-        const input = normalize(await decodeToTensor(new Uint8Array(await readFile(path.join(dataDir, src))), 48), testStats);
+        const input = normalize(
+          await decodeToTensor(new Uint8Array(await readFile(path.join(dataDir, src))), 48),
+          testStats,
+        );
         const [expected] = await encoder.embedTensor(input, 1);
         assert.ok(maxAbsDiff(Float32Array.from(line.vector), expected) < 1e-6, line.path);
       }
@@ -95,11 +130,17 @@ describe('embedImagesToJsonl', () => {
 
   it('fails clearly on a missing image dir or a broken checkpoint, leaving no output file', async () => {
     const out = path.join(work, 'never.jsonl');
-    await assert.rejects(embedImagesToJsonl({ dir: path.join(work, 'nope'), checkpoint: 'random', out }), (e: unknown) => e instanceof AppError && e.code === 'IMAGE_DIR_UNREADABLE');
+    await assert.rejects(
+      embedImagesToJsonl({ dir: path.join(work, 'nope'), checkpoint: 'random', out }),
+      (e: unknown) => e instanceof AppError && e.code === 'IMAGE_DIR_UNREADABLE',
+    );
     const broken = path.join(work, 'broken-ckpt');
     await mkdir(broken);
     await writeFile(path.join(broken, 'metadata.json'), '{"format": "nope"}');
-    await assert.rejects(embedImagesToJsonl({ dir: images, checkpoint: broken, out }), (e: unknown) => e instanceof AppError && /CHECKPOINT/.test(e.code));
+    await assert.rejects(
+      embedImagesToJsonl({ dir: images, checkpoint: broken, out }),
+      (e: unknown) => e instanceof AppError && /CHECKPOINT/.test(e.code),
+    );
     await assert.rejects(embedImagesToJsonl({ dir: images, checkpoint: 'random', out, batchSize: 0 }), /batchSize/);
     assert.ok(!(await readdir(work)).some((f) => f.startsWith('never.jsonl')));
   });

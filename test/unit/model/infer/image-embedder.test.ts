@@ -2,7 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError, ValidationError } from '../../../../shared/errors/index.js';
 import { buildEncoderGraph, resnet18Half } from '../../../../shared/model/encoder/index.js';
-import { createDecodePool, createImageEmbedder, createOrtEncoder, preprocessImage, type DecodePool, type OrtEncoder } from '../../../../shared/model/infer/index.js';
+import {
+  createDecodePool,
+  createImageEmbedder,
+  createOrtEncoder,
+  preprocessImage,
+  type DecodePool,
+  type OrtEncoder,
+} from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
 import { randomWeights } from '../../../support/random-weights.js';
 import { corruptJpeg, l2, maxAbsDiff, readTiles, testStats } from '../../../support/model-fixtures.js';
@@ -17,7 +24,9 @@ describe('createImageEmbedder', () => {
 
   before(async () => {
     const graph = buildEncoderGraph(resnet18Half);
-    encoder = await createOrtEncoder(exportOnnx(graph, randomWeights(graph, 21), { inputSize: SIZE }), { intraOpThreads: 1 });
+    encoder = await createOrtEncoder(exportOnnx(graph, randomWeights(graph, 21), { inputSize: SIZE }), {
+      intraOpThreads: 1,
+    });
     pool = await createDecodePool({ workers: 2, inputSize: SIZE, stats: testStats });
     tiles = await readTiles();
     // the oracle: single-thread decode, one image per encoder call
@@ -47,7 +56,11 @@ describe('createImageEmbedder', () => {
     const results = await createImageEmbedder({ encoder, pool, batchSize: 2 }).embed(images);
     assert.ok(results[1] instanceof AppError && results[1].code === 'UNDECODABLE');
     assert.ok(results[3] instanceof AppError && results[3].code === 'UNDECODABLE');
-    for (const [i, k] of [[0, 0], [2, 1], [4, 2]]) {
+    for (const [i, k] of [
+      [0, 0],
+      [2, 1],
+      [4, 2],
+    ]) {
       const r = results[i];
       assert.ok(r instanceof Float32Array);
       assert.ok(maxAbsDiff(r, expected[k]) < 1e-5);
@@ -56,7 +69,12 @@ describe('createImageEmbedder', () => {
   });
 
   it('rejects the whole call when the encoder fails (not the images fault)', async () => {
-    const failing = { inputSize: SIZE, embedTensor: async () => { throw new AppError('INFERENCE_FAILED', 'boom', { retriable: false }); } };
+    const failing = {
+      inputSize: SIZE,
+      embedTensor: async () => {
+        throw new AppError('INFERENCE_FAILED', 'boom', { retriable: false });
+      },
+    };
     await assert.rejects(createImageEmbedder({ encoder: failing, pool, batchSize: 2 }).embed(tiles), /boom/);
     // the pool is still healthy afterwards
     assert.equal((await pool.decode(tiles[0])).length, SIZE * SIZE * 3);

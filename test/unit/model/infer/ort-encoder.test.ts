@@ -23,7 +23,8 @@ describe('createOrtEncoder', () => {
       for (const n of [1, 5]) {
         const input = randomInput(n, SIZE, n);
         const rows = await encoder.embedTensor(input, n);
-        const expected = (await raw.run({ input: new ort.Tensor('float32', input, [n, SIZE, SIZE, 3]) })).embedding.data as Float32Array;
+        const expected = (await raw.run({ input: new ort.Tensor('float32', input, [n, SIZE, SIZE, 3]) })).embedding
+          .data as Float32Array;
         assert.equal(rows.length, n);
         rows.forEach((row, i) => {
           assert.equal(row.length, 64);
@@ -45,12 +46,22 @@ describe('createOrtEncoder', () => {
     } finally {
       await encoder.close();
     }
-    await assert.rejects(encoder.embedTensor(new Float32Array(SIZE * SIZE * 3), 1), (e: unknown) => e instanceof AppError && e.code === 'ENCODER_CLOSED');
+    await assert.rejects(
+      encoder.embedTensor(new Float32Array(SIZE * SIZE * 3), 1),
+      (e: unknown) => e instanceof AppError && e.code === 'ENCODER_CLOSED',
+    );
   });
 
   it('turns malformed or truncated ONNX bytes into MODEL_INVALID', async () => {
-    for (const bytes of [new Uint8Array([1, 2, 3, 4, 5]), model.subarray(0, model.length >> 1), new TextEncoder().encode('not a model')]) {
-      await assert.rejects(createOrtEncoder(bytes), (e: unknown) => e instanceof AppError && e.code === 'MODEL_INVALID' && !e.retriable);
+    for (const bytes of [
+      new Uint8Array([1, 2, 3, 4, 5]),
+      model.subarray(0, model.length >> 1),
+      new TextEncoder().encode('not a model'),
+    ]) {
+      await assert.rejects(
+        createOrtEncoder(bytes),
+        (e: unknown) => e instanceof AppError && e.code === 'MODEL_INVALID' && !e.retriable,
+      );
     }
     await assert.rejects(createOrtEncoder(model, { intraOpThreads: 0 }), ValidationError);
   });

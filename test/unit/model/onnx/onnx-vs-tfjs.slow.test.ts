@@ -1,7 +1,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeToTensor, normalize } from '../../../../shared/model/image/index.js';
-import { buildEncoderGraph, initWeights, resnet18Half, smallCnn, type WeightMap } from '../../../../shared/model/encoder/index.js';
+import {
+  buildEncoderGraph,
+  initWeights,
+  resnet18Half,
+  smallCnn,
+  type WeightMap,
+} from '../../../../shared/model/encoder/index.js';
 import { createTfjsEncoder } from '../../../../services/trainer/tfjs/index.js';
 import { createOrtEncoder } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
@@ -11,7 +17,9 @@ import { randomWeights } from '../../../support/random-weights.js';
 
 /** Real tiles decoded by the data module and normalised, back to back: the encoder's NHWC input. */
 async function tileBatch(size: number): Promise<{ input: Float32Array; n: number }> {
-  const tensors = await Promise.all((await readTiles()).map(async (bytes) => normalize(await decodeToTensor(bytes, size), testStats)));
+  const tensors = await Promise.all(
+    (await readTiles()).map(async (bytes) => normalize(await decodeToTensor(bytes, size), testStats)),
+  );
   const input = new Float32Array(tensors.length * size * size * 3);
   tensors.forEach((t, i) => input.set(t, i * t.length));
   return { input, n: tensors.length };

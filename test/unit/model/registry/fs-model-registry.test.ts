@@ -25,7 +25,10 @@ async function setup() {
   const registry = new FsModelRegistry({ root });
   const make = async (seed: number, created: string) => {
     const dir = path.join(scratch, `src-${seq++}`);
-    const meta = await saveCheckpoint(dir, { weights: randomWeights(smallCnn, seed), meta: description(smallCnn, { created_at: created }) });
+    const meta = await saveCheckpoint(dir, {
+      weights: randomWeights(smallCnn, seed),
+      meta: description(smallCnn, { created_at: created }),
+    });
     return { dir, meta };
   };
   return { root, registry, make };
@@ -61,7 +64,10 @@ describe('FsModelRegistry on disk', () => {
     const bytes = await readFile(weights);
     bytes[100] ^= 0x40;
     await writeFile(weights, bytes);
-    await assert.rejects(registry.promote(later.meta.id), (e: unknown) => isCode('CHECKPOINT_CORRUPT')(e) && /weights\.bin: sha256 mismatch/.test((e as Error).message));
+    await assert.rejects(
+      registry.promote(later.meta.id),
+      (e: unknown) => isCode('CHECKPOINT_CORRUPT')(e) && /weights\.bin: sha256 mismatch/.test((e as Error).message),
+    );
     await assert.rejects(registry.open(later.meta.id), isCode('CHECKPOINT_CORRUPT'));
     assert.equal((await registry.latest())?.id, good.meta.id);
     assert.equal((await registry.open(good.meta.id)).meta.id, good.meta.id);
@@ -70,17 +76,34 @@ describe('FsModelRegistry on disk', () => {
 
   it('list leaves out (and logs) an entry with corrupt metadata, and ignores temp directories of interrupted publishes', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const root = path.join(scratch, `root-${seq++}`);
     const registry = new FsModelRegistry({ root, log: pino({ level: 'warn' }, sink) });
-    const a = await saveCheckpoint(path.join(scratch, `src-${seq++}`), { weights: randomWeights(smallCnn, 4), meta: description(smallCnn, { created_at: '2026-11-01T00:00:00.000Z' }) });
-    const b = await saveCheckpoint(path.join(scratch, `src-${seq++}`), { weights: randomWeights(smallCnn, 5), meta: description(smallCnn, { created_at: '2026-11-02T00:00:00.000Z' }) });
+    const a = await saveCheckpoint(path.join(scratch, `src-${seq++}`), {
+      weights: randomWeights(smallCnn, 4),
+      meta: description(smallCnn, { created_at: '2026-11-01T00:00:00.000Z' }),
+    });
+    const b = await saveCheckpoint(path.join(scratch, `src-${seq++}`), {
+      weights: randomWeights(smallCnn, 5),
+      meta: description(smallCnn, { created_at: '2026-11-02T00:00:00.000Z' }),
+    });
     await registry.publish(path.join(scratch, `src-${seq - 2}`));
     await registry.publish(path.join(scratch, `src-${seq - 1}`));
     await writeFile(path.join(root, 'checkpoints', b.id, 'metadata.json'), '{ broken');
     await mkdir(path.join(root, 'checkpoints', `.tmp-${a.id}-1-abcd`));
-    assert.deepEqual((await registry.list()).map((m) => m.id), [a.id]);
-    assert.ok(lines.some((l) => l.includes(b.id) && l.includes('corrupt')), 'the skipped entry is logged');
+    assert.deepEqual(
+      (await registry.list()).map((m) => m.id),
+      [a.id],
+    );
+    assert.ok(
+      lines.some((l) => l.includes(b.id) && l.includes('corrupt')),
+      'the skipped entry is logged',
+    );
     await assert.rejects(registry.get(b.id), isCode('CHECKPOINT_CORRUPT'));
     await registry.close();
   });
@@ -93,7 +116,10 @@ describe('FsModelRegistry on disk', () => {
     await writeFile(path.join(root, 'latest.json'), '{"id": 42}');
     await assert.rejects(registry.latest(), isCode('REGISTRY_CORRUPT'));
     await writeFile(path.join(root, 'latest.json'), JSON.stringify({ id: 'ckpt-20990101000000-0123456789ab' }));
-    await assert.rejects(registry.latest(), (e: unknown) => isCode('REGISTRY_CORRUPT')(e) && /not in the registry/.test((e as Error).message));
+    await assert.rejects(
+      registry.latest(),
+      (e: unknown) => isCode('REGISTRY_CORRUPT')(e) && /not in the registry/.test((e as Error).message),
+    );
     await registry.promote(meta.id);
     assert.equal((await registry.latest())?.id, meta.id);
     await registry.close();
@@ -109,8 +135,14 @@ describe('FsModelRegistry on disk', () => {
     await registry.promote(b.meta.id);
     const pointer = JSON.parse(await readFile(path.join(root, 'latest.json'), 'utf8'));
     assert.deepEqual([pointer.id, pointer.previous], [b.meta.id, a.meta.id]);
-    assert.deepEqual((await readdir(root)).filter((n) => n.includes('.tmp')), []);
-    assert.deepEqual((await readdir(path.join(root, 'checkpoints'))).filter((n) => n.includes('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(root)).filter((n) => n.includes('.tmp')),
+      [],
+    );
+    assert.deepEqual(
+      (await readdir(path.join(root, 'checkpoints'))).filter((n) => n.includes('.tmp')),
+      [],
+    );
     await registry.close();
   });
 });

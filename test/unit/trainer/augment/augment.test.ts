@@ -1,6 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyColorJitter, augmentPair, augmentView, flipHorizontal, flipVertical, gaussianBlur, resizedCrop, rotate90, sampleCropBox } from '../../../../services/trainer/augment/index.js';
+import {
+  applyColorJitter,
+  augmentPair,
+  augmentView,
+  flipHorizontal,
+  flipVertical,
+  gaussianBlur,
+  resizedCrop,
+  rotate90,
+  sampleCropBox,
+} from '../../../../services/trainer/augment/index.js';
 import { createRng } from '../../../../shared/random/index.js';
 import { computeChannelStats, normalize } from '../../../../shared/model/image/index.js';
 import { AppError } from '../../../../shared/errors/index.js';
@@ -30,8 +40,14 @@ describe('createRng', () => {
     const b = createRng(42);
     const c = createRng(43);
     const xs = Array.from({ length: 100 }, () => a.next());
-    assert.deepEqual(xs, Array.from({ length: 100 }, () => b.next()));
-    assert.notDeepEqual(xs, Array.from({ length: 100 }, () => c.next()));
+    assert.deepEqual(
+      xs,
+      Array.from({ length: 100 }, () => b.next()),
+    );
+    assert.notDeepEqual(
+      xs,
+      Array.from({ length: 100 }, () => c.next()),
+    );
     assert.ok(xs.every((x) => x >= 0 && x < 1));
   });
 
@@ -96,7 +112,15 @@ describe('resizedCrop', () => {
   it('a crop of the whole image at the same size (area 1, aspect 1) is the identity', () => {
     const image = randomImage(16, 5);
     assert.deepEqual(resizedCrop(image, 16, { x: 0, y: 0, width: 16, height: 16 }, 16), image);
-    const view = augmentView(image, 16, createRng(1), { crop: { area: [1, 1], aspect: [1, 1] }, rotate90: false, flipHorizontal: 0, flipVertical: 0, colorJitter: false, grayscale: 0, blur: false });
+    const view = augmentView(image, 16, createRng(1), {
+      crop: { area: [1, 1], aspect: [1, 1] },
+      rotate90: false,
+      flipHorizontal: 0,
+      flipVertical: 0,
+      colorJitter: false,
+      grayscale: 0,
+      blur: false,
+    });
     assert.deepEqual(view, image);
   });
 
@@ -109,13 +133,17 @@ describe('resizedCrop', () => {
       for (let j = 1; j < 3; j++) {
         for (let c = 0; c < 3; c++) {
           let expected = 0;
-          for (let di = 0; di < 4; di++) for (let dj = 0; dj < 4; dj++) expected += w[di] * w[dj] * image[((2 * i - 1 + di) * size + 2 * j - 1 + dj) * 3 + c];
+          for (let di = 0; di < 4; di++)
+            for (let dj = 0; dj < 4; dj++)
+              expected += w[di] * w[dj] * image[((2 * i - 1 + di) * size + 2 * j - 1 + dj) * 3 + c];
           assert.ok(Math.abs(half[(i * 4 + j) * 3 + c] - expected) < 1e-6);
         }
       }
     }
     const constant = new Float32Array(size * size * 3).fill(0.25);
-    assert.ok(resizedCrop(constant, size, { x: 0.3, y: 1.7, width: 5.1, height: 6 }, 3).every((v) => Math.abs(v - 0.25) < 1e-6));
+    assert.ok(
+      resizedCrop(constant, size, { x: 0.3, y: 1.7, width: 5.1, height: 6 }, 3).every((v) => Math.abs(v - 0.25) < 1e-6),
+    );
   });
 
   it('an integer-aligned crop at the same scale copies the sub-image', () => {
@@ -129,7 +157,10 @@ describe('resizedCrop', () => {
     const rng = createRng(3);
     for (let i = 0; i < 500; i++) {
       const box = sampleCropBox(64, [0.5, 1], [3 / 4, 4 / 3], rng.next);
-      assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 64 + 1e-9 && box.y + box.height <= 64 + 1e-9, JSON.stringify(box));
+      assert.ok(
+        box.x >= 0 && box.y >= 0 && box.x + box.width <= 64 + 1e-9 && box.y + box.height <= 64 + 1e-9,
+        JSON.stringify(box),
+      );
       const area = (box.width * box.height) / (64 * 64);
       assert.ok(area >= 0.5 - 1e-9 && area <= 1 + 1e-9, `area ${area}`);
       const aspect = box.width / box.height;
@@ -156,28 +187,63 @@ describe('colour and blur', () => {
 
   it('colour jitter with neutral factors is the identity; grayscale equalises channels; output stays in [0,1]', () => {
     const image = randomImage(8, 4);
-    const neutral = applyColorJitter(image.slice(), { brightness: 1, contrast: 1, saturation: 1, hue: 0, order: [0, 1, 2, 3], grayscale: false });
+    const neutral = applyColorJitter(image.slice(), {
+      brightness: 1,
+      contrast: 1,
+      saturation: 1,
+      hue: 0,
+      order: [0, 1, 2, 3],
+      grayscale: false,
+    });
     assert.ok(maxAbsDiff(neutral, image) < 1e-6);
-    const grey = applyColorJitter(image.slice(), { brightness: 1, contrast: 1, saturation: 1, hue: 0, order: [0, 1, 2, 3], grayscale: true });
+    const grey = applyColorJitter(image.slice(), {
+      brightness: 1,
+      contrast: 1,
+      saturation: 1,
+      hue: 0,
+      order: [0, 1, 2, 3],
+      grayscale: true,
+    });
     for (let i = 0; i < grey.length; i += 3) {
       assert.ok(Math.abs(grey[i] - grey[i + 1]) < 1e-6 && Math.abs(grey[i] - grey[i + 2]) < 1e-6);
       assert.ok(Math.abs(grey[i] - (0.299 * image[i] + 0.587 * image[i + 1] + 0.114 * image[i + 2])) < 1e-5);
     }
-    const strong = applyColorJitter(image.slice(), { brightness: 1.4, contrast: 1.4, saturation: 1.4, hue: 0.1, order: [3, 1, 0, 2], grayscale: false });
+    const strong = applyColorJitter(image.slice(), {
+      brightness: 1.4,
+      contrast: 1.4,
+      saturation: 1.4,
+      hue: 0.1,
+      order: [3, 1, 0, 2],
+      grayscale: false,
+    });
     assert.ok(strong.every((v) => v >= 0 && v <= 1));
     assert.ok(maxAbsDiff(strong, image) > 0.05);
   });
 
   it('brightness scales and contrast keeps the mean luma', () => {
     const image = randomImage(8, 6).map((v) => v * 0.5);
-    const bright = applyColorJitter(image.slice(), { brightness: 1.5, contrast: 1, saturation: 1, hue: 0, order: [0, 1, 2, 3], grayscale: false });
+    const bright = applyColorJitter(image.slice(), {
+      brightness: 1.5,
+      contrast: 1,
+      saturation: 1,
+      hue: 0,
+      order: [0, 1, 2, 3],
+      grayscale: false,
+    });
     for (let i = 0; i < image.length; i++) assert.ok(Math.abs(bright[i] - image[i] * 1.5) < 1e-6);
     const luma = (x: Float32Array) => {
       let s = 0;
       for (let i = 0; i < x.length; i += 3) s += 0.299 * x[i] + 0.587 * x[i + 1] + 0.114 * x[i + 2];
       return s / (x.length / 3);
     };
-    const lowContrast = applyColorJitter(image.slice(), { brightness: 1, contrast: 0.6, saturation: 1, hue: 0, order: [1, 0, 2, 3], grayscale: false });
+    const lowContrast = applyColorJitter(image.slice(), {
+      brightness: 1,
+      contrast: 0.6,
+      saturation: 1,
+      hue: 0,
+      order: [1, 0, 2, 3],
+      grayscale: false,
+    });
     assert.ok(Math.abs(luma(lowContrast) - luma(image)) < 1e-5);
   });
 });
@@ -220,12 +286,19 @@ describe('augmentView / augmentPair', () => {
     assert.equal(a.length, n * 16 * 16 * 3);
     assert.equal(b.length, a.length);
     const per = 16 * 16 * 3;
-    for (let i = 0; i < n; i++) assert.ok(maxAbsDiff(a.subarray(i * per, (i + 1) * per), b.subarray(i * per, (i + 1) * per)) > 0.01, `views of image ${i} are equal`);
+    for (let i = 0; i < n; i++)
+      assert.ok(
+        maxAbsDiff(a.subarray(i * per, (i + 1) * per), b.subarray(i * per, (i + 1) * per)) > 0.01,
+        `views of image ${i} are equal`,
+      );
     assert.ok(a.every((v) => v >= 0 && v <= 1));
   });
 
   it('applies normalisation last', () => {
-    const stats = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.25, 0.25, 0.25] as [number, number, number] };
+    const stats = {
+      mean: [0.5, 0.5, 0.5] as [number, number, number],
+      std: [0.25, 0.25, 0.25] as [number, number, number],
+    };
     const plain = augmentView(batch.subarray(0, size * size * 3), size, createRng(9));
     const normalised = augmentView(batch.subarray(0, size * size * 3), size, createRng(9), { normalization: stats });
     for (let i = 0; i < plain.length; i++) assert.ok(Math.abs(normalised[i] - (plain[i] - 0.5) / 0.25) < 1e-5);
@@ -239,8 +312,20 @@ describe('augmentView / augmentPair', () => {
 
   it('refuses bad options and mis-sized batches with a clear error', () => {
     assert.throws(() => augmentPair(batch, n + 1, size, createRng(1)), RangeError);
-    assert.throws(() => augmentView(batch.subarray(0, size * size * 3), size, createRng(1), { flipHorizontal: 2 }), (e: unknown) => e instanceof AppError && /flipHorizontal/.test(e.message));
-    assert.throws(() => augmentView(batch.subarray(0, size * size * 3), size, createRng(1), { crop: { area: [0.9, 0.5] } }), /crop\.area/);
-    assert.throws(() => augmentView(batch.subarray(0, size * size * 3), size, createRng(1), { normalization: { mean: [0, 0, 0], std: [1, 0, 1] } }), /normalization/);
+    assert.throws(
+      () => augmentView(batch.subarray(0, size * size * 3), size, createRng(1), { flipHorizontal: 2 }),
+      (e: unknown) => e instanceof AppError && /flipHorizontal/.test(e.message),
+    );
+    assert.throws(
+      () => augmentView(batch.subarray(0, size * size * 3), size, createRng(1), { crop: { area: [0.9, 0.5] } }),
+      /crop\.area/,
+    );
+    assert.throws(
+      () =>
+        augmentView(batch.subarray(0, size * size * 3), size, createRng(1), {
+          normalization: { mean: [0, 0, 0], std: [1, 0, 1] },
+        }),
+      /normalization/,
+    );
   });
 });

@@ -37,21 +37,53 @@ describe('cutScene', () => {
     const crops: { x: number; y: number; side: number; image: Float32Array }[] = [];
     for await (const crop of iterateSceneCrops(bytes, { outSize: 16 })) crops.push(crop);
     assert.equal(crops.length, 32);
-    assert.deepEqual(crops.slice(0, 9).map((c) => [c.x, c.y]), [[0, 0], [498, 0], [995, 0], [1493, 0], [1991, 0], [2489, 0], [2986, 0], [3484, 0], [0, 495]]);
+    assert.deepEqual(
+      crops.slice(0, 9).map((c) => [c.x, c.y]),
+      [
+        [0, 0],
+        [498, 0],
+        [995, 0],
+        [1493, 0],
+        [1991, 0],
+        [2489, 0],
+        [2986, 0],
+        [3484, 0],
+        [0, 495],
+      ],
+    );
     assert.ok(crops.every((c) => c.side === 512 && c.image.length === 16 * 16 * 3));
     // the first square is the top-left 512 px of the scene
-    const reference = await decodeToTensor(await sharp(bytes).extract({ left: 0, top: 0, width: 512, height: 512 }).png().toBuffer(), 16);
-    assert.ok(meanAbsDiff(crops[0].image, reference) < 0.01, `first crop vs top-left 512 px: ${meanAbsDiff(crops[0].image, reference)}`);
+    const reference = await decodeToTensor(
+      await sharp(bytes).extract({ left: 0, top: 0, width: 512, height: 512 }).png().toBuffer(),
+      16,
+    );
+    assert.ok(
+      meanAbsDiff(crops[0].image, reference) < 0.01,
+      `first crop vs top-left 512 px: ${meanAbsDiff(crops[0].image, reference)}`,
+    );
   });
 
   it('cuts a tall phenomenon example (221x673) into squares of its short side', async () => {
     const crops = [];
-    for await (const crop of iterateSceneCrops(await readFile(kit('labeled/high_latitude_dust/hld_sample.jpg')), { outSize: 16 })) crops.push(crop);
-    assert.deepEqual(crops.map((c) => [c.x, c.y, c.side]), [[0, 0, 221], [0, 226, 221], [0, 452, 221]]);
+    for await (const crop of iterateSceneCrops(await readFile(kit('labeled/high_latitude_dust/hld_sample.jpg')), {
+      outSize: 16,
+    }))
+      crops.push(crop);
+    assert.deepEqual(
+      crops.map((c) => [c.x, c.y, c.side]),
+      [
+        [0, 0, 221],
+        [0, 226, 221],
+        [0, 452, 221],
+      ],
+    );
   });
 
   it('refuses undecodable bytes and bad options', async () => {
-    await assert.rejects(cutScene(new Uint8Array([1, 2, 3]), { outSize: 16 }), (e: unknown) => e instanceof AppError && e.code === 'UNDECODABLE');
+    await assert.rejects(
+      cutScene(new Uint8Array([1, 2, 3]), { outSize: 16 }),
+      (e: unknown) => e instanceof AppError && e.code === 'UNDECODABLE',
+    );
     await assert.rejects(cutScene(await readFile(tiles.geo10), { outSize: 0 }), /outSize/);
     await assert.rejects(cutScene(await readFile(tiles.geo10), { outSize: 16, stride: -1 }), /stride/);
   });

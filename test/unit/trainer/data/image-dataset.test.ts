@@ -39,7 +39,10 @@ describe('loadImageDataset', () => {
     const files = [tiles.geo10, ...blanks, tiles.pace];
     const kept = await loadImageDataset({ files, inputSize: 16, skipBlank: true });
     assert.deepEqual(kept.sources, [tiles.geo10, tiles.pace]);
-    assert.deepEqual(kept.skipped.map((s) => [s.source, s.code]), blanks.map((b) => [b, 'BLANK']));
+    assert.deepEqual(
+      kept.skipped.map((s) => [s.source, s.code]),
+      blanks.map((b) => [b, 'BLANK']),
+    );
     const all = await loadImageDataset({ files, inputSize: 16 });
     assert.equal(all.size, files.length);
   });
@@ -50,10 +53,20 @@ describe('loadImageDataset', () => {
     const tile = await readFile(tiles.geo11);
     await writeFile(path.join(dir, 'b-truncated.jpg'), tile.subarray(0, 20000));
     await writeFile(path.join(dir, 'c-garbage.png'), 'not a png at all');
-    await assert.rejects(loadImageDataset({ dir, inputSize: 16 }), (e: unknown) => e instanceof AppError && e.code === 'UNDECODABLE' && e.message.includes('b-truncated.jpg') && !e.retriable);
+    await assert.rejects(
+      loadImageDataset({ dir, inputSize: 16 }),
+      (e: unknown) =>
+        e instanceof AppError && e.code === 'UNDECODABLE' && e.message.includes('b-truncated.jpg') && !e.retriable,
+    );
     const ds = await loadImageDataset({ dir, inputSize: 16, skipUndecodable: true });
     assert.equal(ds.size, 1);
-    assert.deepEqual(ds.skipped.map((s) => [path.basename(s.source), s.code]), [['b-truncated.jpg', 'UNDECODABLE'], ['c-garbage.png', 'UNDECODABLE']]);
+    assert.deepEqual(
+      ds.skipped.map((s) => [path.basename(s.source), s.code]),
+      [
+        ['b-truncated.jpg', 'UNDECODABLE'],
+        ['c-garbage.png', 'UNDECODABLE'],
+      ],
+    );
   });
 
   it('cuts large scenes: crops of one scene share its source; maxImages stops early', async () => {
@@ -76,10 +89,19 @@ describe('loadImageDataset', () => {
 
   it('refuses ambiguous or empty inputs', async () => {
     await assert.rejects(loadImageDataset({ inputSize: 16 }), ValidationError);
-    await assert.rejects(loadImageDataset({ dir: kit('gibs/tiles'), files: [tiles.geo10], inputSize: 16 }), ValidationError);
+    await assert.rejects(
+      loadImageDataset({ dir: kit('gibs/tiles'), files: [tiles.geo10], inputSize: 16 }),
+      ValidationError,
+    );
     await assert.rejects(loadImageDataset({ files: [tiles.geo10], inputSize: 0 }), /inputSize/);
-    await assert.rejects(loadImageDataset({ files: blanks, inputSize: 16, skipBlank: true }), (e: unknown) => e instanceof AppError && e.code === 'EMPTY_DATASET');
-    await assert.rejects(loadImageDataset({ files: [path.join(scratch, 'missing.jpg')], inputSize: 16 }), (e: unknown) => e instanceof AppError && e.code === 'IMAGE_UNREADABLE' && !e.retriable);
+    await assert.rejects(
+      loadImageDataset({ files: blanks, inputSize: 16, skipBlank: true }),
+      (e: unknown) => e instanceof AppError && e.code === 'EMPTY_DATASET',
+    );
+    await assert.rejects(
+      loadImageDataset({ files: [path.join(scratch, 'missing.jpg')], inputSize: 16 }),
+      (e: unknown) => e instanceof AppError && e.code === 'IMAGE_UNREADABLE' && !e.retriable,
+    );
   });
 });
 
@@ -99,7 +121,15 @@ describe('createAugmentedSource', () => {
 
   it('with every augmentation off, a view is exactly the normalised image', async () => {
     const ds = await loadImageDataset({ files: [tiles.geo10, tiles.pace], inputSize: 16 });
-    const off = { crop: false, rotate90: false, flipHorizontal: 0, flipVertical: 0, colorJitter: false, grayscale: 0, blur: false } as const;
+    const off = {
+      crop: false,
+      rotate90: false,
+      flipHorizontal: 0,
+      flipVertical: 0,
+      colorJitter: false,
+      grayscale: 0,
+      blur: false,
+    } as const;
     const source = createAugmentedSource(ds, { viewSize: 16, augment: off });
     const { a, b } = source.pair([1], createRng(3));
     const expected = normalize(ds.images[1], ds.stats);

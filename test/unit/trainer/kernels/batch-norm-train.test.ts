@@ -14,7 +14,14 @@ function values(n: number, seed: number, offset = 0): Float32Array {
   return Float32Array.from({ length: n }, () => offset + rng.normal());
 }
 
-interface Outcome { y: Float32Array; mean: Float32Array; variance: Float32Array; dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array }
+interface Outcome {
+  y: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+  dx: Float32Array;
+  dGamma: Float32Array;
+  dBeta: Float32Array;
+}
 
 const shape = [3, 5, 4, 6];
 const size = shape.reduce((a, b) => a * b, 1);
@@ -35,16 +42,28 @@ function run(relu: boolean, fused: boolean): Outcome {
       return { y: relu ? tf.relu(y) : y, mean, variance };
     };
     const stats = forward(x, gamma, beta);
-    const [dx, dGamma, dBeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(forward(a, g, b).y, r)))([x, gamma, beta]);
+    const [dx, dGamma, dBeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(forward(a, g, b).y, r)),
+    )([x, gamma, beta]);
     const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
-    return { y: read(stats.y), mean: read(stats.mean), variance: read(stats.variance), dx: read(dx), dGamma: read(dGamma), dBeta: read(dBeta) };
+    return {
+      y: read(stats.y),
+      mean: read(stats.mean),
+      variance: read(stats.variance),
+      dx: read(dx),
+      dGamma: read(dGamma),
+      dBeta: read(dBeta),
+    };
   });
 }
 
 function assertClose(actual: Float32Array, expected: Float32Array, tolerance: number, label: string): void {
   assert.equal(actual.length, expected.length, label);
   for (let i = 0; i < actual.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])), `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])),
+      `${label}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 
@@ -62,7 +81,8 @@ describe('GibsBatchNormTrain kernel', () => {
         assert.ok(tf.getKernel(BATCH_NORM_TRAIN, backend), 'kernel registered');
         const fused = run(relu, true);
         await tf.setBackend('wasm');
-        for (const key of ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta'] as const) assertClose(fused[key], reference[key], 1e-4, key);
+        for (const key of ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta'] as const)
+          assertClose(fused[key], reference[key], 1e-4, key);
       });
     }
   }

@@ -10,7 +10,10 @@ describe('Identity (wasm, shared buffer)', () => {
 
   it('clones without copying, and the clone outlives its source', () => {
     const before = tf.memory().numDataBuffers;
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = tf.clone(x);
     assert.equal(tf.memory().numDataBuffers - before, 1, 'one buffer for both');
     x.dispose();

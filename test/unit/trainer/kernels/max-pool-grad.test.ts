@@ -18,10 +18,18 @@ function grad(c: (typeof cases)[number], seed: number): Float32Array {
     const rng = createRng(seed);
     const size = c.shape.reduce((a, b) => a * b, 1);
     // ties: ReLU-like data, many exact zeros
-    const x = tf.tensor4d(Float32Array.from({ length: size }, () => (c.ties ? Math.max(0, rng.normal()) : rng.normal())), c.shape);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: size }, () => (c.ties ? Math.max(0, rng.normal()) : rng.normal())),
+      c.shape,
+    );
     const y = tf.maxPool(x, c.k, c.s, c.pad);
-    const r = tf.tensor(Float32Array.from({ length: y.size }, () => rng.normal()), y.shape);
-    return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad), r)))(x).dataSync() as Float32Array;
+    const r = tf.tensor(
+      Float32Array.from({ length: y.size }, () => rng.normal()),
+      y.shape,
+    );
+    return tf
+      .grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad), r)))(x)
+      .dataSync() as Float32Array;
   });
 }
 
@@ -36,7 +44,8 @@ describe('MaxPoolGrad (wasm, JS kernel)', () => {
       await tf.setBackend('wasm');
       const ours = grad(c, 10 + i);
       assert.equal(ours.length, reference.length);
-      for (let k = 0; k < ours.length; k++) assert.ok(Math.abs(ours[k] - reference[k]) < 1e-5, `dx[${k}]: ${ours[k]} vs ${reference[k]}`);
+      for (let k = 0; k < ours.length; k++)
+        assert.ok(Math.abs(ours[k] - reference[k]) < 1e-5, `dx[${k}]: ${ours[k]} vs ${reference[k]}`);
       // every output's gradient lands somewhere: totals agree
       const total = (a: Float32Array) => a.reduce((s, v) => s + v, 0);
       assert.ok(Math.abs(total(ours) - total(reference)) < 1e-4);

@@ -35,7 +35,12 @@ describe('dense convolution on tiny maps', () => {
         const n = 3;
         const x = tf.tensor4d(randoms(n * c.h * c.w * c.cin, 1), [n, c.h, c.w, c.cin]);
         const k = tf.tensor4d(randoms(c.k * c.k * c.cin * c.cout, 2), [c.k, c.k, c.cin, c.cout]);
-        const pad = [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
+        const pad = [
+          [0, 0],
+          [c.pad, c.pad],
+          [c.pad, c.pad],
+          [0, 0],
+        ] as [[number, number], [number, number], [number, number], [number, number]];
         const reference = tf.conv2d(x, k, c.stride, pad);
         const dense = denseConv2d(x, k, c.stride, c.pad);
         assert.deepEqual(dense.shape, reference.shape);
@@ -43,11 +48,17 @@ describe('dense convolution on tiny maps', () => {
         const close = (a: tf.Tensor, b: tf.Tensor, label: string) => {
           const av = a.dataSync();
           const bv = b.dataSync();
-          av.forEach((v, i) => assert.ok(Math.abs(v - bv[i]) < 1e-4 * Math.max(1, Math.abs(bv[i])), `${label}[${i}] ${v} vs ${bv[i]}`));
+          av.forEach((v, i) =>
+            assert.ok(Math.abs(v - bv[i]) < 1e-4 * Math.max(1, Math.abs(bv[i])), `${label}[${i}] ${v} vs ${bv[i]}`),
+          );
         };
         close(dense, reference, 'y');
-        const [dxRef, dkRef] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad), r)))([x, k]);
-        const [dx, dk] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(denseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)))([x, k]);
+        const [dxRef, dkRef] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad), r)),
+        )([x, k]);
+        const [dx, dk] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(denseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)),
+        )([x, k]);
         close(dx, dxRef, 'dx');
         close(dk, dkRef, 'dk');
       });

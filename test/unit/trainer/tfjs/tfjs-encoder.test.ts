@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../../shared/random/index.js';
-import { buildEncoderGraph, graphParams, initWeights, resnet18Half, smallCnn, type EncoderArch, type WeightMap } from '../../../../shared/model/encoder/index.js';
+import {
+  buildEncoderGraph,
+  graphParams,
+  initWeights,
+  resnet18Half,
+  smallCnn,
+  type EncoderArch,
+  type WeightMap,
+} from '../../../../shared/model/encoder/index.js';
 import { createTfjsEncoder, forwardEncoder } from '../../../../services/trainer/tfjs/index.js';
 import { initBackend } from '../../../../services/trainer/train/index.js';
 
@@ -51,7 +59,10 @@ describe('tfjs encoder', () => {
     const a = initWeights(graph, 5);
     const b = initWeights(graph, 5);
     const c = initWeights(graph, 6);
-    assert.deepEqual(Object.keys(a), graphParams(graph).map((p) => p.name));
+    assert.deepEqual(
+      Object.keys(a),
+      graphParams(graph).map((p) => p.name),
+    );
     assert.deepEqual(a['layer4.1.conv2/kernel'].data, b['layer4.1.conv2/kernel'].data);
     assert.notDeepEqual(a['layer4.1.conv2/kernel'].data, c['layer4.1.conv2/kernel'].data);
     const k = a['layer4.1.conv2/kernel'].data; // 3·3·256 fan-in
@@ -69,13 +80,22 @@ describe('tfjs encoder', () => {
       const params = toTensors(initWeights(graph, 3));
       const x = tf.tensor4d(images(2, 8, 4), [2, 8, 8, 3]);
       const { movingStats } = forwardEncoder(graph, params, x, { training: true });
-      const conv = tf.conv2d(x, params['conv1/kernel'] as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const conv = tf.conv2d(x, params['conv1/kernel'] as tf.Tensor4D, 2, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]);
       const { mean, variance } = tf.moments(conv, [0, 1, 2]);
       const count = conv.size / 4;
       const expectedMean = tf.mul(mean, 0.1).dataSync();
       const expectedVar = tf.add(0.9, tf.mul(variance, (0.1 * count) / (count - 1))).dataSync();
-      movingStats!['conv1_bn/moving_mean'].dataSync().forEach((v, i) => assert.ok(Math.abs(v - expectedMean[i]) < 1e-5));
-      movingStats!['conv1_bn/moving_variance'].dataSync().forEach((v, i) => assert.ok(Math.abs(v - expectedVar[i]) < 1e-4));
+      movingStats!['conv1_bn/moving_mean']
+        .dataSync()
+        .forEach((v, i) => assert.ok(Math.abs(v - expectedMean[i]) < 1e-5));
+      movingStats!['conv1_bn/moving_variance']
+        .dataSync()
+        .forEach((v, i) => assert.ok(Math.abs(v - expectedVar[i]) < 1e-4));
     });
   });
 
@@ -87,8 +107,14 @@ describe('tfjs encoder', () => {
       const missing = { ...params };
       delete missing['conv2/bias'];
       assert.throws(() => forwardEncoder(graph, missing, x, { training: false }), /conv2\/bias/);
-      assert.throws(() => forwardEncoder(graph, { ...params, 'conv1/kernel': tf.zeros([3, 3, 3, 8]) }, x, { training: false }), /conv1\/kernel.*shape/);
-      assert.throws(() => forwardEncoder(graph, params, tf.zeros([1, 16, 16, 1]) as tf.Tensor4D, { training: false }), /3 channels/);
+      assert.throws(
+        () => forwardEncoder(graph, { ...params, 'conv1/kernel': tf.zeros([3, 3, 3, 8]) }, x, { training: false }),
+        /conv1\/kernel.*shape/,
+      );
+      assert.throws(
+        () => forwardEncoder(graph, params, tf.zeros([1, 16, 16, 1]) as tf.Tensor4D, { training: false }),
+        /3 channels/,
+      );
     });
   });
 
@@ -104,7 +130,11 @@ describe('tfjs encoder', () => {
     const encoder = createTfjsEncoder(graph, weights, { maxBatch: 2 });
     const out = await encoder.embed(input, 5, 32);
     assert.equal(out.length, 5);
-    const expected = tf.tidy(() => forwardEncoder(graph, toTensors(weights), tf.tensor4d(input, [5, 32, 32, 3]), { training: false }).embedding.arraySync());
+    const expected = tf.tidy(() =>
+      forwardEncoder(graph, toTensors(weights), tf.tensor4d(input, [5, 32, 32, 3]), {
+        training: false,
+      }).embedding.arraySync(),
+    );
     out.forEach((v, i) => v.forEach((x, k) => assert.ok(Math.abs(x - expected[i][k]) < 1e-5)));
     await assert.rejects(encoder.embed(input, 4, 32), /expected 4×32×32×3/);
     encoder.dispose();
@@ -112,7 +142,11 @@ describe('tfjs encoder', () => {
     const broken = { ...weights };
     delete broken['layer3.0.down/kernel'];
     assert.throws(() => createTfjsEncoder(graph, broken), /layer3\.0\.down\/kernel/);
-    assert.throws(() => createTfjsEncoder(graph, { ...weights, 'stem/kernel': { shape: [3, 3, 3, 32], data: new Float32Array(864) } }), /stem\/kernel/);
+    assert.throws(
+      () =>
+        createTfjsEncoder(graph, { ...weights, 'stem/kernel': { shape: [3, 3, 3, 32], data: new Float32Array(864) } }),
+      /stem\/kernel/,
+    );
   });
 
   it('gives the same gradients on wasm (project kernels) as on the cpu backend', async () => {
@@ -128,7 +162,9 @@ describe('tfjs encoder', () => {
         const g = tf.grads((...ts: tf.Tensor[]) => {
           const p = { ...params };
           names.forEach((n, i) => (p[n] = ts[i]));
-          return tf.sum(tf.mul(forwardEncoder(graph, p, tf.tensor4d(x, [3, 19, 19, 3]), { training: true }).embedding, r));
+          return tf.sum(
+            tf.mul(forwardEncoder(graph, p, tf.tensor4d(x, [3, 19, 19, 3]), { training: true }).embedding, r),
+          );
         })(names.map((n) => params[n]));
         return g.map((t) => t.dataSync() as Float32Array);
       });
@@ -138,7 +174,9 @@ describe('tfjs encoder', () => {
     const ours = grads();
     reference.forEach((ref, i) => {
       const scale = Math.max(...Array.from(ref, Math.abs), 1e-6);
-      ref.forEach((v, k) => assert.ok(Math.abs(v - ours[i][k]) <= 1e-4 * scale, `grad ${i}[${k}]: ${ours[i][k]} vs ${v}`));
+      ref.forEach((v, k) =>
+        assert.ok(Math.abs(v - ours[i][k]) <= 1e-4 * scale, `grad ${i}[${k}]: ${ours[i][k]} vs ${v}`),
+      );
     });
   });
 });

@@ -16,7 +16,10 @@ describe('initBackend', () => {
 
   it('reports webgpu as unavailable (no packages / no GPU here) and leaves the active backend alone', async () => {
     await initBackend('wasm');
-    await assert.rejects(initBackend('webgpu'), (e: Error & { code?: string; retriable?: boolean }) => e.code === 'BACKEND_UNAVAILABLE' && e.retriable === false);
+    await assert.rejects(
+      initBackend('webgpu'),
+      (e: Error & { code?: string; retriable?: boolean }) => e.code === 'BACKEND_UNAVAILABLE' && e.retriable === false,
+    );
     assert.equal(tf.getBackend(), 'wasm');
   });
 

@@ -15,7 +15,6 @@ import { buildEncoderGraph, initWeights, smallCnn } from '../../../../shared/mod
 import { trainEncoder, type TrainBatchSource, type TrainOptions } from '../../../../services/trainer/train/index.js';
 import { kit } from '../../../support/data-kit.js';
 
-
 describe('data-parallel training', () => {
   let data: TrainBatchSource;
   before(async () => {
@@ -62,6 +61,9 @@ describe('data-parallel training', () => {
   });
 
   it('reports a worker that cannot start its backend as a non-retriable error', async () => {
-    await assert.rejects(trainEncoder({ ...options(2), backend: 'webgpu' }), (e: Error & { code?: string; retriable?: boolean }) => e.code === 'BACKEND_UNAVAILABLE' && e.retriable === false);
+    await assert.rejects(
+      trainEncoder({ ...options(2), backend: 'webgpu' }),
+      (e: Error & { code?: string; retriable?: boolean }) => e.code === 'BACKEND_UNAVAILABLE' && e.retriable === false,
+    );
   });
 });

@@ -25,7 +25,11 @@ describe('parameter layout', () => {
     const flat = flattenWeights(
       layout,
       { 'a/kernel': { shape: [2], data: new Float32Array([1, 2]) } },
-      { 'a/kernel': { shape: [2], data: new Float32Array([9, 9]) }, 'a_bn/gamma': { shape: [1], data: new Float32Array([3]) }, 'a_bn/moving_mean': { shape: [1], data: new Float32Array([4]) } },
+      {
+        'a/kernel': { shape: [2], data: new Float32Array([9, 9]) },
+        'a_bn/gamma': { shape: [1], data: new Float32Array([3]) },
+        'a_bn/moving_mean': { shape: [1], data: new Float32Array([4]) },
+      },
     );
     assert.deepEqual(Array.from(flat), [1, 2, 3, 4]);
     const back = unflattenWeights(layout, flat, (s) => s.trainable);
@@ -36,7 +40,10 @@ describe('parameter layout', () => {
   it('names the parameter that is missing or misshapen, and refuses duplicate names', () => {
     const layout = createParamLayout(specs);
     assert.throws(() => flattenWeights(layout, {}), /a\/kernel/);
-    assert.throws(() => flattenWeights(layout, { 'a/kernel': { shape: [3], data: new Float32Array(3) } }), /a\/kernel.*shape/);
+    assert.throws(
+      () => flattenWeights(layout, { 'a/kernel': { shape: [3], data: new Float32Array(3) } }),
+      /a\/kernel.*shape/,
+    );
     assert.throws(() => createParamLayout([specs[0], specs[0]]), /duplicate/);
   });
 });

@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createAugmentedSource, loadImageDataset } from '../../../../services/trainer/data/index.js';
 import type { EncoderArch } from '../../../../shared/model/encoder/index.js';
-import { trainEncoder, type TrainBatchSource, type TrainOptions, type TrainStepInfo } from '../../../../services/trainer/train/index.js';
+import {
+  trainEncoder,
+  type TrainBatchSource,
+  type TrainOptions,
+  type TrainStepInfo,
+} from '../../../../services/trainer/train/index.js';
 import { kit } from '../../../support/data-kit.js';
 
 const arch: EncoderArch = { kind: 'small', width: 16, layers: 3, norm: 'batch' };
@@ -21,9 +26,26 @@ describe('trainEncoder on real tiles', () => {
     data = createAugmentedSource(dataset, { viewSize: 32 });
   });
 
-  const base = (): TrainOptions => ({ arch, technique: 'simclr', inputSize: 32, batchSize: 32, epochs: 100, steps: 40, workers: 1, seed: 1, lr: 0.3, temperature: 0.1, backend: 'wasm', warmupSteps: 3, data });
+  const base = (): TrainOptions => ({
+    arch,
+    technique: 'simclr',
+    inputSize: 32,
+    batchSize: 32,
+    epochs: 100,
+    steps: 40,
+    workers: 1,
+    seed: 1,
+    lr: 0.3,
+    temperature: 0.1,
+    backend: 'wasm',
+    warmupSteps: 3,
+    data,
+  });
 
-  for (const [technique, lr] of [['simclr', 0.3], ['simsiam', 0.1]] as const) {
+  for (const [technique, lr] of [
+    ['simclr', 0.3],
+    ['simsiam', 0.1],
+  ] as const) {
     it(`${technique}: the loss decreases and the embeddings stay spread`, async (t) => {
       const steps: TrainStepInfo[] = [];
       const result = await trainEncoder({ ...base(), technique, lr }, { onStep: (s) => steps.push(s) });
@@ -31,7 +53,9 @@ describe('trainEncoder on real tiles', () => {
       const first = mean(losses.slice(0, 5));
       const last = mean(losses.slice(-5));
       const collapse = mean(result.history.slice(-5).map((h) => h.collapseStd));
-      t.diagnostic(`${technique}: loss ${first.toFixed(3)} → ${last.toFixed(3)}, collapse std ${collapse.toFixed(3)} (healthy ≈ ${healthyStd.toFixed(3)}), ${result.imagesPerSecond.toFixed(0)} img/s`);
+      t.diagnostic(
+        `${technique}: loss ${first.toFixed(3)} → ${last.toFixed(3)}, collapse std ${collapse.toFixed(3)} (healthy ≈ ${healthyStd.toFixed(3)}), ${result.imagesPerSecond.toFixed(0)} img/s`,
+      );
       assert.equal(result.history.length, 40);
       assert.ok(last < first - (technique === 'simclr' ? 0.2 : 0.1), `loss ${first} → ${last}`);
       assert.ok(collapse > 0.35 * healthyStd, `collapse std ${collapse}`);
@@ -52,14 +76,23 @@ describe('trainEncoder on real tiles', () => {
     assert.equal(firstHalf.aborted, true);
     assert.equal(firstHalf.history.length, 0);
     const controller = new AbortController();
-    const part = await trainEncoder(opts, { onStep: (s) => s.step === 1 && controller.abort(), signal: controller.signal });
+    const part = await trainEncoder(opts, {
+      onStep: (s) => s.step === 1 && controller.abort(),
+      signal: controller.signal,
+    });
     assert.equal(part.aborted, true);
     assert.equal(part.nextStep, 2);
-    const resumed = await trainEncoder({ ...opts, initWeights: { ...part.weights, ...part.state }, startStep: part.nextStep });
+    const resumed = await trainEncoder({
+      ...opts,
+      initWeights: { ...part.weights, ...part.state },
+      startStep: part.nextStep,
+    });
     assert.equal(resumed.history[0].step, 2);
     for (const [name, w] of Object.entries(straight.weights)) {
       const other = resumed.weights[name].data;
-      w.data.forEach((v, i) => assert.ok(Math.abs(v - other[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${name}[${i}]: ${v} vs ${other[i]}`));
+      w.data.forEach((v, i) =>
+        assert.ok(Math.abs(v - other[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${name}[${i}]: ${v} vs ${other[i]}`),
+      );
     }
   });
 
@@ -69,6 +102,9 @@ describe('trainEncoder on real tiles', () => {
     await assert.rejects(trainEncoder({ ...base(), workers: 0 }), /workers must be a positive integer/);
     await assert.rejects(trainEncoder({ ...base(), temperature: 0 }), /temperature/);
     await assert.rejects(trainEncoder({ ...base(), technique: 'byol' as 'simclr' }), /technique/);
-    await assert.rejects(trainEncoder({ ...base(), initWeights: { 'conv1/kernel': { shape: [1], data: new Float32Array(1) } } }), /conv1\/kernel.*shape/);
+    await assert.rejects(
+      trainEncoder({ ...base(), initWeights: { 'conv1/kernel': { shape: [1], data: new Float32Array(1) } } }),
+      /conv1\/kernel.*shape/,
+    );
   });
 });

@@ -13,15 +13,23 @@ import { kit, tiles } from '../../../../support/data-kit.js';
 
 const labeledDir = kit('labeled');
 const mosaics = { primary: tiles.modisMosaic, crossSource: kit('gibs/mosaic/bluemarble_small_8192x4096.jpg') };
-const normalization = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.25, 0.25, 0.25] as [number, number, number] };
+const normalization = {
+  mean: [0.5, 0.5, 0.5] as [number, number, number],
+  std: [0.25, 0.25, 0.25] as [number, number, number],
+};
 
 /** A checkpoint holding the seeded initial weights: not trained, but its features are not constant. */
 async function saveInitCheckpoint(dir: string, seed: number, inputSize: number): Promise<void> {
   await saveCheckpoint(dir, {
     weights: initWeights(buildEncoderGraph(smallCnn), seed),
     meta: {
-      parent: null, technique: 'random', arch: smallCnn, input_size: inputSize, normalization,
-      data_window: { from: '2020-09-27', to: '2020-09-27', images: 0 }, metrics: {},
+      parent: null,
+      technique: 'random',
+      arch: smallCnn,
+      input_size: inputSize,
+      normalization,
+      data_window: { from: '2020-09-27', to: '2020-09-27', images: 0 },
+      metrics: {},
     },
   });
 }
@@ -40,11 +48,16 @@ describe('runEval (gibs-embed eval) on the ONNX export', () => {
     await saveCollapsedCheckpoint(collapsed, smallCnn, 24);
     await saveInitCheckpoint(seedOne, 1, 32);
   });
-  after(async () => { await rm(tmp, { recursive: true, force: true }); });
+  after(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
 
   it('promotes a working encoder over a collapsed current one, which scores exactly chance', async () => {
     const result = await runEval({ checkpointDir: good, currentDir: collapsed, labeledDir, mosaics });
-    assert.deepEqual(result.rows.map((r) => r.name), ['checkpoint', 'random-init(seed 1)', 'colour histogram', 'current']);
+    assert.deepEqual(
+      result.rows.map((r) => r.name),
+      ['checkpoint', 'random-init(seed 1)', 'colour histogram', 'current'],
+    );
     const [candidate, , histogram, current] = result.rows.map((r) => r.report);
     assert.equal(candidate.dim, buildEncoderGraph(smallCnn).embeddingDim, 'small CNN embedding');
     assert.equal(histogram.dim, 512, 'joint 8-bin histogram');
@@ -55,12 +68,21 @@ describe('runEval (gibs-embed eval) on the ONNX export', () => {
     assert.equal(current.collapseStd, 0);
     for (const k of [1, 5, 10]) {
       assert.ok(Math.abs(current.labeled.precisionAt[k] - current.labeled.chance) < 1e-12, `labeled precision@${k}`);
-      assert.ok(Math.abs(current.proxy.shifted.recallAt[k] - current.proxy.shifted.chance[k]) < 1e-12, `shifted recall@${k}`);
-      assert.ok(Math.abs(current.proxy.crossSource.recallAt[k] - current.proxy.crossSource.chance[k]) < 1e-12, `cross-source recall@${k}`);
+      assert.ok(
+        Math.abs(current.proxy.shifted.recallAt[k] - current.proxy.shifted.chance[k]) < 1e-12,
+        `shifted recall@${k}`,
+      );
+      assert.ok(
+        Math.abs(current.proxy.crossSource.recallAt[k] - current.proxy.crossSource.chance[k]) < 1e-12,
+        `cross-source recall@${k}`,
+      );
     }
     // the working one is well above chance on the primary metric, so the decision below is not a coin flip
     assert.ok(candidate.proxy);
-    assert.ok(candidate.proxy.shifted.recallAt[10] > 2 * candidate.proxy.shifted.chance[10], `${candidate.proxy.shifted.recallAt[10]}`);
+    assert.ok(
+      candidate.proxy.shifted.recallAt[10] > 2 * candidate.proxy.shifted.chance[10],
+      `${candidate.proxy.shifted.recallAt[10]}`,
+    );
 
     assert.ok(result.decision);
     assert.equal(result.decision.promote, true, result.decision.reasons.join('; '));
@@ -72,8 +94,14 @@ describe('runEval (gibs-embed eval) on the ONNX export', () => {
     const result = await runEval({ checkpointDir: collapsed, currentDir: good, labeledDir, mosaics });
     assert.ok(result.decision);
     assert.equal(result.decision.promote, false);
-    assert.ok(result.decision.reasons.some((r) => r.startsWith('candidate has collapsed')), result.decision.reasons.join('; '));
-    assert.ok(result.decision.reasons.some((r) => r.startsWith('not better: shifted recall@10')), result.decision.reasons.join('; '));
+    assert.ok(
+      result.decision.reasons.some((r) => r.startsWith('candidate has collapsed')),
+      result.decision.reasons.join('; '),
+    );
+    assert.ok(
+      result.decision.reasons.some((r) => r.startsWith('not better: shifted recall@10')),
+      result.decision.reasons.join('; '),
+    );
     assert.match(result.table, /gate: keep current/);
     // its random-init baseline has the candidate's architecture and input size, and is not collapsed
     const random = result.rows[1].report;
@@ -95,17 +123,29 @@ describe('runEval (gibs-embed eval) on the ONNX export', () => {
     assert.deepEqual(gatePrimary({ mosaics }), { task: 'shifted', k: 10 });
     assert.deepEqual(gatePrimary({ tilesDir: tmp }), { task: 'tiles', k: 10 });
     assert.deepEqual(gatePrimary({}), { task: 'labeled', k: 10 });
-    assert.deepEqual(gatePrimary({ mosaics, policy: { primary: { task: 'crossSource', k: 5 } } }), { task: 'crossSource', k: 5 });
+    assert.deepEqual(gatePrimary({ mosaics, policy: { primary: { task: 'crossSource', k: 5 } } }), {
+      task: 'crossSource',
+      k: 5,
+    });
     // labeled only: gated on labeled precision, where the collapsed current sits at chance
     const result = await runEval({ checkpointDir: good, currentDir: collapsed, labeledDir });
     assert.ok(result.decision);
-    assert.ok(result.decision.reasons.some((r) => r.startsWith('labeled precision@10: candidate')), result.decision.reasons.join('; '));
+    assert.ok(
+      result.decision.reasons.some((r) => r.startsWith('labeled precision@10: candidate')),
+      result.decision.reasons.join('; '),
+    );
     assert.ok(!result.decision.reasons.some((r) => r.includes('has no')), result.decision.reasons.join('; '));
   });
 
   it('fails clearly on a missing checkpoint or nothing to evaluate on', async () => {
-    await assert.rejects(runEval({ checkpointDir: good }), (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMPTY');
-    await assert.rejects(runEval({ checkpointDir: path.join(tmp, 'missing'), mosaics }), (e: unknown) => e instanceof AppError && !e.retriable);
+    await assert.rejects(
+      runEval({ checkpointDir: good }),
+      (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMPTY',
+    );
+    await assert.rejects(
+      runEval({ checkpointDir: path.join(tmp, 'missing'), mosaics }),
+      (e: unknown) => e instanceof AppError && !e.retriable,
+    );
     await assert.rejects(
       runEval({ checkpointDir: good, labeledDir: path.join(tmp, 'no-such-dir') }),
       (e: unknown) => e instanceof AppError && e.code === 'EVAL_NO_DIR',

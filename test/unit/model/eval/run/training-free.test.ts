@@ -12,7 +12,7 @@ async function tsFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...await tsFiles(full));
+    if (entry.isDirectory()) out.push(...(await tsFiles(full)));
     else if (entry.name.endsWith('.ts')) out.push(full);
   }
   return out;
@@ -44,7 +44,11 @@ describe('shared/model never loads training code', () => {
     // not vacuous: the walk follows imports out of shared/model and sees the runtime evaluation uses
     assert.ok(relative.includes('shared/model/infer/ort-encoder.ts') && relative.includes('shared/errors/index.ts'));
     assert.ok(packages.has('onnxruntime-node'));
-    assert.deepEqual(relative.filter((f) => !f.startsWith('shared/')), [], 'files outside shared/ reached');
+    assert.deepEqual(
+      relative.filter((f) => !f.startsWith('shared/')),
+      [],
+      'files outside shared/ reached',
+    );
     const tfjs = [...packages].filter(([spec]) => spec.startsWith('@tensorflow/'));
     assert.deepEqual(tfjs, [], 'tfjs packages imported (package, first importer)');
   });
