@@ -2,16 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
+import type { TileAddress } from '../../shared/tiles/index.js';
 import { parseRequestTime } from './served-time.js';
 
 /** A real GIBS tile file in the kit, at its REST address. */
-export interface RealTile {
-  layer: string;
-  date: string;
-  tms: string;
-  z: number;
-  row: number;
-  col: number;
+export interface RealTile extends TileAddress {
   ext: 'jpg' | 'png';
   file: string;
 }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/index.js';
+import type { TileAddress } from '../tiles/index.js';
 
 /**
  * The GIBS WMTS REST URL scheme:
@@ -6,14 +7,9 @@ import { ValidationError } from '../errors/index.js';
  * with projection epsg4326 and product best for everything gibs-embed harvests. Layers without a time
  * dimension may omit the Time segment (their ResourceURL does); 'default' asks for the default date.
  */
-export interface TileRequest {
-  layer: string;
+export interface TileRequest extends TileAddress {
   /** YYYY-MM-DD, a UTC date-time (YYYY-MM-DDThh:mm:ssZ) or 'default' */
   date: string;
-  tms: string;
-  z: number;
-  row: number;
-  col: number;
   /** file extension without the dot: jpg, png */
   ext: string;
 }

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { embedImagesToJsonl } from '../../../shared/model/infer/index.js';
 import { FsModelRegistry, resolveCheckpointDir } from '../../../shared/model/registry/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { EXIT_FAILED } from '../exit-codes.js';
@@ -42,6 +41,8 @@ export function registerEmbedImagesCommand(program: Command): void {
         flags.checkpoint === 'random'
           ? 'random'
           : await resolveCheckpointDir(flags.checkpoint, registry, '--checkpoint').finally(() => registry.close());
+      // loaded when the command runs, so that every other command starts without it
+      const { embedImagesToJsonl } = await import('../../../shared/model/infer/index.js');
       const summary = await embedImagesToJsonl({
         dir: path.resolve(dir),
         checkpoint,

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PlaceProxyMosaics } from '../../../shared/model/eval/index.js';
-import { runEval } from '../../../shared/model/eval/run/index.js';
 import { FsModelRegistry, resolveCheckpointDir } from '../../../shared/model/registry/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { EXIT_KEEP_CURRENT } from '../exit-codes.js';
@@ -64,6 +63,8 @@ export function registerEvalCommand(program: Command): void {
     .action(async (flags: EvalFlags) => {
       const { config, log } = createContext(program.opts<GlobalOptions>());
       const registry = new FsModelRegistry({ root: config.model.registryDir });
+      // loaded when the command runs, so that every other command starts without it
+      const { runEval } = await import('../../../shared/model/eval/run/index.js');
       const result = await runEval({
         checkpointDir: await resolveCheckpointDir(flags.checkpoint, registry, '--checkpoint'),
         labeledDir: resolve(flags.labeled),

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { HarvestSummary } from '../../harvester/index.js';
-import { openHarvesterService } from '../../harvester/main.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { EXIT_FAILED } from '../exit-codes.js';
 import { bboxFlag, dateFlag, intFlag } from '../flags.js';
@@ -40,6 +39,8 @@ export function registerHarvestCommand(program: Command): void {
       const ctx = createContext(program.opts<GlobalOptions>(), { 'gibs.baseUrl': flags.baseUrl }, { writesData: true });
       const shutdown = untilSignal(ctx.log);
       const { signal } = shutdown;
+      // loaded when the command runs, so that every other command starts without it
+      const { openHarvesterService } = await import('../../harvester/main.js');
       const service = await openHarvesterService(ctx.config, ctx.log, ctx.registry);
       const progress = createProgress(
         ' {bar} {percentage}% | {value}/{total} tiles | fetched {fetched} blank {blank} unchanged {unchanged} failed {failed} | ETA {eta_formatted}',

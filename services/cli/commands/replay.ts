@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startReplayServer } from '../../replay/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { intFlag, numberFlag } from '../flags.js';
 import { untilSignal } from '../shutdown.js';
@@ -35,6 +34,8 @@ export function registerReplayCommand(program: Command): void {
     .option('--seed <n>', 'seed of the fault draws', intFlag(0, 2 ** 31 - 1), 1)
     .action(async (flags: ReplayFlags) => {
       const { log } = createContext(program.opts<GlobalOptions>());
+      // loaded when the command runs, so that every other command starts without it
+      const { startReplayServer } = await import('../../replay/index.js');
       const server = await startReplayServer({
         dataDir: path.resolve(flags.data),
         host: flags.host,

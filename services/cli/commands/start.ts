@@ -1,7 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { serviceNames, type ServiceName } from '../../../shared/config/index.js';
 import { startOpsServer, type HealthCheck } from '../../../shared/metrics/index.js';
-import { openHarvesterService } from '../../harvester/main.js';
 import { createContext, type CliContext, type GlobalOptions } from '../context.js';
 import { untilSignal } from '../shutdown.js';
 
@@ -17,6 +16,8 @@ interface RunningService {
  */
 const openers: Record<ServiceName, (ctx: CliContext) => Promise<Omit<RunningService, 'name'>>> = {
   harvester: async (ctx) => {
+    // loaded when the command runs, so that every other command starts without it
+    const { openHarvesterService } = await import('../../harvester/main.js');
     const service = await openHarvesterService(ctx.config, ctx.log, ctx.registry);
     await service.harvester.start();
     return { checks: service.checks, close: service.close };

@@ -5,7 +5,7 @@ import { createBlobStore } from '../../../shared/blob/index.js';
 import { blobStoreOptions } from '../../../shared/config/index.js';
 import { resnet18Half, smallCnn, type EncoderArch } from '../../../shared/model/encoder/index.js';
 import { FsModelRegistry, resolveCheckpointDir } from '../../../shared/model/registry/index.js';
-import { runTraining, type TrainingSource } from '../../trainer/index.js';
+import type { TrainingSource } from '../../trainer/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { choiceFlag, intFlag, numberFlag } from '../flags.js';
 import { createProgress } from '../progress.js';
@@ -99,6 +99,8 @@ export function registerTrainCommand(program: Command): void {
         ' {bar} {value}/{total} steps | loss {loss} | collapse {collapse} | {ips} img/s | ETA {eta_formatted}',
       );
       try {
+        // loaded when the command runs, so that every other command starts without it (tfjs)
+        const { runTraining } = await import('../../trainer/index.js');
         const run = await runTraining(
           {
             source,

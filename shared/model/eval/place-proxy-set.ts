@@ -23,7 +23,7 @@
  * query and that task's positive are both informative.
  */
 import { ValidationError } from '../../errors/index.js';
-import { cropToTensor, rasterStats, RasterCache, type PixelRect, type Raster } from './raster.js';
+import { cropToTensor, pickShiftDirection, rasterStats, RasterCache, type PixelRect, type Raster } from './raster.js';
 import { SPLIT_CELL_DEG, splitCells, type Split } from './place-split.js';
 import type { Bbox } from '../../tiles/index.js';
 import { mulberry32, mixSeed, shuffled } from '../../random/index.js';
@@ -106,17 +106,6 @@ export function bboxToRect(raster: Raster, [minLon, minLat, maxLon, maxLat]: Bbo
   const y1 = Math.round(((90 - minLat) / 180) * raster.height);
   return { left: x0, top: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
 }
-
-const DIRECTIONS: ReadonlyArray<[number, number]> = [
-  [1, 0],
-  [1, 1],
-  [0, 1],
-  [-1, 1],
-  [-1, 0],
-  [-1, -1],
-  [0, -1],
-  [1, -1],
-];
 
 type CheckedOptions = Required<Omit<PlaceProxyOptions, 'cache' | 'places'>> & { places: number };
 
@@ -210,7 +199,7 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
   // result does not depend on timing.
   const placed = cells.map((cell) => {
     const rng = mulberry32(mixSeed(o.seed, cell.col, cell.row));
-    const [dx, dy] = DIRECTIONS[Math.floor(rng() * DIRECTIONS.length)];
+    const [dx, dy] = pickShiftDirection(rng);
     const shift = { dLon: dx * o.shiftFraction * o.cropDeg, dLat: dy * o.shiftFraction * o.cropDeg };
     // room left in the cell once the crop and its shifted copy are both inside
     const [cMinLon, cMinLat] = cell.bbox;

@@ -147,3 +147,20 @@ function accumulateStats(pixels: number, value: (pixel: number, channel: number)
   }
   return { meanStd: std / 3, darkFraction: dark / pixels };
 }
+
+/** The eight unit steps (axis and diagonal) a shifted view may take; both place proxies draw from this one list. */
+const SHIFT_DIRECTIONS: ReadonlyArray<readonly [number, number]> = [
+  [1, 0],
+  [1, 1],
+  [0, 1],
+  [-1, 1],
+  [-1, 0],
+  [-1, -1],
+  [0, -1],
+  [1, -1],
+];
+
+/** One of the eight shift directions, drawn with `rng` (uniform in [0, 1)). */
+export function pickShiftDirection(rng: () => number): readonly [number, number] {
+  return SHIFT_DIRECTIONS[Math.floor(rng() * SHIFT_DIRECTIONS.length)];
+}

@@ -18,7 +18,7 @@ import { parseTilePathTail, tileBbox, type Bbox } from '../../tiles/index.js';
 import { bboxSplit, type Split } from './place-split.js';
 import type { RetrievalTask } from './place-proxy-set.js';
 import { mulberry32, mixSeed, shuffled } from '../../random/index.js';
-import { cropToTensor, decodeRaster, rasterStats, type PixelRect } from './raster.js';
+import { cropToTensor, decodeRaster, pickShiftDirection, rasterStats, type PixelRect } from './raster.js';
 
 export interface TileShiftOptions {
   inputSize: number;
@@ -58,17 +58,6 @@ export function tileFileBBox(relative: string): Bbox | undefined {
     throw new ValidationError(`${relative} names a tile outside the EPSG:4326 grid`, { code: 'EVAL_BAD_PLACE', cause });
   }
 }
-
-const DIRECTIONS: ReadonlyArray<[number, number]> = [
-  [1, 0],
-  [1, 1],
-  [0, 1],
-  [-1, 1],
-  [-1, 0],
-  [-1, -1],
-  [0, -1],
-  [1, -1],
-];
 
 export async function buildTileShiftSet(dir: string, options: TileShiftOptions): Promise<TileShiftSet> {
   const { inputSize } = options;
@@ -121,7 +110,7 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
     const side = Math.floor(short / (1 + shiftFraction));
     const step = Math.floor(side * shiftFraction);
     const rng = mulberry32(mixSeed(seed, hashString(file.relative)));
-    const [dx, dy] = DIRECTIONS[Math.floor(rng() * DIRECTIONS.length)];
+    const [dx, dy] = pickShiftDirection(rng);
     // query position chosen so the shifted crop stays inside the image
     const left = Math.max(0, -dx * step) + Math.floor(rng() * (raster.width - side - step + 1));
     const top = Math.max(0, -dy * step) + Math.floor(rng() * (raster.height - side - step + 1));
