@@ -1,5 +1,5 @@
 import { capabilitiesUrl, parseCapabilities, type Capabilities } from '../../shared/gibs/index.js';
-import type { GibsClient } from '../../shared/http/index.js';
+import type { GibsClient } from './http/index.js';
 import type { Logger } from '../../shared/log/index.js';
 
 export interface CapabilitiesCache {

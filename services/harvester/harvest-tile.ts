@@ -2,7 +2,7 @@ import type { BlobStore } from '../../shared/blob/index.js';
 import { sha256Hex } from '../../shared/fs/index.js';
 import { AppError, RetriesExhaustedError, describeError } from '../../shared/errors/index.js';
 import { tileUrl } from '../../shared/gibs/index.js';
-import type { GibsClient } from '../../shared/http/index.js';
+import type { GibsClient } from './http/index.js';
 import { withRetry, type RetryPolicy } from '../../shared/retry/index.js';
 import {
   TILE_SIZE,

@@ -1,7 +1,7 @@
 import type { BlobStore } from '../../shared/blob/index.js';
 import type { Bus } from '../../shared/bus/index.js';
 import { AppError, describeError } from '../../shared/errors/index.js';
-import type { GibsClient } from '../../shared/http/index.js';
+import type { GibsClient } from './http/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { tileKey } from '../../shared/tiles/index.js';
 import { createCapabilitiesCache, type CapabilitiesCache } from './capabilities-cache.js';

@@ -1,14 +1,8 @@
 import type { Registry } from 'prom-client';
 import { createBlobStore } from '../../shared/blob/index.js';
 import { createBus } from '../../shared/bus/index.js';
-import {
-  blobStoreOptions,
-  busOptions,
-  gibsClientOptions,
-  harvestLedgerPath,
-  type Config,
-} from '../../shared/config/index.js';
-import { GibsClient } from '../../shared/http/index.js';
+import { blobStoreOptions, busOptions, harvestLedgerPath, type Config } from '../../shared/config/index.js';
+import { GibsClient, gibsClientOptions } from './http/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { HealthCheck } from '../../shared/metrics/index.js';
 import { createHarvester, type Harvester } from './harvester.js';

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { BlobStoreOptions } from '../blob/index.js';
 import type { BusOptions } from '../bus/index.js';
-import type { GibsClientOptions } from '../http/index.js';
 import type { Config } from './schema.js';
 
 /**
@@ -31,18 +30,6 @@ export function busOptions(config: Config): BusOptions {
 
 export function blobStoreOptions(config: Config): BlobStoreOptions {
   return { kind: config.blobs.kind, root: config.blobs.root };
-}
-
-export function gibsClientOptions(config: Config): GibsClientOptions {
-  const g = config.gibs;
-  return {
-    baseUrl: g.baseUrl,
-    userAgent: g.userAgent,
-    concurrency: g.concurrency,
-    timeoutMs: g.timeoutMs,
-    maxMbps: g.maxMbps,
-    retry: { retries: g.retries, initialMs: g.retryInitialMs, maxMs: g.retryMaxMs, factor: 2, jitter: 0.5 },
-  };
 }
 
 /** The harvester's own state file (ETags, sha256s, outcomes) beside the other embedded files. */

@@ -1,4 +1,4 @@
-import { MAX_GIBS_CONCURRENCY } from './gibs-schema.js';
+import { GIBS_MAX_CONCURRENCY } from '../gibs/index.js';
 
 /**
  * Environment variables and the config keys they set. One table, so `gibs-embed config` and the README can
@@ -76,7 +76,7 @@ export const envVars: EnvVar[] = [
     name: 'GIBS_CONCURRENCY',
     key: 'gibs.concurrency',
     parse: 'number',
-    help: `parallel tile requests (1-${MAX_GIBS_CONCURRENCY})`,
+    help: `parallel tile requests (1-${GIBS_MAX_CONCURRENCY})`,
   },
   { name: 'GIBS_TIMEOUT_MS', key: 'gibs.timeoutMs', parse: 'number', help: 'per-request timeout' },
   { name: 'GIBS_MAX_MBPS', key: 'gibs.maxMbps', parse: 'number', help: 'bandwidth cap in megabits/s (≤ 50)' },

@@ -10,7 +10,7 @@ export { busSchema } from './bus-schema.js';
 export type { BusConfig } from './bus-schema.js';
 export { blobSchema } from './blob-schema.js';
 export type { BlobConfig } from './blob-schema.js';
-export { gibsSchema, gibsConcurrencySchema, MAX_GIBS_CONCURRENCY } from './gibs-schema.js';
+export { gibsSchema, gibsConcurrencySchema } from './gibs-schema.js';
 export type { GibsConfig } from './gibs-schema.js';
 export { harvesterSchema, harvesterServiceSchema, harvestJobSchema } from './harvester-schema.js';
 export type {
@@ -26,4 +26,4 @@ export { checkDataDir } from './check-data-dir.js';
 export { envVars } from './env-vars.js';
 export type { EnvVar } from './env-vars.js';
 export { maskSecrets } from './mask-secrets.js';
-export { busOptions, blobStoreOptions, gibsClientOptions, harvestLedgerPath } from './adapter-options.js';
+export { busOptions, blobStoreOptions, harvestLedgerPath } from './adapter-options.js';

@@ -7,3 +7,4 @@ export type { TimeInterval, TimeDimension, TimedLayer } from './time-dimension.j
 export { parseTimeValue, layerHasDate, layerDates, latestDate } from './time-dimension.js';
 export type { IsoDuration } from './iso-time.js';
 export { parseDuration, parseInstant, addDuration, formatDate, isIsoDate, isoDateSchema } from './iso-time.js';
+export { GIBS_MAX_CONCURRENCY, GIBS_DEFAULT_CONCURRENCY, GIBS_MAX_MBPS } from './etiquette.js';

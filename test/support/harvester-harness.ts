@@ -6,7 +6,7 @@ import { FsBlobStore } from '../../shared/blob/index.js';
 import { createBus, type Bus } from '../../shared/bus/index.js';
 import { parseRecord } from '../../shared/bus/index.js';
 import type { TopicPayload } from '../../shared/bus/index.js';
-import { GibsClient, type GibsClientOptions } from '../../shared/http/index.js';
+import { GibsClient, type GibsClientOptions } from '../../services/harvester/http/index.js';
 import { silentLogger } from '../../shared/log/index.js';
 import {
   createCapabilitiesCache,

@@ -2,13 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ConfigError,
-  MAX_GIBS_CONCURRENCY,
   harvesterServiceSchema,
   loadConfig,
   parseSlice,
   serviceNames,
 } from '../../../shared/config/index.js';
 import { ValidationError } from '../../../shared/errors/index.js';
+import { GIBS_MAX_CONCURRENCY } from '../../../shared/gibs/index.js';
 import { resolveHarvesterConfig } from '../../../services/harvester/index.js';
 
 /** The harvester's settings come from its schema slice alone: the same defaults and limits wherever it is built. */
@@ -24,8 +24,8 @@ describe('harvester config slice', () => {
 
   const wrong: [Record<string, unknown>, RegExp][] = [
     [
-      { concurrency: MAX_GIBS_CONCURRENCY + 1 },
-      new RegExp(`harvester\\.concurrency=${MAX_GIBS_CONCURRENCY + 1}: .*<=${MAX_GIBS_CONCURRENCY}`),
+      { concurrency: GIBS_MAX_CONCURRENCY + 1 },
+      new RegExp(`harvester\\.concurrency=${GIBS_MAX_CONCURRENCY + 1}: .*<=${GIBS_MAX_CONCURRENCY}`),
     ],
     [{ produceBatchSize: 0 }, /harvester\.produceBatchSize=0: .*>=1/],
     [{ lagDays: -1 }, /harvester\.lagDays=-1: .*>=0/],

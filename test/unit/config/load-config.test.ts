@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, MAX_GIBS_CONCURRENCY, loadConfig, maskSecrets } from '../../../shared/config/index.js';
+import { ConfigError, loadConfig, maskSecrets } from '../../../shared/config/index.js';
+import { GIBS_MAX_CONCURRENCY } from '../../../shared/gibs/index.js';
 
 describe('loadConfig', () => {
   it('gives embedded defaults with paths under dataDir', () => {
@@ -137,10 +138,10 @@ describe('loadConfig', () => {
   });
 
   it('holds the GIBS concurrency cap once: the cap itself is allowed, one more is not', () => {
-    assert.equal(loadConfig({ GIBS_CONCURRENCY: String(MAX_GIBS_CONCURRENCY) }).gibs.concurrency, MAX_GIBS_CONCURRENCY);
+    assert.equal(loadConfig({ GIBS_CONCURRENCY: String(GIBS_MAX_CONCURRENCY) }).gibs.concurrency, GIBS_MAX_CONCURRENCY);
     assert.throws(
-      () => loadConfig({ GIBS_CONCURRENCY: String(MAX_GIBS_CONCURRENCY + 1) }),
-      new RegExp(`<=${MAX_GIBS_CONCURRENCY}`),
+      () => loadConfig({ GIBS_CONCURRENCY: String(GIBS_MAX_CONCURRENCY + 1) }),
+      new RegExp(`<=${GIBS_MAX_CONCURRENCY}`),
     );
   });
 });

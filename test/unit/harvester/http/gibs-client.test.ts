@@ -5,10 +5,11 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { AbortedError, AppError, RetriesExhaustedError, ValidationError } from '../../../shared/errors/index.js';
-import { GibsClient, HttpError, userAgent, type GibsClientOptions } from '../../../shared/http/index.js';
-import type { RetryPolicy } from '../../../shared/retry/index.js';
-import { kit } from '../../support/data-kit.js';
+import { AbortedError, AppError, RetriesExhaustedError, ValidationError } from '../../../../shared/errors/index.js';
+import { GibsClient, userAgent, type GibsClientOptions } from '../../../../services/harvester/http/index.js';
+import { HttpError } from '../../../../shared/http/index.js';
+import type { RetryPolicy } from '../../../../shared/retry/index.js';
+import { kit } from '../../../support/data-kit.js';
 
 const dataDir = kit();
 const tilePath = '/wmts/epsg4326/best/MODIS_Terra_CorrectedReflectance_TrueColor/default/2016-01-24/250m/5/5/10.jpg';

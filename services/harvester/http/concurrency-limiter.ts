@@ -1,4 +1,4 @@
-import { AbortedError, ValidationError } from '../errors/index.js';
+import { AbortedError, ValidationError } from '../../../shared/errors/index.js';
 
 interface Waiter {
   start: () => void;

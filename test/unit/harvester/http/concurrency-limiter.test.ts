@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AbortedError, ValidationError } from '../../../shared/errors/index.js';
-import { ConcurrencyLimiter } from '../../../shared/http/index.js';
-import { sleep } from '../../../shared/retry/index.js';
+import { AbortedError, ValidationError } from '../../../../shared/errors/index.js';
+import { ConcurrencyLimiter } from '../../../../services/harvester/http/index.js';
+import { sleep } from '../../../../shared/retry/index.js';
 
 describe('ConcurrencyLimiter', () => {
   it('never runs more than the limit at once and runs everything', async () => {

@@ -2,24 +2,20 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { AbortedError, AppError, ValidationError } from '../errors/index.js';
-import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../retry/index.js';
+import { AbortedError, AppError, ValidationError } from '../../../shared/errors/index.js';
+import { GIBS_DEFAULT_CONCURRENCY, GIBS_MAX_CONCURRENCY, GIBS_MAX_MBPS } from '../../../shared/gibs/index.js';
+import { defaultRetryPolicy, withRetry, type RetryPolicy } from '../../../shared/retry/index.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
-import { errorForNetwork, errorForStatus, HttpError, retryAfterOf } from './http-error.js';
-import { parseRetryAfter } from './retry-after.js';
+import { errorForNetwork, errorForStatus, HttpError, retryAfterOf } from '../../../shared/http/http-error.js';
+import { parseRetryAfter } from '../../../shared/http/retry-after.js';
 import { TokenBucket } from './token-bucket.js';
-
-/** GIBS etiquette: a client opening hundreds of connections gets blocked; we refuse to come close. */
-export const MAX_CONCURRENCY = 32;
-/** GIBS etiquette: at most 50 Mbps per client. */
-export const MAX_MBPS = 50;
 
 export interface GibsClientOptions {
   /** e.g. https://gibs.earthdata.nasa.gov; relative URLs passed to fetch* resolve against it */
   baseUrl: string;
   /** identify yourself, e.g. `userAgent('0.1.0', 'ops@example.org')` */
   userAgent: string;
-  /** requests (and sockets) in flight at once; 1..32, default 8 */
+  /** requests (and sockets) in flight at once; 1..GIBS_MAX_CONCURRENCY (32), default 8 */
   concurrency?: number;
   /** wall-clock limit of one attempt, headers and body together; default 30 s */
   timeoutMs?: number;
@@ -79,27 +75,27 @@ export class GibsClient {
         'gibs userAgent must name the client and a contact, e.g. "gibs-embed/0.1 (+ops@example.org)"',
       );
     }
-    this.concurrency = options.concurrency ?? 8;
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > MAX_CONCURRENCY) {
+    this.concurrency = options.concurrency ?? GIBS_DEFAULT_CONCURRENCY;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > GIBS_MAX_CONCURRENCY) {
       throw new ValidationError(
-        `gibs concurrency ${this.concurrency} is not allowed: use an integer from 1 to ${MAX_CONCURRENCY} (GIBS asks clients to stay far below 500 connections)`,
+        `gibs concurrency ${this.concurrency} is not allowed: use an integer from 1 to ${GIBS_MAX_CONCURRENCY} (GIBS asks clients to stay far below 500 connections)`,
       );
     }
     this.timeoutMs = options.timeoutMs ?? 30_000;
     if (!(this.timeoutMs > 0)) throw new ValidationError(`gibs timeoutMs must be > 0, got ${this.timeoutMs}`);
     this.maxResponseBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
     this.retry = options.retry ?? defaultRetryPolicy;
-    const mbps = options.maxMbps ?? MAX_MBPS;
+    const mbps = options.maxMbps ?? GIBS_MAX_MBPS;
     if (mbps === 'unlimited') {
       if (!isLoopback(base.hostname)) {
         throw new ValidationError(
-          `maxMbps 'unlimited' is only allowed against a loopback server, not ${base.hostname}; use at most ${MAX_MBPS}`,
+          `maxMbps 'unlimited' is only allowed against a loopback server, not ${base.hostname}; use at most ${GIBS_MAX_MBPS}`,
         );
       }
       this.bucket = undefined;
     } else {
-      if (!(mbps > 0) || mbps > MAX_MBPS)
-        throw new ValidationError(`gibs maxMbps ${mbps} is not allowed: use a number in (0, ${MAX_MBPS}]`);
+      if (!(mbps > 0) || mbps > GIBS_MAX_MBPS)
+        throw new ValidationError(`gibs maxMbps ${mbps} is not allowed: use a number in (0, ${GIBS_MAX_MBPS}]`);
       const bytesPerSecond = (mbps * 1_000_000) / 8;
       // A quarter second of burst keeps short-term peaks close to the cap.
       this.bucket = new TokenBucket({ ratePerSecond: bytesPerSecond, burst: bytesPerSecond / 4 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AbortedError, ValidationError } from '../../../shared/errors/index.js';
-import { TokenBucket } from '../../../shared/http/index.js';
+import { AbortedError, ValidationError } from '../../../../shared/errors/index.js';
+import { TokenBucket } from '../../../../services/harvester/http/index.js';
 
 describe('TokenBucket', () => {
   it('lets the burst through at once, then charges time at the configured rate', () => {

@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors/index.js';
-import { sleep } from '../retry/index.js';
+import { ValidationError } from '../../../shared/errors/index.js';
+import { sleep } from '../../../shared/retry/index.js';
 
 export interface TokenBucketOptions {
   /** tokens (bytes) added per second */
