@@ -2,6 +2,7 @@ import { AppError, describeError } from '../../shared/errors/index.js';
 import { sleep } from '../../shared/retry/index.js';
 import type { ClaimOwner, HarvestLedger } from './harvest-ledger.js';
 import type { TileTask } from './harvest-tile.js';
+import { harvesterErrorCodes } from './harvester-errors.js';
 
 export type ClaimedTask =
   | { task: TileTask; key: string; claimed: true }
@@ -54,7 +55,7 @@ export class ClaimedTasks {
         return {
           ...candidate,
           claimed: false,
-          code: error instanceof AppError ? error.code : 'INTERNAL',
+          code: error instanceof AppError ? error.code : harvesterErrorCodes.internal,
           reason: describeError(error),
         };
       }

@@ -9,6 +9,7 @@ import {
   type IntentRecord,
   type IntentStatements,
 } from './ledger-intents.js';
+import { harvesterErrorCodes } from './harvester-errors.js';
 
 export type { ClaimOwner } from './ledger-claims.js';
 export type { IntentEntry, IntentRecord } from './ledger-intents.js';
@@ -114,7 +115,7 @@ export class SqliteHarvestLedger implements HarvestLedger {
     this.claimLeaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
     if (!Number.isInteger(this.claimLeaseMs) || this.claimLeaseMs < 1) {
       const message = `claimLeaseMs must be a positive integer, got ${this.claimLeaseMs}`;
-      throw new AppError('LEDGER_OPTIONS', message, { retriable: false });
+      throw new AppError(harvesterErrorCodes.ledgerOptions, message, { retriable: false });
     }
     this.claims = createClaimStatements(db);
     this.intentRows = createIntentStatements(db);
@@ -216,7 +217,8 @@ export class SqliteHarvestLedger implements HarvestLedger {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new AppError('LEDGER_CLOSED', 'the harvest ledger is closed', { retriable: false });
+    if (this.closed)
+      throw new AppError(harvesterErrorCodes.ledgerClosed, 'the harvest ledger is closed', { retriable: false });
   }
 }
 
@@ -236,7 +238,7 @@ export async function openHarvestLedger(options: {
     if (version > SCHEMA_VERSION) {
       db.close();
       throw new AppError(
-        'LEDGER_TOO_NEW',
+        harvesterErrorCodes.ledgerTooNew,
         `harvest ledger ${options.path} has schema ${version}; this build knows ${SCHEMA_VERSION}`,
         { retriable: false },
       );
@@ -283,5 +285,8 @@ function sqliteError(op: string, error: unknown): AppError {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'UNKNOWN';
   // Busy/locked/full may pass; corruption or a bad path will not.
   const retriable = /SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code);
-  return new AppError('LEDGER_IO', `harvest ledger ${op} failed: ${code}`, { retriable, cause: error });
+  return new AppError(harvesterErrorCodes.ledgerIo, `harvest ledger ${op} failed: ${code}`, {
+    retriable,
+    cause: error,
+  });
 }

@@ -17,8 +17,11 @@ import {
   validateBbox,
   type Bbox,
   type TileIndex,
+  tilesErrorCodes,
 } from '../../shared/tiles/index.js';
 import type { HarvestRequest } from './harvester-config.js';
+import { httpErrorCodes } from '../../shared/http/index.js';
+import { harvesterErrorCodes } from './harvester-errors.js';
 
 /** One day of a harvest: the date it is filed under and the TIME sent to GIBS. */
 export interface PlannedDate {
@@ -68,7 +71,7 @@ export function planHarvest(
   if (!format) {
     throw new ValidationError(
       `layer ${layer.id} is served as ${layer.formats.join(', ') || 'no format'}; the harvester takes ${IMAGE_FORMATS.join(' or ')}`,
-      { code: 'UNSUPPORTED_FORMAT' },
+      { code: harvesterErrorCodes.unsupportedFormat },
     );
   }
   const tilesByLevel = new Map<number, TileIndex[]>();
@@ -90,7 +93,7 @@ export function planHarvest(
   if (total > limits.maxTiles) {
     throw new ValidationError(
       `harvest of ${layer.id} would request ${total} tiles (${dates.length} dates × ${perDate} tiles); the limit is ${limits.maxTiles}: narrow the dates, levels or bbox`,
-      { code: 'TOO_MANY_TILES' },
+      { code: harvesterErrorCodes.tooManyTiles },
     );
   }
   return { layer, tms, format, ext: extForFormat(format), dates, levels, tilesByLevel, tileSizes, total };
@@ -98,7 +101,7 @@ export function planHarvest(
 
 function findLayer(capabilities: Capabilities, id: string): LayerInfo {
   if (typeof id !== 'string' || id.length === 0)
-    throw new ValidationError('layer must be a non-empty layer identifier', { code: 'UNKNOWN_LAYER' });
+    throw new ValidationError('layer must be a non-empty layer identifier', { code: harvesterErrorCodes.unknownLayer });
   const layer = capabilities.layers.get(id);
   if (layer) return layer;
   const needle = id.toLowerCase();
@@ -112,17 +115,17 @@ function findLayer(capabilities: Capabilities, id: string): LayerInfo {
     similar.length > 0
       ? `; did you mean ${similar.join(', ')}?`
       : `; the capabilities list ${capabilities.layers.size} layers`;
-  throw new ValidationError(`unknown layer "${id}"${hint}`, { code: 'UNKNOWN_LAYER' });
+  throw new ValidationError(`unknown layer "${id}"${hint}`, { code: harvesterErrorCodes.unknownLayer });
 }
 
 function pickTms(layer: LayerInfo, requested: string | undefined): string {
   if (layer.tileMatrixSets.length === 0)
-    throw new ValidationError(`layer ${layer.id} links no TileMatrixSet`, { code: 'UNKNOWN_TMS' });
+    throw new ValidationError(`layer ${layer.id} links no TileMatrixSet`, { code: tilesErrorCodes.unknownTms });
   if (requested === undefined) return layer.tileMatrixSets[0]!;
   if (!layer.tileMatrixSets.includes(requested)) {
     throw new ValidationError(
       `TileMatrixSet "${requested}" is not offered for ${layer.id}; allowed: ${layer.tileMatrixSets.join(', ')}`,
-      { code: 'UNKNOWN_TMS' },
+      { code: tilesErrorCodes.unknownTms },
     );
   }
   return requested;
@@ -133,14 +136,14 @@ function checkLevels(levels: readonly number[], layer: LayerInfo, tms: string, c
   const count = capabilities.tileMatrixSets.get(tms)?.levels.length ?? tmsLevels(tms);
   if (!Array.isArray(levels) || levels.length === 0) {
     throw new ValidationError(`give at least one level; ${layer.id} in ${tms} has levels 0..${count - 1}`, {
-      code: 'BAD_LEVEL',
+      code: harvesterErrorCodes.badLevel,
     });
   }
   for (const z of levels) {
     if (!Number.isInteger(z) || z < 0 || z >= count) {
       throw new ValidationError(
         `level ${z} is not available for ${layer.id} in TileMatrixSet ${tms}: allowed levels are 0..${count - 1}`,
-        { code: 'BAD_LEVEL' },
+        { code: harvesterErrorCodes.badLevel },
       );
     }
   }
@@ -150,7 +153,7 @@ function checkLevels(levels: readonly number[], layer: LayerInfo, tms: string, c
 function checkDay(what: string, value: string): number {
   if (!isIsoDate(value))
     throw new ValidationError(`${what} date must be a calendar date YYYY-MM-DD, got ${JSON.stringify(value)}`, {
-      code: 'BAD_DATE',
+      code: harvesterErrorCodes.badDate,
     });
   return parseInstant(value);
 }
@@ -159,7 +162,9 @@ function planDates(layer: LayerInfo, from: string, to: string): PlannedDate[] {
   const fromMs = checkDay('from', from);
   const toMs = checkDay('to', to);
   if (toMs < fromMs)
-    throw new ValidationError(`date range ends before it starts: ${from} .. ${to}`, { code: 'BAD_DATE' });
+    throw new ValidationError(`date range ends before it starts: ${from} .. ${to}`, {
+      code: harvesterErrorCodes.badDate,
+    });
   if (!layer.time) {
     // A layer without a time dimension has one image; it is filed under the last requested day.
     return [{ date: to, time: 'default' }];
@@ -176,14 +181,14 @@ function planDates(layer: LayerInfo, from: string, to: string): PlannedDate[] {
   ] as const) {
     if (ms < Math.floor(first / 86_400_000) * 86_400_000 || (last !== undefined && value > last)) {
       throw new ValidationError(`${what} date ${value} is outside the range of layer ${layer.id}: ${range}`, {
-        code: 'DATE_OUT_OF_RANGE',
+        code: httpErrorCodes.dateOutOfRange,
       });
     }
   }
   const days = layerDates(layer, from, to);
   if (days.length === 0) {
     throw new ValidationError(`layer ${layer.id} has no imagery between ${from} and ${to}; its dates are ${range}`, {
-      code: 'DATE_OUT_OF_RANGE',
+      code: httpErrorCodes.dateOutOfRange,
     });
   }
   return days.map((date) => ({ date, time: date }));

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { ValidationError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
+import { harvesterErrorCodes } from './harvester-errors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -24,14 +25,14 @@ export function validateSchedule(expression: string, timezone: string): void {
       .join('; ');
     throw new ValidationError(
       `harvester schedule "${expression}" is not a valid cron expression (minute hour day month weekday): ${detail}`,
-      { code: 'BAD_SCHEDULE' },
+      { code: harvesterErrorCodes.badSchedule },
     );
   }
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch (error) {
     throw new ValidationError(`harvester timezone "${timezone}" is not an IANA time zone such as UTC or Europe/Paris`, {
-      code: 'BAD_SCHEDULE',
+      code: harvesterErrorCodes.badSchedule,
       cause: error,
     });
   }

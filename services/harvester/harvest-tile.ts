@@ -17,6 +17,7 @@ import type { HarvestLedger } from './harvest-ledger.js';
 import type { HarvestPlan, PlannedDate } from './harvest-plan.js';
 import type { HarvesterMetrics } from './harvester-metrics.js';
 import type { ProduceBatcher } from './produce-batcher.js';
+import { harvesterErrorCodes } from './harvester-errors.js';
 
 export interface TileTask {
   date: PlannedDate;
@@ -95,7 +96,7 @@ async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<T
   const contentType = fetched.contentType.split(';')[0]!.trim().toLowerCase();
   if (contentType !== plan.format.toLowerCase()) {
     throw new AppError(
-      'BAD_CONTENT_TYPE',
+      harvesterErrorCodes.badContentType,
       `expected ${plan.format}, GIBS sent "${fetched.contentType || 'no content type'}"`,
       { retriable: false },
     );
@@ -104,7 +105,7 @@ async function harvest(ctx: TileContext, task: TileTask, key: string): Promise<T
   const expectSize = plan.tileSizes.get(task.z) ?? { width: TILE_SIZE, height: TILE_SIZE };
   const image = await inspectImage(fetched.bytes, { expectSize });
   if (SHARP_FORMAT[contentType] !== image.format) {
-    throw new AppError('BAD_CONTENT_TYPE', `sent as ${contentType} but the bytes are ${image.format}`, {
+    throw new AppError(harvesterErrorCodes.badContentType, `sent as ${contentType} but the bytes are ${image.format}`, {
       retriable: false,
     });
   }
@@ -162,5 +163,5 @@ function failureOf(error: unknown): { code: string; reason: string } {
     return { code: error.cause.code, reason: describeError(error) };
   if (error instanceof AppError) return { code: error.code, reason: error.message };
   // A bug, not a tile problem; still recorded (and logged by the caller) rather than ending the run.
-  return { code: 'INTERNAL', reason: describeError(error) };
+  return { code: harvesterErrorCodes.internal, reason: describeError(error) };
 }

@@ -23,6 +23,8 @@ import { confirmIntentsFromBus } from './confirm-intents.js';
 import { newClaimOwner } from './ledger-claims.js';
 import { ProduceBatcher } from './produce-batcher.js';
 import { resolveHarvesterConfig } from './resolve-config.js';
+import { httpErrorCodes } from '../../shared/http/index.js';
+import { harvesterErrorCodes } from './harvester-errors.js';
 
 export interface HarvesterDeps {
   bus: Bus;
@@ -195,7 +197,7 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
           log.error({ err: error }, 'tile could not be recorded');
           result = {
             outcome: 'failed',
-            code: error instanceof AppError ? error.code : 'INTERNAL',
+            code: error instanceof AppError ? error.code : harvesterErrorCodes.internal,
             reason: describeError(error),
           };
         }
@@ -241,7 +243,9 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
     harvest(request, options = {}) {
       if (stopping)
         return Promise.reject(
-          new AppError('HARVESTER_STOPPED', 'the harvester is stopping; no new harvests', { retriable: false }),
+          new AppError(harvesterErrorCodes.harvesterStopped, 'the harvester is stopping; no new harvests', {
+            retriable: false,
+          }),
         );
       const work = run(request, options);
       // Counted here; the rejection itself goes to the caller through the returned promise.
@@ -266,7 +270,7 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
           summaries.push(
             await harvester.harvest(request, { skipKnownBefore: date }).catch((error: unknown) => {
               // a layer younger than the catch-up window: its own range starts later, so harvest the day alone
-              if (error instanceof AppError && error.code === 'DATE_OUT_OF_RANGE' && request.from !== date)
+              if (error instanceof AppError && error.code === httpErrorCodes.dateOutOfRange && request.from !== date)
                 return harvester.harvest({ ...request, from: date });
               throw error;
             }),

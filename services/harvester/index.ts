@@ -20,3 +20,5 @@ export { createHarvesterMetrics } from './harvester-metrics.js';
 export type { HarvesterMetrics, TileOutcome } from './harvester-metrics.js';
 export { createCapabilitiesCache } from './capabilities-cache.js';
 export type { CapabilitiesCache } from './capabilities-cache.js';
+export { harvesterErrorCodes } from './harvester-errors.js';
+export type { HarvesterErrorCode } from './harvester-errors.js';

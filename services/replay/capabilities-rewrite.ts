@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors/index.js';
 import type { TimeInterval } from './replay-types.js';
+import { gibsErrorCodes } from '../../shared/gibs/index.js';
 
 /**
  * Rewrite the time dimension of some layers in the real capabilities XML and leave every other byte as it
@@ -16,7 +17,7 @@ export function rewriteTimeDimensions(
 }
 
 function fail(layerId: string, what: string): never {
-  throw new AppError('BAD_CAPABILITIES', `capabilities: layer ${layerId}: ${what}`, { retriable: false });
+  throw new AppError(gibsErrorCodes.badCapabilities, `capabilities: layer ${layerId}: ${what}`, { retriable: false });
 }
 
 function rewriteLayer(

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../shared/errors/index.js';
 import type { FaultKind, FaultOptions } from './replay-types.js';
 import { checkSize } from './tile-faults.js';
+import { replayErrorCodes } from './replay-errors.js';
 
 export interface FaultPlan {
   /** the fault for the next tile request, or undefined for a normal answer; one call per request */
@@ -21,19 +22,19 @@ export function validateFaultOptions(faults: FaultOptions): void {
     const rate = faults[key] ?? 0;
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
       throw new ValidationError(`faults.${key} must be a number in [0, 1], got ${String(rate)}`, {
-        code: 'BAD_FAULT_OPTIONS',
+        code: replayErrorCodes.badFaultOptions,
       });
     }
     sum += rate;
   }
   if (sum > 1 + 1e-9) {
-    throw new ValidationError(`fault rates add up to ${sum}, more than 1`, { code: 'BAD_FAULT_OPTIONS' });
+    throw new ValidationError(`fault rates add up to ${sum}, more than 1`, { code: replayErrorCodes.badFaultOptions });
   }
   for (const key of ['latencyMs', 'retryAfterSeconds'] as const) {
     const value = faults[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
       throw new ValidationError(`faults.${key} must be a non-negative number, got ${String(value)}`, {
-        code: 'BAD_FAULT_OPTIONS',
+        code: replayErrorCodes.badFaultOptions,
       });
     }
   }

@@ -15,3 +15,5 @@ export { exceptionReportXml } from './exception-report.js';
 export type { OwsException } from './exception-report.js';
 export { CAPABILITIES_FILE, BLANK_JPEG_FILE, BLANK_PNG_FILE } from './load-replay-data.js';
 export { MOSAIC_SOURCES, REAL_TILES_DIR } from './replay-catalog.js';
+export { replayErrorCodes } from './replay-errors.js';
+export type { ReplayErrorCode } from './replay-errors.js';

@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/log/index.js';
 import { rewriteTimeDimensions } from './capabilities-rewrite.js';
 import { buildServedLayers, describeCatalog, type ServedLayer } from './replay-catalog.js';
 import type { ReplayCatalog } from './replay-types.js';
+import { replayErrorCodes } from './replay-errors.js';
 
 /** The real EPSG:4326 "best" capabilities document in the kit (captured around 2017-04-24). */
 export const CAPABILITIES_FILE = 'gibs/capabilities/epsg4326_best_WMTSCapabilities_2017-04-24.xml';
@@ -26,10 +27,14 @@ async function readKitFile(dataDir: string, file: string): Promise<Buffer> {
   try {
     return await readFile(path.join(dataDir, file));
   } catch (cause) {
-    throw new AppError('DATA_UNREADABLE', `cannot read ${file} under ${dataDir} (is --data the shared data kit?)`, {
-      retriable: false,
-      cause,
-    });
+    throw new AppError(
+      replayErrorCodes.dataUnreadable,
+      `cannot read ${file} under ${dataDir} (is --data the shared data kit?)`,
+      {
+        retriable: false,
+        cause,
+      },
+    );
   }
 }
 

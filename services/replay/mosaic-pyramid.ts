@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { AppError } from '../../shared/errors/index.js';
 import { TILE_SIZE, degreesPerPixel, matrixSize, tmsLevels } from '../../shared/tiles/index.js';
+import { replayErrorCodes } from './replay-errors.js';
 
 /** A global EPSG:4326 image the replay cuts into GIBS tiles. */
 export interface MosaicInfo {
@@ -37,9 +38,10 @@ export async function readMosaicInfo(file: string, tms: string): Promise<MosaicI
   try {
     ({ width, height } = await sharp(file).metadata());
   } catch (cause) {
-    throw new AppError('MOSAIC_UNREADABLE', `cannot read mosaic ${file}`, { retriable: false, cause });
+    throw new AppError(replayErrorCodes.mosaicUnreadable, `cannot read mosaic ${file}`, { retriable: false, cause });
   }
-  if (!width || !height) throw new AppError('MOSAIC_UNREADABLE', `mosaic ${file} has no size`, { retriable: false });
+  if (!width || !height)
+    throw new AppError(replayErrorCodes.mosaicUnreadable, `mosaic ${file} has no size`, { retriable: false });
   const dpp = Math.max(360 / width, 180 / height);
   const levels: number[] = [];
   for (let z = 0; z < tmsLevels(tms); z++) {
@@ -64,7 +66,10 @@ export function createMosaicPyramid(info: MosaicInfo): MosaicPyramid {
       // Forget the failure so a later request tries again instead of failing forever.
       building = undefined;
       tiles.clear();
-      throw new AppError('MOSAIC_BUILD_FAILED', `building tiles from ${info.file} failed`, { retriable: true, cause });
+      throw new AppError(replayErrorCodes.mosaicBuildFailed, `building tiles from ${info.file} failed`, {
+        retriable: true,
+        cause,
+      });
     });
     return building;
   };

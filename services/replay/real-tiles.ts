@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { TileAddress } from '../../shared/tiles/index.js';
 import { parseRequestTime } from './served-time.js';
+import { replayErrorCodes } from './replay-errors.js';
 
 /** A real GIBS tile file in the kit, at its REST address. */
 export interface RealTile extends TileAddress {
@@ -24,7 +25,10 @@ export async function findRealTiles(root: string, logger: Logger): Promise<RealT
     entries = await readdir(root, { recursive: true });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new AppError('DATA_UNREADABLE', `cannot list real tiles under ${root}`, { retriable: false, cause });
+    throw new AppError(replayErrorCodes.dataUnreadable, `cannot list real tiles under ${root}`, {
+      retriable: false,
+      cause,
+    });
   }
   const tiles: RealTile[] = [];
   for (const entry of entries.sort()) {
@@ -68,7 +72,10 @@ export function createRealTileReader(): (tile: RealTile) => Promise<Buffer> {
     if (!bytes) {
       bytes = readFile(tile.file).catch((cause: unknown) => {
         cache.delete(tile.file);
-        throw new AppError('DATA_UNREADABLE', `cannot read real tile ${tile.file}`, { retriable: true, cause });
+        throw new AppError(replayErrorCodes.dataUnreadable, `cannot read real tile ${tile.file}`, {
+          retriable: true,
+          cause,
+        });
       });
       cache.set(tile.file, bytes);
     }

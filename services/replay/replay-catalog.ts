@@ -7,6 +7,7 @@ import { createMosaicPyramid, readMosaicInfo, type MosaicPyramid } from './mosai
 import { findRealTiles, type RealTile } from './real-tiles.js';
 import type { ReplayCatalog, ReplayImagery, ReplayLayer, ReplayTileRef } from './replay-types.js';
 import { widenTimeDimension } from './served-time.js';
+import { gibsErrorCodes } from '../../shared/gibs/index.js';
 
 /** A served layer: its capabilities facts plus whatever imagery the kit has for it. */
 export interface ServedLayer {
@@ -84,12 +85,16 @@ export async function buildServedLayers(
   for (const source of MOSAIC_SOURCES) {
     const layer = layers.get(source.layer);
     if (!layer)
-      throw new AppError('BAD_CAPABILITIES', `capabilities lack layer ${source.layer} of mosaic ${source.file}`, {
-        retriable: false,
-      });
+      throw new AppError(
+        gibsErrorCodes.badCapabilities,
+        `capabilities lack layer ${source.layer} of mosaic ${source.file}`,
+        {
+          retriable: false,
+        },
+      );
     if ((source.date === null) !== (layer.time === null)) {
       throw new AppError(
-        'BAD_CAPABILITIES',
+        gibsErrorCodes.badCapabilities,
         `mosaic ${source.file}: layer ${source.layer} time dimension disagrees with the mosaic's date`,
         { retriable: false },
       );

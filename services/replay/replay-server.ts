@@ -10,6 +10,7 @@ import type { FaultKind, ReplayOptions, ReplayServer, ReplayStats } from './repl
 import { mulberry32 } from '../../shared/random/index.js';
 import { createTileFaults, resizeTile, saltEtag, sendStatus } from './tile-faults.js';
 import { createEtagger, resolveTile, type ResolverSources, type TileRequest } from './tile-resolver.js';
+import { replayErrorCodes } from './replay-errors.js';
 
 const ENDPOINT = '/wmts/epsg4326/best/';
 const CAPABILITIES_PATHS = new Set([`${ENDPOINT}1.0.0/WMTSCapabilities.xml`, `${ENDPOINT}WMTSCapabilities.xml`]);
@@ -192,7 +193,7 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
     const fail = (cause: Error): void =>
       reject(
         new AppError(
-          'REPLAY_LISTEN_FAILED',
+          replayErrorCodes.listenFailed,
           `replay server cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${cause.message}`,
           { retriable: false, cause },
         ),

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
 import { ValidationError } from '../../shared/errors/index.js';
 import type { TileFault } from './replay-types.js';
+import { replayErrorCodes } from './replay-errors.js';
 
 const WHERE = /^(\d+)\/(\d+)\/(\d+)$/;
 
@@ -18,12 +19,12 @@ export function createTileFaults(): TileFaults {
     set(tile, fault) {
       if (!WHERE.test(tile))
         throw new ValidationError(`a tile fault is keyed "z/row/col", got ${JSON.stringify(tile)}`, {
-          code: 'BAD_FAULT_OPTIONS',
+          code: replayErrorCodes.badFaultOptions,
         });
       if (fault?.kind === 'wrong-size') checkSize(fault.width, fault.height);
       if (fault?.kind === 'status' && !(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599)) {
         throw new ValidationError(`a status fault needs an HTTP status, got ${String(fault.status)}`, {
-          code: 'BAD_FAULT_OPTIONS',
+          code: replayErrorCodes.badFaultOptions,
         });
       }
       if (fault) faults.set(tile, fault);
@@ -41,7 +42,7 @@ export function checkSize(width: number, height: number): void {
     // 1..32767: what a JPEG header can say (16 bits, and libjpeg refuses more than 65500 anyway)
     if (!Number.isInteger(value) || value < 1 || value > 32_767) {
       throw new ValidationError(`wrong-size ${name} must be an integer from 1 to 32767, got ${String(value)}`, {
-        code: 'BAD_FAULT_OPTIONS',
+        code: replayErrorCodes.badFaultOptions,
       });
     }
   }

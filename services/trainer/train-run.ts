@@ -13,6 +13,7 @@ import {
   type TrainStepInfo,
 } from './train/index.js';
 import { loadTrainingData, type TrainingSource } from './training-data.js';
+import { trainerErrorCodes } from './trainer-errors.js';
 
 export interface TrainRunOptions {
   source: TrainingSource;
@@ -75,7 +76,9 @@ export async function runTraining(
   const stats = parent?.meta.normalization ?? dataset.stats;
   log.info({ images: dataset.size, heldOut, window, stats }, 'training data loaded');
   if (dataset.size < 2)
-    throw new ValidationError(`need at least 2 images to train, found ${dataset.size}`, { code: 'NO_TRAINING_DATA' });
+    throw new ValidationError(`need at least 2 images to train, found ${dataset.size}`, {
+      code: trainerErrorCodes.noTrainingData,
+    });
   const batchSize = Math.min(options.batchSize, dataset.size);
 
   const history: string[] = [];
@@ -116,7 +119,9 @@ export async function runTraining(
 
   const last = result.history[result.history.length - 1];
   if (!last)
-    throw new ValidationError('no training step ran: raise --epochs (or --steps)', { code: 'NO_TRAINING_STEPS' });
+    throw new ValidationError('no training step ran: raise --epochs (or --steps)', {
+      code: trainerErrorCodes.noTrainingSteps,
+    });
   const graph = buildEncoderGraph(arch);
   const onnx = exportOnnx(graph, result.weights, { inputSize, metadata: { parent: parent?.meta.id ?? '' } });
   const weights: WeightMap = { ...result.weights, ...result.state };

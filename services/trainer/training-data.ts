@@ -5,6 +5,7 @@ import { createImageDataset, loadImageDataset, type ImageDataset } from './data/
 import { decodeToTensor } from '../../shared/model/image/index.js';
 import { isIsoDate } from '../../shared/gibs/index.js';
 import { TILE_BLOB_PREFIX, parseTileBlobKey, tileBbox } from '../../shared/tiles/index.js';
+import { trainerErrorCodes } from './trainer-errors.js';
 
 /** Where training images come from: any folder of JPEG/PNG (scenes cut into tiles), or the harvested tile store. */
 export type TrainingSource = { kind: 'dir'; dir: string } | { kind: 'store'; blobs: BlobStore };
@@ -46,7 +47,9 @@ export async function loadTrainingData(
       skipBlank: true,
     });
     if (dataset.size === 0)
-      throw new ValidationError(`no usable JPEG/PNG images under ${source.dir}`, { code: 'NO_TRAINING_DATA' });
+      throw new ValidationError(`no usable JPEG/PNG images under ${source.dir}`, {
+        code: trainerErrorCodes.noTrainingData,
+      });
     const dates = dataset.sources
       .flatMap((s) => s.match(/\d{4}-\d{2}-\d{2}/g) ?? [])
       .filter(isIsoDate)
@@ -86,7 +89,7 @@ export async function loadTrainingData(
   if (images.length === 0) {
     throw new ValidationError(
       `the tile store holds no training tiles (${heldOut} tiles lie in the evaluation's held-out cells or have unknown places)`,
-      { code: 'NO_TRAINING_DATA' },
+      { code: trainerErrorCodes.noTrainingData },
     );
   }
   dates.sort();

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/index.js';
+import { blobErrorCodes } from './blob-errors.js';
 
 const MAX_KEY_LENGTH = 1024;
 // Control characters and backslashes: a key must name the same object on Linux, Windows and S3.
@@ -11,34 +12,34 @@ const FORBIDDEN = /[\u0000-\u001f\u007f\\]/;
  */
 export function validateBlobKey(key: string): string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new ValidationError('blob key must be a non-empty string', { code: 'BAD_BLOB_KEY' });
+    throw new ValidationError('blob key must be a non-empty string', { code: blobErrorCodes.badKey });
   }
   if (key.length > MAX_KEY_LENGTH) {
     throw new ValidationError(`blob key is ${key.length} characters; at most ${MAX_KEY_LENGTH} are allowed`, {
-      code: 'BAD_BLOB_KEY',
+      code: blobErrorCodes.badKey,
     });
   }
   if (key.startsWith('/')) {
     throw new ValidationError(`blob key "${key}" is absolute; keys are relative paths like "tiles/a/b.jpg"`, {
-      code: 'BAD_BLOB_KEY',
+      code: blobErrorCodes.badKey,
     });
   }
   if (FORBIDDEN.test(key)) {
     throw new ValidationError(
       `blob key ${JSON.stringify(key)} contains a backslash or control character; use '/'-separated printable segments`,
-      { code: 'BAD_BLOB_KEY' },
+      { code: blobErrorCodes.badKey },
     );
   }
   for (const segment of key.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {
       throw new ValidationError(`blob key "${key}" has an empty, '.' or '..' segment; segments must be plain names`, {
-        code: 'BAD_BLOB_KEY',
+        code: blobErrorCodes.badKey,
       });
     }
     if (segment.startsWith('.')) {
       throw new ValidationError(
         `blob key "${key}" has a segment starting with '.', which is reserved for the store's temp files`,
-        { code: 'BAD_BLOB_KEY' },
+        { code: blobErrorCodes.badKey },
       );
     }
   }

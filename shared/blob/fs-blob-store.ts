@@ -6,6 +6,7 @@ import { AppError } from '../errors/index.js';
 import { errnoOf, fsyncPath, isErrno, isTransientErrno, sha256Hex } from '../fs/index.js';
 import { validateBlobKey } from './blob-key.js';
 import type { BlobInfo, BlobStore } from './blob-store.js';
+import { blobErrorCodes } from './blob-errors.js';
 
 export interface FsBlobStoreOptions {
   /** directory holding the objects; created on first write */
@@ -96,7 +97,7 @@ export class FsBlobStore implements BlobStore {
   async *list(prefix: string): AsyncIterable<string> {
     this.assertOpen();
     if (typeof prefix !== 'string')
-      throw new AppError('BAD_BLOB_PREFIX', 'list prefix must be a string', { retriable: false });
+      throw new AppError(blobErrorCodes.badPrefix, 'list prefix must be a string', { retriable: false });
     // Start at the deepest directory the prefix fully names; everything else is filtered by string prefix.
     const cut = prefix.lastIndexOf('/');
     const base = cut < 0 ? '' : prefix.slice(0, cut + 1);
@@ -140,7 +141,7 @@ export class FsBlobStore implements BlobStore {
 
   private assertOpen(): void {
     if (this.closed)
-      throw new AppError('BLOB_STORE_CLOSED', `blob store at ${this.root} is closed`, { retriable: false });
+      throw new AppError(blobErrorCodes.closed, `blob store at ${this.root} is closed`, { retriable: false });
   }
 }
 
@@ -152,7 +153,7 @@ function isMissing(error: unknown): boolean {
 function ioError(op: string, key: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   const code = errnoOf(error) ?? 'UNKNOWN';
-  return new AppError('BLOB_IO', `blob ${op} "${key}" failed: ${code}`, {
+  return new AppError(blobErrorCodes.io, `blob ${op} "${key}" failed: ${code}`, {
     retriable: isTransientErrno(error),
     cause: error,
   });

@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ValidationError } from '../errors/index.js';
 import type { Bbox } from '../tiles/index.js';
 import { type TimeDimension, type TimeInterval, parseTimeValue } from './time-dimension.js';
+import { gibsErrorCodes } from './gibs-errors.js';
 
 export type { TimeInterval } from './time-dimension.js';
 
@@ -47,7 +48,7 @@ type Node = Record<string, unknown>;
 
 function bad(message: string, cause?: unknown): ValidationError {
   return new ValidationError(`not a usable WMTS capabilities document: ${message}`, {
-    code: 'BAD_CAPABILITIES',
+    code: gibsErrorCodes.badCapabilities,
     cause,
   });
 }
@@ -127,7 +128,7 @@ function parseTime(layerNode: Node, id: string): TimeDimension | undefined {
     }
   }
   if (intervals.length === 0)
-    throw new ValidationError(`layer ${id} has a time dimension without values`, { code: 'BAD_TIME' });
+    throw new ValidationError(`layer ${id} has a time dimension without values`, { code: gibsErrorCodes.badTime });
   const def = text(dim.Default)?.trim();
   return { ...(def ? { default: def } : {}), intervals };
 }

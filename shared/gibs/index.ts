@@ -8,3 +8,5 @@ export { parseTimeValue, layerHasDate, layerDates, latestDate } from './time-dim
 export type { IsoDuration } from './iso-time.js';
 export { parseDuration, parseInstant, addDuration, formatDate, isIsoDate, isoDateSchema } from './iso-time.js';
 export { GIBS_MAX_CONCURRENCY, GIBS_DEFAULT_CONCURRENCY, GIBS_MAX_MBPS } from './etiquette.js';
+export { gibsErrorCodes } from './gibs-errors.js';
+export type { GibsErrorCode } from './gibs-errors.js';

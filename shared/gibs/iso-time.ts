@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
+import { gibsErrorCodes } from './gibs-errors.js';
 
 /**
  * ISO 8601 pieces the GIBS time dimension uses: dates (2017-04-24), UTC date-times (2016-01-01T10:13:24Z)
@@ -21,7 +22,7 @@ const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\
 const DURATION_RE = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 function badTime(what: string, value: string): ValidationError {
-  return new ValidationError(`not a valid ISO 8601 ${what}: '${value}'`, { code: 'BAD_TIME' });
+  return new ValidationError(`not a valid ISO 8601 ${what}: '${value}'`, { code: gibsErrorCodes.badTime });
 }
 
 /** True for a date-only value (YYYY-MM-DD). */

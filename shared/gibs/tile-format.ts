@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/index.js';
+import { gibsErrorCodes } from './gibs-errors.js';
 
 /** File extension GIBS uses for a MIME type in tile URLs. */
 export function extForFormat(format: string): string {
@@ -15,6 +16,8 @@ export function extForFormat(format: string): string {
     case 'application/vnd.mapbox-vector-tile':
       return 'mvt';
     default:
-      throw new ValidationError(`no tile extension known for format '${format}'`, { code: 'UNKNOWN_FORMAT' });
+      throw new ValidationError(`no tile extension known for format '${format}'`, {
+        code: gibsErrorCodes.unknownFormat,
+      });
   }
 }

@@ -11,6 +11,7 @@ import {
   startOfDay,
   stepsBefore,
 } from './iso-time.js';
+import { gibsErrorCodes } from './gibs-errors.js';
 
 /** One `start/end/period` value of a WMTS time dimension; a single date is start = end with period P1D. */
 export interface TimeInterval {
@@ -44,7 +45,7 @@ interface ParsedInterval {
 export function parseTimeValue(value: string): TimeInterval {
   const parts = value.trim().split('/');
   if (parts.length < 1 || parts.length > 3 || parts.some((p) => p.length === 0)) {
-    throw new ValidationError(`not a WMTS time value: '${value}'`, { code: 'BAD_TIME' });
+    throw new ValidationError(`not a WMTS time value: '${value}'`, { code: gibsErrorCodes.badTime });
   }
   const [start, end = start, period = 'P1D'] = parts;
   const interval = { start, end, period };
@@ -57,7 +58,7 @@ function parseInterval(interval: TimeInterval): ParsedInterval {
   const end = parseInstant(interval.end);
   if (end < start) {
     throw new ValidationError(`time interval ends before it starts: ${interval.start}/${interval.end}`, {
-      code: 'BAD_TIME',
+      code: gibsErrorCodes.badTime,
     });
   }
   return { start, end, period: parseDuration(interval.period) };
@@ -118,7 +119,7 @@ export function layerDates(layer: TimedLayer, from: string, to: string): string[
   const fromMs = startOfDay(parseInstant(from));
   const toMs = startOfDay(parseInstant(to)) + DAY_MS;
   if (toMs <= fromMs)
-    throw new ValidationError(`date range ends before it starts: ${from} .. ${to}`, { code: 'BAD_TIME' });
+    throw new ValidationError(`date range ends before it starts: ${from} .. ${to}`, { code: gibsErrorCodes.badTime });
   const days = new Set<number>();
   for (const iv of intervalsOf(layer)) {
     const step = fixedLengthMs(iv.period);

@@ -1,6 +1,27 @@
 import { AppError } from '../errors/index.js';
 
 /**
+ * The codes of the HttpErrors built here, written once. A status without a code of its own becomes
+ * `HTTP_<status>` (e.g. HTTP_403). The GIBS client adds its own (`gibsClientErrorCodes` in services/harvester/http).
+ */
+export const httpErrorCodes = {
+  /** 404 from GIBS: no such date for this layer (the harvest plan throws it too, for a date outside the range) */
+  dateOutOfRange: 'DATE_OUT_OF_RANGE',
+  /** 400: bad time, layer or tile */
+  badRequest: 'BAD_REQUEST',
+  /** 429 (retriable; Retry-After honoured) */
+  rateLimited: 'RATE_LIMITED',
+  /** 408, 500, 502, 503, 504 (retriable) */
+  upstreamUnavailable: 'UPSTREAM_UNAVAILABLE',
+  /** no response: reset, refused, DNS (retriable) */
+  network: 'NETWORK',
+  /** no response, for a reason a fresh attempt will not fix (an unknown or absent error code) */
+  networkFatal: 'NETWORK_FATAL',
+} as const;
+
+export type HttpErrorCode = (typeof httpErrorCodes)[keyof typeof httpErrorCodes];
+
+/**
  * A failed HTTP exchange. `status` is 0 when no response arrived (reset, timeout, refused). `retryAfterMs`
  * carries the server's Retry-After so the retry helper can wait at least that long.
  */
@@ -39,19 +60,29 @@ export function errorForStatus(
   const base = { status, url, retryAfterMs };
   const suffix = detail ? `: ${detail}` : '';
   if (status === 404)
-    return new HttpError('DATE_OUT_OF_RANGE', `GIBS answered 404 (no such date for this layer) for ${url}${suffix}`, {
-      ...base,
-      retriable: false,
-    });
+    return new HttpError(
+      httpErrorCodes.dateOutOfRange,
+      `GIBS answered 404 (no such date for this layer) for ${url}${suffix}`,
+      {
+        ...base,
+        retriable: false,
+      },
+    );
   if (status === 400)
-    return new HttpError('BAD_REQUEST', `GIBS answered 400 (bad time, layer or tile) for ${url}${suffix}`, {
+    return new HttpError(httpErrorCodes.badRequest, `GIBS answered 400 (bad time, layer or tile) for ${url}${suffix}`, {
       ...base,
       retriable: false,
     });
   if (status === 429)
-    return new HttpError('RATE_LIMITED', `GIBS answered 429 (rate limited) for ${url}`, { ...base, retriable: true });
+    return new HttpError(httpErrorCodes.rateLimited, `GIBS answered 429 (rate limited) for ${url}`, {
+      ...base,
+      retriable: true,
+    });
   if (status === 408 || status === 500 || status === 502 || status === 503 || status === 504) {
-    return new HttpError('UPSTREAM_UNAVAILABLE', `GIBS answered ${status} for ${url}`, { ...base, retriable: true });
+    return new HttpError(httpErrorCodes.upstreamUnavailable, `GIBS answered ${status} for ${url}`, {
+      ...base,
+      retriable: true,
+    });
   }
   return new HttpError(`HTTP_${status}`, `GIBS answered unexpected status ${status} for ${url}${suffix}`, {
     ...base,
@@ -80,7 +111,7 @@ export function errorForNetwork(error: unknown, url: string): HttpError {
   const message = error instanceof Error ? error.message : String(error);
   const retriable = code !== undefined && TRANSIENT_NETWORK.has(code);
   return new HttpError(
-    retriable ? 'NETWORK' : 'NETWORK_FATAL',
+    retriable ? httpErrorCodes.network : httpErrorCodes.networkFatal,
     `request to ${url} failed: ${code ?? 'no code'}: ${message}`,
     { retriable, status: 0, url, cause: error },
   );

@@ -1,2 +1,3 @@
-export { HttpError, errorForStatus, errorForNetwork, retryAfterOf } from './http-error.js';
+export { HttpError, errorForStatus, errorForNetwork, retryAfterOf, httpErrorCodes } from './http-error.js';
+export type { HttpErrorCode } from './http-error.js';
 export { parseRetryAfter } from './retry-after.js';

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { AppError } from '../errors/index.js';
+import { metricsErrorCodes } from './metrics-errors.js';
 
 export interface HealthCheck {
   name: string;
@@ -53,10 +54,14 @@ export async function startOpsServer(options: {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        new AppError('OPS_LISTEN', `ops server cannot listen on ${options.host}:${options.port}: ${error.message}`, {
-          retriable: error.code === 'EADDRINUSE',
-          cause: error,
-        }),
+        new AppError(
+          metricsErrorCodes.opsListen,
+          `ops server cannot listen on ${options.host}:${options.port}: ${error.message}`,
+          {
+            retriable: error.code === 'EADDRINUSE',
+            cause: error,
+          },
+        ),
       ),
     );
     server.listen(options.port, options.host, resolve);

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/index.js';
+import { tilesErrorCodes } from './tiles-errors.js';
 
 /** [minLon, minLat, maxLon, maxLat] in degrees. minLon > maxLon means the box crosses the antimeridian. */
 export type Bbox = [minLon: number, minLat: number, maxLon: number, maxLat: number];
@@ -14,27 +15,33 @@ export const WORLD_BBOX: Readonly<Bbox> = [-180, -90, 180, 90];
 export function validateBbox(bbox: readonly number[]): asserts bbox is Bbox {
   if (!Array.isArray(bbox) || bbox.length !== 4) {
     throw new ValidationError(`bbox must be [minLon, minLat, maxLon, maxLat], got ${JSON.stringify(bbox)}`, {
-      code: 'BAD_BBOX',
+      code: tilesErrorCodes.badBbox,
     });
   }
   const [minLon, minLat, maxLon, maxLat] = bbox;
   if (![minLon, minLat, maxLon, maxLat].every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new ValidationError(`bbox values must be finite numbers, got ${JSON.stringify(bbox)}`, { code: 'BAD_BBOX' });
+    throw new ValidationError(`bbox values must be finite numbers, got ${JSON.stringify(bbox)}`, {
+      code: tilesErrorCodes.badBbox,
+    });
   }
   if (minLon < -180 || minLon > 180 || maxLon < -180 || maxLon > 180) {
     throw new ValidationError(`bbox longitudes must lie in [-180, 180], got ${minLon}, ${maxLon}`, {
-      code: 'BAD_BBOX',
+      code: tilesErrorCodes.badBbox,
     });
   }
   if (minLat < -90 || minLat > 90 || maxLat < -90 || maxLat > 90) {
-    throw new ValidationError(`bbox latitudes must lie in [-90, 90], got ${minLat}, ${maxLat}`, { code: 'BAD_BBOX' });
+    throw new ValidationError(`bbox latitudes must lie in [-90, 90], got ${minLat}, ${maxLat}`, {
+      code: tilesErrorCodes.badBbox,
+    });
   }
   if (!(minLat < maxLat)) {
-    throw new ValidationError(`bbox minLat must be below maxLat, got ${minLat} >= ${maxLat}`, { code: 'BAD_BBOX' });
+    throw new ValidationError(`bbox minLat must be below maxLat, got ${minLat} >= ${maxLat}`, {
+      code: tilesErrorCodes.badBbox,
+    });
   }
   if (minLon === maxLon) {
     throw new ValidationError(`bbox minLon equals maxLon (${minLon}): zero width or whole world is ambiguous`, {
-      code: 'BAD_BBOX',
+      code: tilesErrorCodes.badBbox,
     });
   }
 }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { AppError } from '../errors/index.js';
+import { AppError, errorCodes } from '../errors/index.js';
+import { tilesErrorCodes } from './tiles-errors.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif' | 'heif' | 'jp2' | 'svg' | 'raw' | 'other';
 
@@ -35,7 +36,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const KNOWN_FORMATS = new Set<string>(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif', 'jp2', 'svg', 'raw']);
 
 function undecodable(cause: unknown, detail: string): AppError {
-  return new AppError('UNDECODABLE', `image bytes cannot be decoded: ${detail}`, { retriable: false, cause });
+  return new AppError(errorCodes.undecodable, `image bytes cannot be decoded: ${detail}`, { retriable: false, cause });
 }
 
 /**
@@ -68,11 +69,11 @@ function checkSize(width: number, height: number, limits: DecodeLimits, maxPixel
   const want = limits.expectSize;
   if (want && (width !== want.width || height !== want.height)) {
     const message = `image is ${width}×${height}; the TileMatrix's tiles are ${want.width}×${want.height}`;
-    throw new AppError('WRONG_TILE_SIZE', message, { retriable: false });
+    throw new AppError(tilesErrorCodes.wrongTileSize, message, { retriable: false });
   }
   if (width * height > maxPixels) {
     const message = `image is ${width}×${height}, more than the ${maxPixels} pixels decoded at most`;
-    throw new AppError('IMAGE_TOO_LARGE', message, { retriable: false });
+    throw new AppError(tilesErrorCodes.imageTooLarge, message, { retriable: false });
   }
 }
 
@@ -120,7 +121,7 @@ async function decode(bytes: Uint8Array, withMetadata: boolean, limits: DecodeLi
     const message = error instanceof Error ? error.message : String(error);
     if (/exceeds pixel limit/i.test(message)) {
       const tooLarge = `image has more than the ${maxPixels} pixels decoded at most`;
-      throw new AppError('IMAGE_TOO_LARGE', tooLarge, { retriable: false, cause: error });
+      throw new AppError(tilesErrorCodes.imageTooLarge, tooLarge, { retriable: false, cause: error });
     }
     throw undecodable(error, message);
   }

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/index.js';
 import { type Bbox, splitAntimeridian, validateBbox } from './bbox.js';
+import { tilesErrorCodes } from './tiles-errors.js';
 
 /**
  * The GIBS EPSG:4326 tile grid: 512 px tiles, origin (-180, 90), rows counted from the north. Level z has
@@ -16,7 +17,9 @@ export interface TileIndex {
 
 function assertLevel(z: number): void {
   if (!Number.isInteger(z) || z < 0 || z > 30) {
-    throw new ValidationError(`tile level must be an integer in [0, 30], got ${z}`, { code: 'TILE_OUT_OF_RANGE' });
+    throw new ValidationError(`tile level must be an integer in [0, 30], got ${z}`, {
+      code: tilesErrorCodes.tileOutOfRange,
+    });
   }
 }
 
@@ -40,7 +43,7 @@ export function assertInMatrix(z: number, row: number, col: number): void {
   const { cols, rows } = matrixSize(z);
   if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= rows || col >= cols) {
     throw new ValidationError(`tile ${z}/${row}/${col} is outside the ${cols}x${rows} matrix of level ${z}`, {
-      code: 'TILE_OUT_OF_RANGE',
+      code: tilesErrorCodes.tileOutOfRange,
     });
   }
 }
@@ -59,7 +62,7 @@ export function tileBbox(z: number, row: number, col: number): Bbox {
  */
 export function tileAt(lon: number, lat: number, z: number): TileIndex {
   if (!Number.isFinite(lon) || !Number.isFinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90) {
-    throw new ValidationError(`point (${lon}, ${lat}) is not a valid lon/lat`, { code: 'BAD_BBOX' });
+    throw new ValidationError(`point (${lon}, ${lat}) is not a valid lon/lat`, { code: tilesErrorCodes.badBbox });
   }
   const span = tileSpanDegrees(z);
   const { cols, rows } = matrixSize(z);

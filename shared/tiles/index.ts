@@ -26,3 +26,5 @@ export type { TileFile, TilePathTail } from './tile-blob-key.js';
 export { TILE_BLOB_PREFIX, tileBlobKey, parseTileBlobKey, parseTilePathTail } from './tile-blob-key.js';
 export type { DecodeLimits, ImageFormat, ImageInfo, ImageInspection } from './blank-detect.js';
 export { DEFAULT_MAX_DECODE_PIXELS, decodeImageInfo, inspectImage, isBlankImage } from './blank-detect.js';
+export { tilesErrorCodes } from './tiles-errors.js';
+export type { TilesErrorCode } from './tiles-errors.js';

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/index.js';
+import { tilesErrorCodes } from './tiles-errors.js';
 
 /**
  * Levels of the GIBS EPSG:4326 TileMatrixSets, taken from the real documents in
@@ -27,7 +28,7 @@ export function tmsLevels(tms: string): number {
   const levels = Object.hasOwn(GEOGRAPHIC_TMS_LEVELS, tms) ? GEOGRAPHIC_TMS_LEVELS[tms] : undefined;
   if (levels === undefined) {
     throw new ValidationError(`unknown TileMatrixSet '${tms}' (known: ${knownTileMatrixSets().join(', ')})`, {
-      code: 'UNKNOWN_TMS',
+      code: tilesErrorCodes.unknownTms,
     });
   }
   return levels;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError, ValidationError } from '../../shared/errors/index.js';
 import type { BlobStore } from '../../shared/blob/index.js';
+import { blobErrorCodes } from '../../shared/blob/index.js';
 
 async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -122,7 +123,7 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStore>):
       for (const key of bad) {
         await assert.rejects(
           store.put(key, new Uint8Array([1])),
-          (e: unknown) => e instanceof ValidationError && e.code === 'BAD_BLOB_KEY',
+          (e: unknown) => e instanceof ValidationError && e.code === blobErrorCodes.badKey,
           `put ${JSON.stringify(key)}`,
         );
         await assert.rejects(store.get(key), ValidationError, `get ${JSON.stringify(key)}`);
@@ -140,11 +141,11 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStore>):
       await store.close();
       await assert.rejects(
         store.get('x'),
-        (e: unknown) => e instanceof AppError && e.code === 'BLOB_STORE_CLOSED' && !e.retriable,
+        (e: unknown) => e instanceof AppError && e.code === blobErrorCodes.closed && !e.retriable,
       );
       await assert.rejects(
         store.put('y', new Uint8Array([1])),
-        (e: unknown) => e instanceof AppError && e.code === 'BLOB_STORE_CLOSED',
+        (e: unknown) => e instanceof AppError && e.code === blobErrorCodes.closed,
       );
     });
   });

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../shared/errors/index.js';
-import { createBlobStore, FsBlobStore } from '../../shared/blob/index.js';
+import { createBlobStore, FsBlobStore, blobErrorCodes } from '../../shared/blob/index.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { kit } from '../support/data-kit.js';
 
@@ -51,7 +51,7 @@ describe('FsBlobStore specifics', () => {
     await store.put('f', new Uint8Array([7]));
     await assert.rejects(
       store.put('f/child', new Uint8Array([8])),
-      (e: unknown) => e instanceof AppError && e.code === 'BLOB_IO' && !e.retriable && e.cause !== undefined,
+      (e: unknown) => e instanceof AppError && e.code === blobErrorCodes.io && !e.retriable && e.cause !== undefined,
     );
     assert.deepEqual(Buffer.from((await store.get('f'))!), Buffer.from([7]));
     assert.equal(await store.get('f/child'), undefined);

@@ -9,6 +9,7 @@ import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { errorForNetwork, errorForStatus, HttpError, retryAfterOf } from '../../../shared/http/http-error.js';
 import { parseRetryAfter } from '../../../shared/http/retry-after.js';
 import { TokenBucket } from './token-bucket.js';
+import { gibsClientErrorCodes } from './gibs-client-errors.js';
 
 export interface GibsClientOptions {
   /** e.g. https://gibs.earthdata.nasa.gov; relative URLs passed to fetch* resolve against it */
@@ -133,9 +134,13 @@ export class GibsClient {
   async fetchText(url: string, options: Omit<FetchOptions, 'etag'> = {}): Promise<string> {
     const result = await this.fetchTile(url, options);
     if (result.status !== 'ok')
-      throw new AppError('UNEXPECTED_NOT_MODIFIED', `304 without a conditional request for ${result.url}`, {
-        retriable: false,
-      });
+      throw new AppError(
+        gibsClientErrorCodes.unexpectedNotModified,
+        `304 without a conditional request for ${result.url}`,
+        {
+          retriable: false,
+        },
+      );
     return Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength).toString('utf8');
   }
 
@@ -147,7 +152,7 @@ export class GibsClient {
   }
 
   private resolve(url: string): string {
-    if (this.closed) throw new AppError('GIBS_CLIENT_CLOSED', 'the GIBS client is closed', { retriable: false });
+    if (this.closed) throw new AppError(gibsClientErrorCodes.closed, 'the GIBS client is closed', { retriable: false });
     return new URL(url, `${this.baseUrl}/`).href;
   }
 
@@ -170,7 +175,7 @@ export class GibsClient {
       } catch (error) {
         if (signal?.aborted) throw new AbortedError(`request to ${url} aborted`);
         if (timedOut)
-          throw new HttpError('TIMEOUT', `request to ${url} took longer than ${this.timeoutMs} ms`, {
+          throw new HttpError(gibsClientErrorCodes.timeout, `request to ${url} took longer than ${this.timeoutMs} ms`, {
             retriable: true,
             status: 0,
             url,
@@ -209,11 +214,15 @@ export class GibsClient {
     const expected = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
     if (expected !== undefined && expected > this.maxResponseBytes) {
       response.data.destroy();
-      throw new HttpError('TOO_LARGE', `${url} declares ${expected} bytes; the limit is ${this.maxResponseBytes}`, {
-        retriable: false,
-        status: 200,
-        url,
-      });
+      throw new HttpError(
+        gibsClientErrorCodes.tooLarge,
+        `${url} declares ${expected} bytes; the limit is ${this.maxResponseBytes}`,
+        {
+          retriable: false,
+          status: 200,
+          url,
+        },
+      );
     }
     const chunks: Buffer[] = [];
     let total = 0;
@@ -224,7 +233,7 @@ export class GibsClient {
         total += buffer.byteLength;
         if (total > this.maxResponseBytes) {
           response.data.destroy();
-          throw new HttpError('TOO_LARGE', `${url} sent more than ${this.maxResponseBytes} bytes`, {
+          throw new HttpError(gibsClientErrorCodes.tooLarge, `${url} sent more than ${this.maxResponseBytes} bytes`, {
             retriable: false,
             status: 200,
             url,
@@ -236,15 +245,19 @@ export class GibsClient {
     } catch (error) {
       if (error instanceof AppError || signal.aborted) throw error;
       // The status line arrived and the body broke off (Node reports a reset): a truncated body, retried.
-      throw new HttpError('TRUNCATED', `${url} broke off after ${total} of ${expected ?? 'unknown'} bytes`, {
-        retriable: true,
-        status: 200,
-        url,
-        cause: error,
-      });
+      throw new HttpError(
+        gibsClientErrorCodes.truncated,
+        `${url} broke off after ${total} of ${expected ?? 'unknown'} bytes`,
+        {
+          retriable: true,
+          status: 200,
+          url,
+          cause: error,
+        },
+      );
     }
     if (expected !== undefined && total !== expected) {
-      throw new HttpError('TRUNCATED', `${url} sent ${total} of ${expected} bytes`, {
+      throw new HttpError(gibsClientErrorCodes.truncated, `${url} sent ${total} of ${expected} bytes`, {
         retriable: true,
         status: 200,
         url,

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { AppError, ValidationError } from '../../../shared/errors/index.js';
+import { AppError, ValidationError, errorCodes } from '../../../shared/errors/index.js';
 import { decodeRgb, decodeToTensor, toUnitFloat } from '../../../shared/model/image/decode-image.js';
 
 /**
@@ -64,7 +64,7 @@ export async function* iterateSceneCrops(bytes: Uint8Array, options: CutSceneOpt
     height = (rotated ? metadata.width : metadata.height) ?? 0;
   } catch (error) {
     throw new AppError(
-      'UNDECODABLE',
+      errorCodes.undecodable,
       `cannot decode image (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`,
       { retriable: false, cause: error },
     );

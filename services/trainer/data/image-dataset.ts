@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { AppError, ValidationError } from '../../../shared/errors/index.js';
+import { AppError, ValidationError, errorCodes } from '../../../shared/errors/index.js';
 import { computeChannelStats, type ChannelStats } from '../../../shared/model/image/index.js';
 import { cutScene } from './cut-scene.js';
 import { isBlankImage } from '../../../shared/model/image/decode-image.js';
 import { listImages } from '../../../shared/model/image/list-images.js';
+import { dataErrorCodes, datasetSkipCodes, type DatasetSkipCode } from './data-errors.js';
 
 /** Decoded training/evaluation images held in memory. */
 export interface ImageDataset {
@@ -18,7 +19,7 @@ export interface ImageDataset {
   /** per-channel statistics of `images` (or the ones passed in) */
   stats: ChannelStats;
   /** files left out, and why (blank tiles with skipBlank, bad bytes with skipUndecodable) */
-  skipped: { source: string; code: 'BLANK' | 'UNDECODABLE'; reason: string }[];
+  skipped: { source: string; code: DatasetSkipCode; reason: string }[];
   /** images at `indices` gathered into one NHWC array */
   batch(indices: readonly number[]): Float32Array;
 }
@@ -73,13 +74,17 @@ export async function loadImageDataset(options: LoadImageDatasetOptions): Promis
     results.forEach((result, k) => {
       const source = window[k];
       if ('undecodable' in result) {
-        skipped.push({ source, code: 'UNDECODABLE', reason: result.undecodable.message });
+        skipped.push({ source, code: datasetSkipCodes.undecodable, reason: result.undecodable.message });
         return;
       }
       for (const image of result.images) {
         if (images.length >= maxImages) return;
         if (options.skipBlank && isBlankImage(image)) {
-          skipped.push({ source, code: 'BLANK', reason: 'all pixels black or transparent (no-data tile)' });
+          skipped.push({
+            source,
+            code: datasetSkipCodes.blank,
+            reason: 'all pixels black or transparent (no-data tile)',
+          });
           continue;
         }
         images.push(image);
@@ -88,9 +93,13 @@ export async function loadImageDataset(options: LoadImageDatasetOptions): Promis
     });
   }
   if (images.length === 0) {
-    throw new AppError('EMPTY_DATASET', `no usable images among ${files.length} files (${skipped.length} skipped)`, {
-      retriable: false,
-    });
+    throw new AppError(
+      dataErrorCodes.emptyDataset,
+      `no usable images among ${files.length} files (${skipped.length} skipped)`,
+      {
+        retriable: false,
+      },
+    );
   }
   return createImageDataset(images, sources, inputSize, options.stats ?? computeChannelStats(images), skipped);
 }
@@ -143,7 +152,7 @@ async function loadFile(
     bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new AppError('IMAGE_UNREADABLE', `cannot read ${file}: ${code ?? String(error)}`, {
+    throw new AppError(errorCodes.imageUnreadable, `cannot read ${file}: ${code ?? String(error)}`, {
       retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EIO',
       cause: error,
     });
@@ -151,8 +160,11 @@ async function loadFile(
   try {
     return { images: await cutScene(bytes, { tileSize, outSize: inputSize }) };
   } catch (error) {
-    if (error instanceof AppError && error.code === 'UNDECODABLE') {
-      const named = new AppError('UNDECODABLE', `${file}: ${error.message}`, { retriable: false, cause: error });
+    if (error instanceof AppError && error.code === errorCodes.undecodable) {
+      const named = new AppError(errorCodes.undecodable, `${file}: ${error.message}`, {
+        retriable: false,
+        cause: error,
+      });
       if (skipUndecodable) return { undecodable: named };
       throw named;
     }

@@ -6,3 +6,5 @@ export { createAugmentedSource } from './augmented-source.js';
 export type { TrainBatchSource, AugmentedSourceOptions } from './augmented-source.js';
 export { buildSplitCrops } from './split-crops.js';
 export type { SplitCrops, SplitCropsOptions, MosaicName } from './split-crops.js';
+export { dataErrorCodes, datasetSkipCodes } from './data-errors.js';
+export type { DataErrorCode, DatasetSkipCode } from './data-errors.js';

@@ -12,6 +12,7 @@ import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } fro
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { AppError } from '../../../shared/errors/index.js';
 import { conv2dInfo, disposeInfos, sliceInfo, transposeInfo } from './wasm-kernel-calls.js';
+import { kernelErrorCodes } from './kernel-errors.js';
 
 interface BackpropFilterAttrs {
   strides: [number, number] | number;
@@ -34,7 +35,7 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs })
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as BackpropFilterAttrs;
   if (a.dataFormat === 'NCHW') {
-    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropFilter (wasm): only NHWC is supported', {
+    throw new AppError(kernelErrorCodes.unsupported, 'Conv2DBackpropFilter (wasm): only NHWC is supported', {
       retriable: false,
     });
   }

@@ -15,6 +15,7 @@ import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } fro
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { AppError } from '../../../shared/errors/index.js';
 import { conv2dInfo, disposeInfos, readInfo, sliceInfo, uploadInfo } from './wasm-kernel-calls.js';
+import { kernelErrorCodes } from './kernel-errors.js';
 
 interface BackpropInputAttrs {
   strides: [number, number] | number;
@@ -126,7 +127,7 @@ export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) 
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const a = attrs as unknown as BackpropInputAttrs;
   if (a.dataFormat === 'NCHW') {
-    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropInput (wasm): only NHWC is supported', {
+    throw new AppError(kernelErrorCodes.unsupported, 'Conv2DBackpropInput (wasm): only NHWC is supported', {
       retriable: false,
     });
   }
@@ -148,7 +149,7 @@ export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) 
     padInfo,
   } = info;
   if (sh !== sw) {
-    throw new AppError('KERNEL_UNSUPPORTED', `Conv2DBackpropInput (wasm): unequal strides ${sh}x${sw}`, {
+    throw new AppError(kernelErrorCodes.unsupported, `Conv2DBackpropInput (wasm): unequal strides ${sh}x${sw}`, {
       retriable: false,
     });
   }
@@ -156,9 +157,13 @@ export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) 
   const ph = planAxis(kh, s, padInfo.top, info.inHeight, info.outHeight);
   const pw = planAxis(kw, s, padInfo.left, info.inWidth, info.outWidth);
   if (ph.sliceSize <= 0 || pw.sliceSize <= 0) {
-    throw new AppError('KERNEL_UNSUPPORTED', 'Conv2DBackpropInput (wasm): output gradient does not reach the input', {
-      retriable: false,
-    });
+    throw new AppError(
+      kernelErrorCodes.unsupported,
+      'Conv2DBackpropInput (wasm): output gradient does not reach the input',
+      {
+        retriable: false,
+      },
+    );
   }
 
   const temps: TensorInfo[] = [];

@@ -9,3 +9,5 @@ export {
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
 } from './batch-norm-train.js';
+export { kernelErrorCodes } from './kernel-errors.js';
+export type { KernelErrorCode } from './kernel-errors.js';

@@ -6,6 +6,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { AppError } from '../../../shared/errors/index.js';
+import { kernelErrorCodes } from './kernel-errors.js';
 
 export interface KernelIo {
   /** a new float32 output */
@@ -38,12 +39,12 @@ export function kernelIo(backend: object): KernelIo {
       view: (info) => {
         const values = cpu.readSync(info.dataId);
         if (!(values instanceof Float32Array))
-          throw new AppError('KERNEL_DTYPE', 'project kernels take float32 tensors only', { retriable: false });
+          throw new AppError(kernelErrorCodes.dtype, 'project kernels take float32 tensors only', { retriable: false });
         return values;
       },
     };
   }
-  throw new AppError('KERNEL_UNSUPPORTED', 'project JS kernels run on the wasm and cpu backends only', {
+  throw new AppError(kernelErrorCodes.unsupported, 'project JS kernels run on the wasm and cpu backends only', {
     retriable: false,
   });
 }

@@ -6,6 +6,7 @@
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { AppError } from '../../../shared/errors/index.js';
 import { kernelIo } from './kernel-io.js';
+import { kernelErrorCodes } from './kernel-errors.js';
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -79,7 +80,9 @@ export const maxPoolGradJs: KernelFunc = ({ inputs, backend, attrs }) => {
     a.dimRoundingMode,
   );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new AppError('KERNEL_UNSUPPORTED', 'MaxPoolGrad (wasm): dilation is not supported', { retriable: false });
+    throw new AppError(kernelErrorCodes.unsupported, 'MaxPoolGrad (wasm): dilation is not supported', {
+      retriable: false,
+    });
   }
   const io = kernelIo(backend);
   const dx = io.alloc(input.shape);

@@ -6,6 +6,7 @@
 import { getKernel, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { AppError } from '../../../shared/errors/index.js';
+import { kernelErrorCodes } from './kernel-errors.js';
 
 export function callWasmKernel(
   backend: BackendWasm,
@@ -14,10 +15,11 @@ export function callWasmKernel(
   attrs: NamedAttrMap = {},
 ): TensorInfo {
   const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new AppError('KERNEL_MISSING', `wasm kernel ${name} is not registered`, { retriable: false });
+  if (!kernel)
+    throw new AppError(kernelErrorCodes.missing, `wasm kernel ${name} is not registered`, { retriable: false });
   const out = kernel.kernelFunc({ inputs, backend, attrs });
   if (Array.isArray(out))
-    throw new AppError('KERNEL_SHAPE', `wasm kernel ${name} returned several outputs`, { retriable: false });
+    throw new AppError(kernelErrorCodes.shape, `wasm kernel ${name} returned several outputs`, { retriable: false });
   return out;
 }
 

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { registerTrainingKernels } from '../kernels/index.js';
+import { trainErrorCodes } from './train-errors.js';
 
 export type BackendKind = 'wasm' | 'cpu' | 'webgpu';
 
@@ -49,15 +50,19 @@ async function startWebgpu(): Promise<void> {
     await import(backendPackage);
   } catch (cause) {
     throw new AppError(
-      'BACKEND_UNAVAILABLE',
+      trainErrorCodes.backendUnavailable,
       `webgpu backend needs the optional packages ${dawnPackage} and ${backendPackage} (not installed or not loadable here); use wasm`,
       { retriable: false, cause },
     );
   }
   if (!(await gpu.requestAdapter())) {
-    throw new AppError('BACKEND_UNAVAILABLE', 'webgpu: no GPU adapter found (no GPU or no Vulkan driver); use wasm', {
-      retriable: false,
-    });
+    throw new AppError(
+      trainErrorCodes.backendUnavailable,
+      'webgpu: no GPU adapter found (no GPU or no Vulkan driver); use wasm',
+      {
+        retriable: false,
+      },
+    );
   }
 }
 
@@ -74,7 +79,9 @@ export async function initBackend(kind: BackendKind, options: BackendOptions = {
     }
     if (!tf.findBackend('wasm') || tf.getBackend() !== 'wasm') {
       if (!tf.engine().registryFactory['wasm']) {
-        throw new AppError('BACKEND_UNAVAILABLE', 'tfjs-backend-wasm is not registered', { retriable: false });
+        throw new AppError(trainErrorCodes.backendUnavailable, 'tfjs-backend-wasm is not registered', {
+          retriable: false,
+        });
       }
       if (!tf.findBackend('wasm')) setWasmPaths(wasmBinaryFolder());
     }
@@ -87,12 +94,19 @@ export async function initBackend(kind: BackendKind, options: BackendOptions = {
   try {
     ok = await tf.setBackend(kind);
   } catch (cause) {
-    throw new AppError('BACKEND_UNAVAILABLE', `tfjs backend ${kind} failed to start`, { retriable: false, cause });
+    throw new AppError(trainErrorCodes.backendUnavailable, `tfjs backend ${kind} failed to start`, {
+      retriable: false,
+      cause,
+    });
   }
   if (!ok || tf.getBackend() !== kind) {
-    throw new AppError('BACKEND_UNAVAILABLE', `tfjs backend ${kind} failed to start (active: ${tf.getBackend()})`, {
-      retriable: false,
-    });
+    throw new AppError(
+      trainErrorCodes.backendUnavailable,
+      `tfjs backend ${kind} failed to start (active: ${tf.getBackend()})`,
+      {
+        retriable: false,
+      },
+    );
   }
   return tf.getBackend();
 }

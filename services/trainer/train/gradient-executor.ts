@@ -8,6 +8,7 @@ import { startModuleWorker } from '../../../shared/workers/index.js';
 import { initBackend, type BackendKind } from './backend.js';
 import { buildTrainingModel, createReplica, type ModelConfig, type ReplicaStepResult } from './replica.js';
 import type { FromTrainWorker, ToTrainWorker, TrainWorkerData } from './train-messages.js';
+import { trainErrorCodes } from './train-errors.js';
 
 export interface ShardInput {
   /** views a and b, n × size × size × 3 each */
@@ -116,12 +117,15 @@ export async function createWorkerExecutor(
         }
       });
       worker.on('error', (cause) => {
-        const error = new AppError('TRAIN_WORKER_FAILED', `training worker ${w} crashed`, { retriable: false, cause });
+        const error = new AppError(trainErrorCodes.workerFailed, `training worker ${w} crashed`, {
+          retriable: false,
+          cause,
+        });
         reject(error);
         fail(error);
       });
       worker.on('exit', (code) => {
-        const error = new AppError('TRAIN_WORKER_FAILED', `training worker ${w} exited (code ${code})`, {
+        const error = new AppError(trainErrorCodes.workerFailed, `training worker ${w} exited (code ${code})`, {
           retriable: false,
         });
         reject(error);
@@ -143,7 +147,9 @@ export async function createWorkerExecutor(
     step(p, shards, size) {
       if (failure) return Promise.reject(failure);
       if (closed)
-        return Promise.reject(new AppError('EXECUTOR_CLOSED', 'training workers were closed', { retriable: false }));
+        return Promise.reject(
+          new AppError(trainErrorCodes.executorClosed, 'training workers were closed', { retriable: false }),
+        );
       if (shards.length !== workers)
         return Promise.reject(new ValidationError(`expected ${workers} shards, got ${shards.length}`));
       if (p.length !== layout.size)

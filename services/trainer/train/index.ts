@@ -16,3 +16,5 @@ export { createLocalExecutor, createWorkerExecutor } from './gradient-executor.j
 export type { GradientExecutor, ShardInput } from './gradient-executor.js';
 export { createParamLayout, flattenWeights, unflattenWeights } from './param-layout.js';
 export type { ParamLayout, ParamSegment } from './param-layout.js';
+export { trainErrorCodes } from './train-errors.js';
+export type { TrainErrorCode } from './train-errors.js';

@@ -8,9 +8,10 @@ import { AppError, describeError } from '../../../shared/errors/index.js';
 import { initBackend } from './backend.js';
 import { createReplica, type Replica } from './replica.js';
 import type { FromTrainWorker, ToTrainWorker, TrainWorkerData } from './train-messages.js';
+import { trainErrorCodes } from './train-errors.js';
 
 function codeOf(error: unknown): string {
-  return error instanceof AppError ? error.code : 'TRAIN_WORKER_FAILED';
+  return error instanceof AppError ? error.code : trainErrorCodes.workerFailed;
 }
 
 async function runTrainWorker(port: MessagePort, data: TrainWorkerData): Promise<void> {

@@ -26,6 +26,7 @@ import { createOptimizer } from './optimizer.js';
 import { flattenWeights, unflattenWeights, writeStats } from './param-layout.js';
 import { buildTrainingModel, type ModelConfig, type ReplicaStepResult } from './replica.js';
 import { validateTrainOptions, type TrainOptions } from './train-options.js';
+import { trainErrorCodes } from './train-errors.js';
 
 export interface TrainStepInfo {
   /** 0-based global step just completed */
@@ -145,9 +146,13 @@ export async function trainEncoder(options: TrainOptions, hooks: TrainHooks = {}
       const results = await running;
       const merged = average(results, batch, layout.size, layout.statsSize);
       if (!Number.isFinite(merged.loss)) {
-        throw new AppError('TRAINING_DIVERGED', `loss became ${merged.loss} at step ${step}; lower the learning rate`, {
-          retriable: false,
-        });
+        throw new AppError(
+          trainErrorCodes.trainingDiverged,
+          `loss became ${merged.loss} at step ${step}; lower the learning rate`,
+          {
+            retriable: false,
+          },
+        );
       }
       const lr = learningRateAt(schedule, step);
       optimizer.step(params, merged.grads, lr);

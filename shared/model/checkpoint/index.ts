@@ -22,3 +22,5 @@ export {
   serializeWeights,
   deserializeWeights,
 } from './weights-layout.js';
+export { checkpointErrorCodes } from './checkpoint-errors.js';
+export type { CheckpointErrorCode } from './checkpoint-errors.js';

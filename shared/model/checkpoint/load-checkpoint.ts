@@ -13,6 +13,7 @@ import {
 } from './checkpoint-meta.js';
 import { ioError, isErrno } from '../../fs/index.js';
 import { deserializeWeights, manifestProblems } from './weights-layout.js';
+import { checkpointErrorCodes } from './checkpoint-errors.js';
 
 export interface LoadedCheckpoint {
   meta: CheckpointMeta;
@@ -21,7 +22,7 @@ export interface LoadedCheckpoint {
 
 /** A checkpoint that must not be used; says which file and why. Never retriable: the bytes will not heal. */
 export function corrupt(dir: string, file: string, why: string, cause?: unknown): AppError {
-  return new AppError('CHECKPOINT_CORRUPT', `checkpoint ${dir}: ${file}: ${why}`, { retriable: false, cause });
+  return new AppError(checkpointErrorCodes.corrupt, `checkpoint ${dir}: ${file}: ${why}`, { retriable: false, cause });
 }
 
 /**
@@ -105,7 +106,9 @@ async function inspect(dir: string): Promise<{ meta: CheckpointMeta; weightsByte
 async function readVerified(dir: string, name: string, meta: CheckpointMeta): Promise<Uint8Array> {
   const listed = meta.files[name];
   if (!listed)
-    throw new AppError('CHECKPOINT_FILE_UNKNOWN', `checkpoint ${meta.id} has no file ${name}`, { retriable: false });
+    throw new AppError(checkpointErrorCodes.fileUnknown, `checkpoint ${meta.id} has no file ${name}`, {
+      retriable: false,
+    });
   const bytes = await readListedFile(dir, name);
   if (bytes.length !== listed.bytes) {
     throw corrupt(
@@ -126,6 +129,6 @@ async function readListedFile(dir: string, name: string): Promise<Uint8Array> {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // a plain Uint8Array, not a Buffer
   } catch (error) {
     if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw corrupt(dir, name, 'missing', error);
-    throw ioError('CHECKPOINT_IO', `cannot read ${path.join(dir, name)}`, error);
+    throw ioError(checkpointErrorCodes.io, `cannot read ${path.join(dir, name)}`, error);
   }
 }

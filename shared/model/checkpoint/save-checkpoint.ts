@@ -19,6 +19,7 @@ import {
 import { fsyncPath, ioError, isErrno, removeAfterFailure, writeFileSynced } from '../../fs/index.js';
 import { verifyCheckpoint } from './load-checkpoint.js';
 import { serializeWeights, weightMapProblems } from './weights-layout.js';
+import { checkpointErrorCodes } from './checkpoint-errors.js';
 
 /**
  * Writes a checkpoint directory at `dir` (which must not exist yet): weights.bin, any extra files (e.g.
@@ -35,7 +36,7 @@ export async function saveCheckpoint(
   const problems = weightMapProblems(description.arch, weights, { checkFinite: true });
   if (problems.length > 0)
     throw new AppError(
-      'CHECKPOINT_INVALID',
+      checkpointErrorCodes.invalid,
       `refusing to save: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
       { retriable: false },
     );
@@ -78,7 +79,7 @@ export async function saveCheckpoint(
   const target = path.resolve(dir);
   if (await exists(target))
     throw new AppError(
-      'CHECKPOINT_EXISTS',
+      checkpointErrorCodes.exists,
       `refusing to save over ${target}: it already exists (checkpoints are immutable)`,
       { retriable: false },
     );
@@ -95,11 +96,11 @@ export async function saveCheckpoint(
   } catch (error) {
     await removeAfterFailure(temp, error);
     if (isErrno(error, 'ENOTEMPTY', 'EEXIST'))
-      throw new AppError('CHECKPOINT_EXISTS', `refusing to save over ${target}: it appeared while saving`, {
+      throw new AppError(checkpointErrorCodes.exists, `refusing to save over ${target}: it appeared while saving`, {
         retriable: false,
         cause: error,
       });
-    throw ioError('CHECKPOINT_WRITE_FAILED', `cannot write checkpoint ${target}`, error);
+    throw ioError(checkpointErrorCodes.writeFailed, `cannot write checkpoint ${target}`, error);
   }
   return meta;
 }
@@ -119,7 +120,7 @@ export async function addCheckpointFiles(dir: string, extraFiles: Record<string,
     const sha256 = sha256Hex(content);
     const listed = files[name];
     if (listed && listed.sha256 !== sha256)
-      throw new AppError('CHECKPOINT_IMMUTABLE', `${name} already exists in ${current.id} with other content`, {
+      throw new AppError(checkpointErrorCodes.immutable, `${name} already exists in ${current.id} with other content`, {
         retriable: false,
       });
     if (!listed) {
@@ -142,7 +143,7 @@ export async function addCheckpointFiles(dir: string, extraFiles: Record<string,
   } catch (error) {
     for (const name of [...toWrite.map(([n]) => n), METADATA_FILE])
       await removeAfterFailure(path.join(dir, name + suffix), error);
-    throw ioError('CHECKPOINT_WRITE_FAILED', `cannot add files to checkpoint ${dir}`, error);
+    throw ioError(checkpointErrorCodes.writeFailed, `cannot add files to checkpoint ${dir}`, error);
   }
   return next;
 }
@@ -153,6 +154,6 @@ async function exists(target: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return false;
-    throw ioError('CHECKPOINT_WRITE_FAILED', `cannot check ${target}`, error);
+    throw ioError(checkpointErrorCodes.writeFailed, `cannot check ${target}`, error);
   }
 }

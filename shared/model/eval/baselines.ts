@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../../errors/index.js';
 import type { EmbedFn } from './embed-fn.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 export interface ColourHistogramOptions {
   /** bins per channel (default 8) */
@@ -35,7 +36,7 @@ export function colourHistogramEmbed(options: ColourHistogramOptions = {}): Embe
   const embedOne = (image: Float32Array, index: number): Float32Array => {
     if (image.length === 0 || image.length % 3 !== 0) {
       throw new ValidationError(`image ${index}: ${image.length} values is not an RGB image (HWC, 3 channels)`, {
-        code: 'EVAL_BAD_IMAGE',
+        code: evalErrorCodes.badImage,
       });
     }
     const counts = new Float64Array(dim);

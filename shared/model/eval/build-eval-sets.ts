@@ -12,6 +12,7 @@ import { buildLabeledSet } from './labeled-set.js';
 import { buildPlaceProxySet, type PlaceProxyMosaics } from './place-proxy-set.js';
 import type { RasterCache } from './raster.js';
 import { buildTileShiftSet } from './tile-shift-set.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 export interface BuildEvalSetsOptions {
   inputSize: number;
@@ -32,7 +33,7 @@ export interface BuildEvalSetsOptions {
 export async function buildEvalSets(options: BuildEvalSetsOptions): Promise<EvalSets> {
   if (options.labeledDir === undefined && options.mosaics === undefined && options.tilesDir === undefined) {
     throw new ValidationError('evaluation needs a labeled folder, global mosaics or a tiles folder', {
-      code: 'EVAL_EMPTY',
+      code: evalErrorCodes.empty,
     });
   }
   const seed = options.seed ?? 1;

@@ -9,6 +9,7 @@ import type { LabeledSet } from './labeled-set.js';
 import type { PlaceProxySet, RetrievalTask } from './place-proxy-set.js';
 import type { TileShiftSet } from './tile-shift-set.js';
 import { collapseStd, precisionAtKs, recallAtKs, type RecallResult } from './metrics.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 export interface EvalSets {
   labeled?: LabeledSet;
@@ -74,7 +75,7 @@ async function embedAll(embed: EmbedFn, images: Float32Array[], batchSize: numbe
     const vectors = await embed(batch);
     if (!Array.isArray(vectors) || vectors.length !== batch.length) {
       throw new AppError(
-        'EVAL_EMBED_MISMATCH',
+        evalErrorCodes.embedMismatch,
         `embedding function returned ${Array.isArray(vectors) ? vectors.length : typeof vectors} vectors for ${batch.length} images`,
         { retriable: false },
       );
@@ -93,7 +94,9 @@ export async function evaluateEncoder(
   const ks = options.ks ?? [1, 5, 10];
   const batchSize = options.batchSize ?? 64;
   if (!sets.labeled && !sets.proxy && !sets.tiles)
-    throw new ValidationError('nothing to evaluate: no labeled set, place proxy or tile set', { code: 'EVAL_EMPTY' });
+    throw new ValidationError('nothing to evaluate: no labeled set, place proxy or tile set', {
+      code: evalErrorCodes.empty,
+    });
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
   const sizes = [sets.labeled?.inputSize, sets.proxy?.inputSize, sets.tiles?.inputSize].filter(
@@ -129,7 +132,7 @@ export async function evaluateEncoder(
     if (img.length !== expected)
       throw new ValidationError(
         `image ${i} has ${img.length} values, expected ${expected} (${sizes[0]}x${sizes[0]}x3)`,
-        { code: 'EVAL_BAD_IMAGE' },
+        { code: evalErrorCodes.badImage },
       );
   });
 

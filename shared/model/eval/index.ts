@@ -45,3 +45,5 @@ export { buildEvalSets } from './build-eval-sets.js';
 export type { BuildEvalSetsOptions } from './build-eval-sets.js';
 export { buildTileShiftSet, tileFileBBox } from './tile-shift-set.js';
 export type { TileShiftOptions, TileShiftSet } from './tile-shift-set.js';
+export { evalErrorCodes } from './eval-errors.js';
+export type { EvalErrorCode } from './eval-errors.js';

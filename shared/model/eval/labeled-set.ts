@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ValidationError } from '../../errors/index.js';
 import { cropToTensor, decodeRaster } from './raster.js';
 import { mulberry32, mixSeed } from '../../random/index.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
 
@@ -50,7 +51,7 @@ async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (cause) {
-    throw new ValidationError(`labeled set folder ${dir} cannot be read`, { code: 'EVAL_NO_DIR', cause });
+    throw new ValidationError(`labeled set folder ${dir} cannot be read`, { code: evalErrorCodes.noDir, cause });
   }
 }
 
@@ -72,7 +73,7 @@ export async function buildLabeledSet(dir: string, options: LabeledSetOptions): 
     .sort();
   if (classDirs.length === 0) {
     throw new ValidationError(`labeled set ${dir} has no class folders (expected ${dir}/<class>/<image>)`, {
-      code: 'EVAL_NO_CLASSES',
+      code: evalErrorCodes.noClasses,
     });
   }
   const set: LabeledSet = {
@@ -113,14 +114,14 @@ export async function buildLabeledSet(dir: string, options: LabeledSetOptions): 
   if (set.classes.length < 2) {
     throw new ValidationError(
       `labeled set ${dir} needs images in at least 2 classes, found ${set.classes.length} (${set.classes.join(', ') || 'none'})`,
-      { code: 'EVAL_NO_CLASSES' },
+      { code: evalErrorCodes.noClasses },
     );
   }
   const scored = set.classes.filter((c) => set.sources.filter((s) => s.label === c).length >= 2);
   if (scored.length === 0) {
     throw new ValidationError(
       `labeled set ${dir}: no class has two source images, so no crop has a same-class neighbour from another image`,
-      { code: 'EVAL_NO_QUERIES' },
+      { code: evalErrorCodes.noQueries },
     );
   }
   return set;

@@ -9,6 +9,7 @@
  * class (and crops place by place), index order alone would look like a good model.
  */
 import { ValidationError } from '../../errors/index.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 /** The unit vector of `v`; a zero vector stays zero (it ties with everything, which is what it deserves). */
 export function l2Normalize(v: Float32Array): Float32Array {
@@ -23,17 +24,17 @@ export function l2Normalize(v: Float32Array): Float32Array {
 
 /** Normalises every vector after checking they share one dimension and hold finite numbers only. */
 export function normalizeAll(vectors: readonly Float32Array[], what = 'vectors'): Float32Array[] {
-  if (vectors.length === 0) throw new ValidationError(`${what}: no vectors`, { code: 'EVAL_EMPTY' });
+  if (vectors.length === 0) throw new ValidationError(`${what}: no vectors`, { code: evalErrorCodes.empty });
   const dim = vectors[0].length;
-  if (dim === 0) throw new ValidationError(`${what}: vectors have dimension 0`, { code: 'EVAL_BAD_VECTOR' });
+  if (dim === 0) throw new ValidationError(`${what}: vectors have dimension 0`, { code: evalErrorCodes.badVector });
   return vectors.map((v, i) => {
     if (v.length !== dim)
       throw new ValidationError(`${what}[${i}] has dimension ${v.length}, expected ${dim}`, {
-        code: 'EVAL_BAD_VECTOR',
+        code: evalErrorCodes.badVector,
       });
     for (let j = 0; j < v.length; j++) {
       if (!Number.isFinite(v[j]))
-        throw new ValidationError(`${what}[${i}] holds a non-finite value at ${j}`, { code: 'EVAL_BAD_VECTOR' });
+        throw new ValidationError(`${what}[${i}] holds a non-finite value at ${j}`, { code: evalErrorCodes.badVector });
     }
     return l2Normalize(v);
   });
@@ -47,9 +48,11 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 function checkK(k: number, available: number, what: string): void {
   if (!Number.isInteger(k) || k < 1)
-    throw new ValidationError(`k must be a positive integer, got ${k}`, { code: 'EVAL_BAD_K' });
+    throw new ValidationError(`k must be a positive integer, got ${k}`, { code: evalErrorCodes.badK });
   if (k > available) {
-    throw new ValidationError(`k=${k} is larger than the ${available} candidates ${what}`, { code: 'EVAL_BAD_K' });
+    throw new ValidationError(`k=${k} is larger than the ${available} candidates ${what}`, {
+      code: evalErrorCodes.badK,
+    });
   }
 }
 
@@ -74,7 +77,7 @@ export function expectedHitsAtK(scores: Float64Array, eligible: Uint8Array, rele
     top[p] = s;
   }
   if (count < k)
-    throw new ValidationError(`k=${k} is larger than the ${count} eligible candidates`, { code: 'EVAL_BAD_K' });
+    throw new ValidationError(`k=${k} is larger than the ${count} eligible candidates`, { code: evalErrorCodes.badK });
   const threshold = top[k - 1];
   let above = 0,
     tied = 0,
@@ -120,10 +123,10 @@ export function precisionAtKs(
   const n = vectors.length;
   if (labels.length !== n || groups.length !== n) {
     throw new ValidationError(`precision@k: ${n} vectors, ${labels.length} labels, ${groups.length} groups`, {
-      code: 'EVAL_BAD_INPUT',
+      code: evalErrorCodes.badInput,
     });
   }
-  if (ks.length === 0) throw new ValidationError('precision@k: no k given', { code: 'EVAL_BAD_K' });
+  if (ks.length === 0) throw new ValidationError('precision@k: no k given', { code: evalErrorCodes.badK });
   const unit = normalizeAll(vectors);
   const scores = new Float64Array(n);
   const eligible = new Uint8Array(n);
@@ -155,7 +158,7 @@ export function precisionAtKs(
   if (queries === 0) {
     throw new ValidationError(
       'precision@k: no class has items from two different groups (source images), so no query has an eligible same-class neighbour',
-      { code: 'EVAL_NO_QUERIES' },
+      { code: evalErrorCodes.noQueries },
     );
   }
   const precisionAt: Record<number, number> = {};
@@ -196,22 +199,22 @@ export function recallAtKs(
 ): RecallResult {
   if (truthIndex.length !== queries.length) {
     throw new ValidationError(`recall@k: ${queries.length} queries but ${truthIndex.length} truth indices`, {
-      code: 'EVAL_BAD_INPUT',
+      code: evalErrorCodes.badInput,
     });
   }
-  if (ks.length === 0) throw new ValidationError('recall@k: no k given', { code: 'EVAL_BAD_K' });
+  if (ks.length === 0) throw new ValidationError('recall@k: no k given', { code: evalErrorCodes.badK });
   const q = normalizeAll(queries, 'queries');
   const g = normalizeAll(gallery, 'gallery');
   if (q[0].length !== g[0].length) {
     throw new ValidationError(`recall@k: queries have dimension ${q[0].length}, gallery ${g[0].length}`, {
-      code: 'EVAL_BAD_VECTOR',
+      code: evalErrorCodes.badVector,
     });
   }
   ks.forEach((k) => checkK(k, g.length, 'in the gallery'));
   truthIndex.forEach((t, i) => {
     if (!Number.isInteger(t) || t < 0 || t >= g.length) {
       throw new ValidationError(`recall@k: truthIndex[${i}]=${t} is outside the gallery (size ${g.length})`, {
-        code: 'EVAL_BAD_INPUT',
+        code: evalErrorCodes.badInput,
       });
     }
   });
@@ -253,7 +256,9 @@ export function recallAtK(
  */
 export function collapseStd(vectors: readonly Float32Array[]): number {
   if (vectors.length < 2)
-    throw new ValidationError(`collapse std needs at least 2 vectors, got ${vectors.length}`, { code: 'EVAL_EMPTY' });
+    throw new ValidationError(`collapse std needs at least 2 vectors, got ${vectors.length}`, {
+      code: evalErrorCodes.empty,
+    });
   const unit = normalizeAll(vectors);
   const d = unit[0].length;
   const packed = new Float32Array(unit.length * d);

@@ -27,6 +27,7 @@ import { cropToTensor, pickShiftDirection, rasterStats, RasterCache, type PixelR
 import { SPLIT_CELL_DEG, splitCells, type Split } from './place-split.js';
 import type { Bbox } from '../../tiles/index.js';
 import { mulberry32, mixSeed, shuffled } from '../../random/index.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 /** Image files of whole-globe EPSG:4326 plate carrée mosaics (see the module comment). */
 export interface PlaceProxyMosaics {
@@ -172,7 +173,7 @@ async function loadMosaic(cache: RasterCache, file: string, maxWidth: number): P
   if (Math.abs(raster.width - 2 * raster.height) > 1) {
     throw new ValidationError(
       `mosaic ${file} is ${raster.width}x${raster.height} (at most ${maxWidth} wide); the place proxy needs a whole-globe EPSG:4326 plate carrée image, twice as wide as high`,
-      { code: 'EVAL_BAD_MOSAIC' },
+      { code: evalErrorCodes.badMosaic },
     );
   }
   return raster;
@@ -265,7 +266,7 @@ export async function buildPlaceProxySet(options: PlaceProxyOptions): Promise<Pl
     if (t !== undefined && t.queries.length < 2) {
       throw new ValidationError(
         `place proxy (${name}): only ${t.queries.length} usable places in split '${o.split}'; the thresholds or crop size leave too little`,
-        { code: 'EVAL_NO_QUERIES' },
+        { code: evalErrorCodes.noQueries },
       );
     }
   }

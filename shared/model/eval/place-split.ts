@@ -11,6 +11,7 @@
  */
 import { ValidationError } from '../../errors/index.js';
 import type { Bbox } from '../../tiles/index.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 export type Split = 'train' | 'eval';
 
@@ -48,7 +49,7 @@ export function cellSplit(col: number, row: number): Split {
     row >= SPLIT_ROWS
   ) {
     throw new ValidationError(`split cell (${col}, ${row}) is outside the ${SPLIT_COLS}x${SPLIT_ROWS} grid`, {
-      code: 'EVAL_BAD_PLACE',
+      code: evalErrorCodes.badPlace,
     });
   }
   return hashCell(col, row) < EVAL_FRACTION ? 'eval' : 'train';
@@ -62,7 +63,9 @@ export function cellBBox(col: number, row: number): Bbox {
 
 function checkLonLat(lon: number, lat: number): void {
   if (!Number.isFinite(lon) || !Number.isFinite(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90) {
-    throw new ValidationError(`(${lon}, ${lat}) is not a longitude/latitude in degrees`, { code: 'EVAL_BAD_PLACE' });
+    throw new ValidationError(`(${lon}, ${lat}) is not a longitude/latitude in degrees`, {
+      code: evalErrorCodes.badPlace,
+    });
   }
 }
 
@@ -90,7 +93,7 @@ export function bboxSplit(bbox: Bbox): Split | 'mixed' {
   const [minLon, minLat, maxLon, maxLat] = bbox;
   if (![minLon, minLat, maxLon, maxLat].every(Number.isFinite) || minLon >= maxLon || minLat >= maxLat) {
     throw new ValidationError(`bbox ${JSON.stringify(bbox)} is not [minLon, minLat, maxLon, maxLat] with min < max`, {
-      code: 'EVAL_BAD_PLACE',
+      code: evalErrorCodes.badPlace,
     });
   }
   const x0 = Math.max(-180, minLon),
@@ -98,7 +101,7 @@ export function bboxSplit(bbox: Bbox): Split | 'mixed' {
   const y0 = Math.max(-90, minLat),
     y1 = Math.min(90, maxLat);
   if (x0 >= x1 || y0 >= y1)
-    throw new ValidationError(`bbox ${JSON.stringify(bbox)} lies outside the world`, { code: 'EVAL_BAD_PLACE' });
+    throw new ValidationError(`bbox ${JSON.stringify(bbox)} lies outside the world`, { code: evalErrorCodes.badPlace });
   const c0 = Math.floor((x0 + 180) / SPLIT_CELL_DEG),
     c1 = Math.ceil((x1 + 180) / SPLIT_CELL_DEG) - 1;
   const r0 = Math.floor((90 - y1) / SPLIT_CELL_DEG),
@@ -136,7 +139,7 @@ export function splitCells(split: Split): SplitCell[] {
 export function maskEvalCells(image: Float32Array, width: number, height: number, bbox: Bbox, marginPx = 2): number {
   if (image.length !== width * height * 3)
     throw new ValidationError(`image has ${image.length} values, expected ${width}x${height}x3`, {
-      code: 'EVAL_BAD_PLACE',
+      code: evalErrorCodes.badPlace,
     });
   const [minLon, minLat, maxLon, maxLat] = bbox;
   const dx = (maxLon - minLon) / width;

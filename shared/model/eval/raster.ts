@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { AppError, ValidationError } from '../../errors/index.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 export interface Raster {
   width: number;
@@ -31,9 +32,9 @@ export async function decodeRaster(source: string | Uint8Array, options: DecodeO
   const what = typeof source === 'string' ? source : `${source.byteLength} bytes`;
   if (typeof source === 'string') {
     const info = await stat(source).catch((cause: unknown) => {
-      throw new ValidationError(`image ${source} cannot be read`, { code: 'EVAL_NOT_FOUND', cause });
+      throw new ValidationError(`image ${source} cannot be read`, { code: evalErrorCodes.notFound, cause });
     });
-    if (!info.isFile()) throw new ValidationError(`image ${source} is not a file`, { code: 'EVAL_NOT_FOUND' });
+    if (!info.isFile()) throw new ValidationError(`image ${source} is not a file`, { code: evalErrorCodes.notFound });
   }
   try {
     let pipeline = sharp(source, { limitInputPixels: 1 << 28 })
@@ -46,7 +47,7 @@ export async function decodeRaster(source: string | Uint8Array, options: DecodeO
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     return { width: info.width, height: info.height, data };
   } catch (cause) {
-    throw new ValidationError(`cannot decode image ${what}`, { code: 'EVAL_BAD_IMAGE', cause });
+    throw new ValidationError(`cannot decode image ${what}`, { code: evalErrorCodes.badImage, cause });
   }
 }
 
@@ -63,7 +64,7 @@ export async function cropToTensor(raster: Raster, rect: PixelRect, size: number
     top + height > raster.height
   ) {
     throw new ValidationError(`crop ${JSON.stringify(rect)} is not inside a ${raster.width}x${raster.height} raster`, {
-      code: 'EVAL_BAD_CROP',
+      code: evalErrorCodes.badCrop,
     });
   }
   try {
@@ -76,7 +77,10 @@ export async function cropToTensor(raster: Raster, rect: PixelRect, size: number
     for (let i = 0; i < out.length; i++) tensor[i] = out[i] / 255;
     return tensor;
   } catch (cause) {
-    throw new AppError('EVAL_CROP_FAILED', `cropping ${JSON.stringify(rect)} failed`, { retriable: false, cause });
+    throw new AppError(evalErrorCodes.cropFailed, `cropping ${JSON.stringify(rect)} failed`, {
+      retriable: false,
+      cause,
+    });
   }
 }
 

@@ -7,6 +7,7 @@
 import { ValidationError } from '../../errors/index.js';
 import { normalize, type ChannelStats } from '../image/index.js';
 import type { EmbedFn } from './embed-fn.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 export interface BatchEncoder {
   readonly inputSize: number;
@@ -22,7 +23,7 @@ export function embedFnFromEncoder(encoder: BatchEncoder, normalization: Channel
       if (img.length !== per) {
         throw new ValidationError(
           `image ${i} has ${img.length} values; the encoder takes ${encoder.inputSize}x${encoder.inputSize}x3 = ${per}`,
-          { code: 'EVAL_BAD_IMAGE' },
+          { code: evalErrorCodes.badImage },
         );
       }
       normalize(img, normalization, batch.subarray(i * per, (i + 1) * per));

@@ -19,6 +19,7 @@ import { bboxSplit, type Split } from './place-split.js';
 import type { RetrievalTask } from './place-proxy-set.js';
 import { mulberry32, mixSeed, shuffled } from '../../random/index.js';
 import { cropToTensor, decodeRaster, pickShiftDirection, rasterStats, type PixelRect } from './raster.js';
+import { evalErrorCodes } from './eval-errors.js';
 
 export interface TileShiftOptions {
   inputSize: number;
@@ -55,7 +56,10 @@ export function tileFileBBox(relative: string): Bbox | undefined {
   try {
     return tileBbox(tile.z, tile.row, tile.col);
   } catch (cause) {
-    throw new ValidationError(`${relative} names a tile outside the EPSG:4326 grid`, { code: 'EVAL_BAD_PLACE', cause });
+    throw new ValidationError(`${relative} names a tile outside the EPSG:4326 grid`, {
+      code: evalErrorCodes.badPlace,
+      cause,
+    });
   }
 }
 
@@ -77,7 +81,7 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
   try {
     files = await listImageFiles(dir);
   } catch (cause) {
-    throw new ValidationError(`tile folder ${dir} cannot be read`, { code: 'EVAL_NO_DIR', cause });
+    throw new ValidationError(`tile folder ${dir} cannot be read`, { code: evalErrorCodes.noDir, cause });
   }
   const skipped = { otherSide: 0, mixed: 0, unlocated: 0, uninformative: 0 };
   const located = files.filter((f) => {
@@ -134,7 +138,7 @@ export async function buildTileShiftSet(dir: string, options: TileShiftOptions):
   if (set.shifted.queries.length < 2) {
     throw new ValidationError(
       `tile folder ${path.resolve(dir)}: ${set.shifted.queries.length} usable tiles on the '${split}' side (skipped: ${JSON.stringify(skipped)})`,
-      { code: 'EVAL_NO_QUERIES' },
+      { code: evalErrorCodes.noQueries },
     );
   }
   return set;

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { AppError, ValidationError } from '../../errors/index.js';
+import { AppError, ValidationError, errorCodes } from '../../errors/index.js';
 
 /**
  * JPEG/PNG bytes → RGB pixels with libvips (sharp). Alpha is flattened on black (GIBS marks no-data with
@@ -73,7 +73,7 @@ export async function decodeRgb(
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (error) {
     throw new AppError(
-      'UNDECODABLE',
+      errorCodes.undecodable,
       `cannot decode image (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`,
       { retriable: false, cause: error },
     );

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../errors/index.js';
+import { imageErrorCodes } from './image-errors.js';
 
 const IMAGE_EXTENSION = /\.(jpe?g|png)$/i;
 
@@ -21,10 +22,14 @@ export async function listImageFiles(dir: string): Promise<ImageFile[]> {
       entries = await readdir(current, { withFileTypes: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new AppError('IMAGE_DIR_UNREADABLE', `cannot list images under ${current}: ${code ?? String(error)}`, {
-        retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN',
-        cause: error,
-      });
+      throw new AppError(
+        imageErrorCodes.dirUnreadable,
+        `cannot list images under ${current}: ${code ?? String(error)}`,
+        {
+          retriable: code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN',
+          cause: error,
+        },
+      );
     }
     for (const entry of entries) {
       const full = path.join(current, entry.name);

@@ -5,6 +5,7 @@ import type { ChannelStats } from '../image/index.js';
 import type { DecodeReply, DecodeWorkerData } from './decode-messages.js';
 import { preprocessImage } from './preprocess-image.js';
 import { startModuleWorker } from '../../workers/index.js';
+import { inferErrorCodes } from './infer-errors.js';
 
 export interface DecodePoolOptions {
   /** worker threads; 0 decodes on the calling thread (small jobs, tests) */
@@ -100,7 +101,7 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Deco
         if (index >= 0) slots.splice(index, 1);
         if (!ready) {
           reject(
-            new AppError('DECODE_WORKER_FAILED', `decode worker failed to start: ${describeError(cause)}`, {
+            new AppError(inferErrorCodes.decodeWorkerFailed, `decode worker failed to start: ${describeError(cause)}`, {
               retriable: false,
               cause,
             }),
@@ -110,7 +111,7 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Deco
         // the images it held are not at fault: retriable, and a replacement takes over the queue
         for (const task of slot.running.values()) {
           task.reject(
-            new AppError('DECODE_WORKER_FAILED', `decode worker died: ${describeError(cause)}`, {
+            new AppError(inferErrorCodes.decodeWorkerFailed, `decode worker died: ${describeError(cause)}`, {
               retriable: true,
               cause,
             }),
@@ -120,7 +121,9 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Deco
         if (closing) {
           if (slots.length === 0)
             for (const task of queue.splice(0))
-              task.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool closed', { retriable: false }));
+              task.reject(
+                new AppError(inferErrorCodes.decodePoolClosed, 'the decode pool closed', { retriable: false }),
+              );
           return pump();
         }
         log.warn({ err: describeError(cause) }, 'decode worker died, starting a replacement');
@@ -157,7 +160,9 @@ export async function createDecodePool(options: DecodePoolOptions): Promise<Deco
     inputSize,
     decode(bytes) {
       if (closing)
-        return Promise.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool is closed', { retriable: false }));
+        return Promise.reject(
+          new AppError(inferErrorCodes.decodePoolClosed, 'the decode pool is closed', { retriable: false }),
+        );
       return new Promise((resolve, reject) => {
         queue.push({ id: nextId++, bytes, resolve, reject });
         pump();
@@ -179,7 +184,9 @@ function inlinePool(inputSize: number, stats: ChannelStats): DecodePool {
     inputSize,
     decode(bytes) {
       if (closed)
-        return Promise.reject(new AppError('DECODE_POOL_CLOSED', 'the decode pool is closed', { retriable: false }));
+        return Promise.reject(
+          new AppError(inferErrorCodes.decodePoolClosed, 'the decode pool is closed', { retriable: false }),
+        );
       return preprocessImage(bytes, inputSize, stats);
     },
     async close() {

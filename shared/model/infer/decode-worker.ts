@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppError, describeError } from '../../errors/index.js';
 import type { DecodeReply, DecodeRequest, DecodeWorkerData } from './decode-messages.js';
 import { preprocessImage } from './preprocess-image.js';
+import { inferErrorCodes } from './infer-errors.js';
 
 /**
  * Entry of a decode worker thread (started by createDecodePool): decodes and normalises one image per
@@ -22,7 +23,7 @@ function serve(): void {
           error:
             error instanceof AppError
               ? { code: error.code, message: error.message, retriable: error.retriable }
-              : { code: 'DECODE_FAILED', message: describeError(error), retriable: false },
+              : { code: inferErrorCodes.decodeFailed, message: describeError(error), retriable: false },
         }),
     );
   });

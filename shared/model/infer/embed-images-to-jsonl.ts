@@ -3,13 +3,14 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { AppError, ValidationError, describeError } from '../../errors/index.js';
+import { AppError, ValidationError, describeError, errorCodes } from '../../errors/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
 import { listImageFiles } from '../image/index.js';
 import { createDecodePool } from './decode-pool.js';
 import { createImageEmbedder } from './image-embedder.js';
 import { createOrtEncoder, type ExecutionProviderName } from './ort-encoder.js';
 import { prepareModel, type PrepareModelOptions } from './prepare-model.js';
+import { inferErrorCodes } from './infer-errors.js';
 
 export interface EmbedImagesToJsonlOptions extends PrepareModelOptions {
   /** every JPEG/PNG under it, recursively, in sorted relative-path order */
@@ -111,7 +112,7 @@ export async function embedImagesToJsonl(options: EmbedImagesToJsonlOptions): Pr
     await rm(temp, { force: true });
     throw error instanceof AppError
       ? error
-      : new AppError('EMBED_IMAGES_FAILED', `embedding ${options.dir} failed: ${describeError(error)}`, {
+      : new AppError(inferErrorCodes.embedImagesFailed, `embedding ${options.dir} failed: ${describeError(error)}`, {
           retriable: false,
           cause: error,
         });
@@ -137,7 +138,7 @@ async function readImage(file: string): Promise<Uint8Array | AppError> {
     return new Uint8Array(await readFile(file));
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    return new AppError('IMAGE_UNREADABLE', `cannot read ${file}: ${code ?? describeError(cause)}`, {
+    return new AppError(errorCodes.imageUnreadable, `cannot read ${file}: ${code ?? describeError(cause)}`, {
       retriable: code === 'EMFILE' || code === 'EAGAIN',
       cause,
     });

@@ -1,5 +1,6 @@
 import { AppError, ValidationError, describeError } from '../../errors/index.js';
 import type { DecodePool } from './decode-pool.js';
+import { inferErrorCodes } from './infer-errors.js';
 
 /** What the embedder needs from an encoder: OrtEncoder fits; a tfjs encoder fits through a two-line adapter. */
 export interface TensorEncoder {
@@ -78,7 +79,7 @@ export function createImageEmbedder(options: ImageEmbedderOptions): ImageEmbedde
           }
           if (decoded.tensor.length !== perImage) {
             results[i] = new AppError(
-              'DECODE_FAILED',
+              inferErrorCodes.decodeFailed,
               `decoded tensor holds ${decoded.tensor.length} floats, expected ${perImage}`,
               { retriable: false },
             );
@@ -101,5 +102,8 @@ export function createImageEmbedder(options: ImageEmbedderOptions): ImageEmbedde
 function asAppError(error: unknown): AppError {
   return error instanceof AppError
     ? error
-    : new AppError('DECODE_FAILED', `decode failed: ${describeError(error)}`, { retriable: false, cause: error });
+    : new AppError(inferErrorCodes.decodeFailed, `decode failed: ${describeError(error)}`, {
+        retriable: false,
+        cause: error,
+      });
 }

@@ -9,3 +9,5 @@ export { prepareModel } from './prepare-model.js';
 export type { PrepareModelOptions, PreparedModel } from './prepare-model.js';
 export { embedImagesToJsonl } from './embed-images-to-jsonl.js';
 export type { EmbedImagesToJsonlOptions, EmbedImagesSummary } from './embed-images-to-jsonl.js';
+export { inferErrorCodes } from './infer-errors.js';
+export type { InferErrorCode } from './infer-errors.js';

@@ -1,6 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { AppError, ValidationError, describeError } from '../../errors/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
+import { onnxErrorCodes } from '../onnx/index.js';
+import { inferErrorCodes } from './infer-errors.js';
 
 export type ExecutionProviderName = 'cpu' | 'webgpu' | 'cuda';
 
@@ -64,7 +66,7 @@ export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncod
       break;
     } catch (cause) {
       if (candidate === 'cpu') {
-        throw new AppError('MODEL_INVALID', `onnxruntime cannot load the model: ${describeError(cause)}`, {
+        throw new AppError(onnxErrorCodes.modelInvalid, `onnxruntime cannot load the model: ${describeError(cause)}`, {
           retriable: false,
           cause,
         });
@@ -73,7 +75,7 @@ export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncod
     }
   }
   if (session === undefined)
-    throw new AppError('MODEL_INVALID', 'no execution provider could load the model', { retriable: false });
+    throw new AppError(onnxErrorCodes.modelInvalid, 'no execution provider could load the model', { retriable: false });
 
   const { inputSize, embeddingDim } = checkSignature(session);
   log.info(
@@ -89,7 +91,7 @@ export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncod
     inputSize,
     embeddingDim,
     async embedTensor(input, n) {
-      if (closed) throw new AppError('ENCODER_CLOSED', 'the encoder is closed', { retriable: false });
+      if (closed) throw new AppError(inferErrorCodes.encoderClosed, 'the encoder is closed', { retriable: false });
       if (!Number.isInteger(n) || n < 1) throw new ValidationError(`batch size must be a positive integer, got ${n}`);
       if (input.length !== n * perImage) {
         throw new ValidationError(
@@ -101,7 +103,7 @@ export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncod
         const out = await open.run({ [INPUT]: new ort.Tensor('float32', input, [n, inputSize, inputSize, 3]) });
         data = out[OUTPUT].data as Float32Array;
       } catch (cause) {
-        throw new AppError('INFERENCE_FAILED', `onnxruntime run failed: ${describeError(cause)}`, {
+        throw new AppError(inferErrorCodes.inferenceFailed, `onnxruntime run failed: ${describeError(cause)}`, {
           retriable: false,
           cause,
         });
@@ -123,7 +125,8 @@ export async function createOrtEncoder(modelBytes: Uint8Array, options: OrtEncod
 function checkSignature(session: ort.InferenceSession): { inputSize: number; embeddingDim: number } {
   const input = session.inputMetadata.find((m) => m.name === INPUT);
   const output = session.outputMetadata.find((m) => m.name === OUTPUT);
-  const fail = (why: string) => new AppError('MODEL_INVALID', `not a gibs-embed encoder: ${why}`, { retriable: false });
+  const fail = (why: string) =>
+    new AppError(onnxErrorCodes.modelInvalid, `not a gibs-embed encoder: ${why}`, { retriable: false });
   if (input === undefined || !input.isTensor)
     throw fail(`no tensor input "${INPUT}" (inputs: ${session.inputNames.join(', ')})`);
   if (output === undefined || !output.isTensor)

@@ -4,3 +4,5 @@ export { readOnnxModel } from './read-onnx.js';
 export type { OnnxModelInfo } from './read-onnx.js';
 export { validateWeights } from './validate-weights.js';
 export { foldBatchNorm, hwioToOihw } from './conv-weights.js';
+export { onnxErrorCodes } from './onnx-errors.js';
+export type { OnnxErrorCode } from './onnx-errors.js';

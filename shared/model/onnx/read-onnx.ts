@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/index.js';
 import { onnxModelType } from './onnx-schema.js';
+import { onnxErrorCodes } from './onnx-errors.js';
 
 export interface OnnxModelInfo {
   irVersion: number;
@@ -44,11 +45,14 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModelInfo {
   try {
     decoded = type.toObject(type.decode(bytes), { longs: Number, defaults: false }) as DecodedModel;
   } catch (cause) {
-    throw new AppError('MODEL_INVALID', `not an ONNX model: ${(cause as Error).message}`, { retriable: false, cause });
+    throw new AppError(onnxErrorCodes.modelInvalid, `not an ONNX model: ${(cause as Error).message}`, {
+      retriable: false,
+      cause,
+    });
   }
   const graph = decoded.graph;
   if (graph === undefined || decoded.ir_version === undefined) {
-    throw new AppError('MODEL_INVALID', 'not an ONNX model: no graph or IR version', { retriable: false });
+    throw new AppError(onnxErrorCodes.modelInvalid, 'not an ONNX model: no graph or IR version', { retriable: false });
   }
   const dims = (v: DecodedValueInfo) =>
     (v.type?.tensor_type?.shape?.dim ?? []).map((d) => d.dim_param ?? d.dim_value ?? '?');

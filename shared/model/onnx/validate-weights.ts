@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors/index.js';
 import { graphParams, type EncoderGraph, type WeightMap } from '../encoder/index.js';
+import { onnxErrorCodes } from './onnx-errors.js';
 
 /**
  * Checks that `weights` holds every parameter the graph needs, with the declared shape, a Float32Array of the
@@ -11,10 +12,12 @@ export function validateWeights(graph: EncoderGraph, weights: WeightMap): void {
     const entry = weights[spec.name];
     if (entry === undefined)
       throw new ValidationError(`weight "${spec.name}" is missing (expected shape [${spec.shape.join(', ')}])`, {
-        code: 'WEIGHTS_INVALID',
+        code: onnxErrorCodes.weightsInvalid,
       });
     if (!(entry.data instanceof Float32Array))
-      throw new ValidationError(`weight "${spec.name}" must be a Float32Array`, { code: 'WEIGHTS_INVALID' });
+      throw new ValidationError(`weight "${spec.name}" must be a Float32Array`, {
+        code: onnxErrorCodes.weightsInvalid,
+      });
     const sameShape =
       Array.isArray(entry.shape) &&
       entry.shape.length === spec.shape.length &&
@@ -22,14 +25,14 @@ export function validateWeights(graph: EncoderGraph, weights: WeightMap): void {
     if (!sameShape) {
       throw new ValidationError(
         `weight "${spec.name}" has shape [${String(entry.shape)}], expected [${spec.shape.join(', ')}]`,
-        { code: 'WEIGHTS_INVALID' },
+        { code: onnxErrorCodes.weightsInvalid },
       );
     }
     const size = spec.shape.reduce((a, b) => a * b, 1);
     if (entry.data.length !== size) {
       throw new ValidationError(
         `weight "${spec.name}" has ${entry.data.length} values, shape [${spec.shape.join(', ')}] needs ${size}`,
-        { code: 'WEIGHTS_INVALID' },
+        { code: onnxErrorCodes.weightsInvalid },
       );
     }
     const isVariance = spec.name.endsWith('/moving_variance');
@@ -37,11 +40,11 @@ export function validateWeights(graph: EncoderGraph, weights: WeightMap): void {
       const v = entry.data[i];
       if (!Number.isFinite(v))
         throw new ValidationError(`weight "${spec.name}" holds a non-finite value at index ${i}`, {
-          code: 'WEIGHTS_INVALID',
+          code: onnxErrorCodes.weightsInvalid,
         });
       if (isVariance && v < 0)
         throw new ValidationError(`weight "${spec.name}" holds a negative variance at index ${i}`, {
-          code: 'WEIGHTS_INVALID',
+          code: onnxErrorCodes.weightsInvalid,
         });
     }
   }

@@ -15,9 +15,11 @@ import {
   verifyCheckpoint,
   type CheckpointMeta,
   type LoadedCheckpoint,
+  checkpointErrorCodes,
 } from '../checkpoint/index.js';
 import type { LatestPointer, ModelRegistry, RegistryWatch, WatchOptions } from './model-registry.js';
 import { pollLatest } from './poll-latest.js';
+import { registryErrorCodes } from './registry-errors.js';
 
 export interface FsModelRegistryOptions {
   /** directory holding `checkpoints/<id>/` and `latest.json` (created on first write) */
@@ -63,9 +65,13 @@ export class FsModelRegistry implements ModelRegistry {
       // the copy is what will be served: verify it, not just the source (which could change meanwhile)
       const copied = await verifyCheckpoint(temp);
       if (copied.digest !== source.digest)
-        throw new AppError('CHECKPOINT_CONFLICT', `${checkpointDir} changed while it was being published`, {
-          retriable: true,
-        });
+        throw new AppError(
+          registryErrorCodes.checkpointConflict,
+          `${checkpointDir} changed while it was being published`,
+          {
+            retriable: true,
+          },
+        );
       await rename(temp, target);
       await fsyncPath(checkpoints);
     } catch (error) {
@@ -98,7 +104,7 @@ export class FsModelRegistry implements ModelRegistry {
       try {
         metas.push(await readCheckpointMeta(this.dirOf(name)));
       } catch (error) {
-        if (!(error instanceof AppError && error.code === 'CHECKPOINT_CORRUPT')) throw error;
+        if (!(error instanceof AppError && error.code === checkpointErrorCodes.corrupt)) throw error;
         this.log.warn({ err: error, id: name }, 'model registry: leaving a corrupt checkpoint out of the listing');
       }
     }
@@ -113,9 +119,13 @@ export class FsModelRegistry implements ModelRegistry {
     if (!pointer) return undefined;
     const meta = await this.get(pointer.id);
     if (!meta)
-      throw new AppError('REGISTRY_CORRUPT', `${LATEST_FILE} points at ${pointer.id}, which is not in the registry`, {
-        retriable: false,
-      });
+      throw new AppError(
+        registryErrorCodes.corrupt,
+        `${LATEST_FILE} points at ${pointer.id}, which is not in the registry`,
+        {
+          retriable: false,
+        },
+      );
     return meta;
   }
 
@@ -198,7 +208,7 @@ export class FsModelRegistry implements ModelRegistry {
     );
     if (strip(stored) !== strip(source) || clash) {
       throw new AppError(
-        'CHECKPOINT_CONFLICT',
+        registryErrorCodes.checkpointConflict,
         `${source.id} is already stored with different ${clash ? clash[0] : 'metadata'}; checkpoints are immutable`,
         { retriable: false },
       );
@@ -225,7 +235,7 @@ export class FsModelRegistry implements ModelRegistry {
       return { id: pointer.id, promoted_at: String(pointer.promoted_at), previous: pointer.previous ?? null };
     } catch (error) {
       throw new AppError(
-        'REGISTRY_CORRUPT',
+        registryErrorCodes.corrupt,
         `${path.join(this.root, LATEST_FILE)} is unreadable: ${error instanceof Error ? error.message : String(error)}`,
         { retriable: false, cause: error },
       );
@@ -234,7 +244,9 @@ export class FsModelRegistry implements ModelRegistry {
 
   private dirOf(id: string): string {
     if (typeof id !== 'string' || !CHECKPOINT_ID_PATTERN.test(id))
-      throw new ValidationError(`not a checkpoint id: ${JSON.stringify(id)}`, { code: 'INVALID_CHECKPOINT_ID' });
+      throw new ValidationError(`not a checkpoint id: ${JSON.stringify(id)}`, {
+        code: registryErrorCodes.invalidCheckpointId,
+      });
     return path.join(this.root, 'checkpoints', id);
   }
 
@@ -266,14 +278,17 @@ export class FsModelRegistry implements ModelRegistry {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new AppError('REGISTRY_CLOSED', 'the model registry is closed', { retriable: false });
+    if (this.closed)
+      throw new AppError(registryErrorCodes.closed, 'the model registry is closed', { retriable: false });
   }
 }
 
 function notFound(id: string): AppError {
-  return new AppError('CHECKPOINT_NOT_FOUND', `checkpoint ${id} is not in the registry`, { retriable: false });
+  return new AppError(registryErrorCodes.checkpointNotFound, `checkpoint ${id} is not in the registry`, {
+    retriable: false,
+  });
 }
 
 function ioError(message: string, error: unknown): AppError {
-  return sharedIoError('REGISTRY_IO', `model registry: ${message}`, error);
+  return sharedIoError(registryErrorCodes.io, `model registry: ${message}`, error);
 }

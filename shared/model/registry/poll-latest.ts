@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/index.js';
 import type { CheckpointMeta } from '../checkpoint/index.js';
 import type { RegistryWatch, WatchOptions } from './model-registry.js';
+import { registryErrorCodes } from './registry-errors.js';
 
 /**
  * The polling loop behind ModelRegistry.watch, shared by backends: a setTimeout chain (never two polls
@@ -31,10 +32,14 @@ export function pollLatest(
       options.onError(
         error instanceof AppError
           ? error
-          : new AppError('REGISTRY_WATCH_FAILED', `watch: ${error instanceof Error ? error.message : String(error)}`, {
-              retriable: true,
-              cause: error,
-            }),
+          : new AppError(
+              registryErrorCodes.watchFailed,
+              `watch: ${error instanceof Error ? error.message : String(error)}`,
+              {
+                retriable: true,
+                cause: error,
+              },
+            ),
       );
     }
     if (!stopped) {

@@ -2,8 +2,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../errors/index.js';
 import { ioError, isErrno } from '../../fs/index.js';
-import { CHECKPOINT_ID_PATTERN } from '../checkpoint/index.js';
+import { CHECKPOINT_ID_PATTERN, checkpointErrorCodes } from '../checkpoint/index.js';
 import type { FsModelRegistry } from './fs-model-registry.js';
+import { registryErrorCodes } from './registry-errors.js';
 
 /** The word that names the promoted checkpoint in a checkpoint argument. */
 export const LATEST_CHECKPOINT = 'latest';
@@ -24,18 +25,18 @@ export async function resolveCheckpointDir(
   const id = ref === LATEST_CHECKPOINT ? (await registry.latest())?.id : ref;
   if (id === undefined)
     throw new ValidationError(`${what} ${ref}: the model registry ${registry.root} has promoted no checkpoint yet`, {
-      code: 'CHECKPOINT_NOT_FOUND',
+      code: registryErrorCodes.checkpointNotFound,
     });
   if (!CHECKPOINT_ID_PATTERN.test(id)) {
     throw new ValidationError(
       `${what} ${JSON.stringify(ref)} is neither a checkpoint directory nor a registry id (ckpt-<14 digits>-<12 hex>) nor "latest"`,
-      { code: 'CHECKPOINT_NOT_FOUND' },
+      { code: registryErrorCodes.checkpointNotFound },
     );
   }
   try {
     return await registry.checkpointDir(id);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'CHECKPOINT_NOT_FOUND') {
+    if (error instanceof AppError && error.code === registryErrorCodes.checkpointNotFound) {
       throw new ValidationError(
         `${what} ${ref}: no such directory, and the model registry ${registry.root} holds no checkpoint ${id}`,
         { code: error.code, cause: error },
@@ -50,6 +51,6 @@ async function isDirectory(target: string): Promise<boolean> {
     return (await stat(target)).isDirectory();
   } catch (error) {
     if (isErrno(error, 'ENOENT', 'ENOTDIR')) return false;
-    throw ioError('CHECKPOINT_IO', `cannot inspect ${target}`, error);
+    throw ioError(checkpointErrorCodes.io, `cannot inspect ${target}`, error);
   }
 }

@@ -9,12 +9,13 @@ import {
   latestDate,
   layerHasDate,
   parseCapabilities,
+  gibsErrorCodes,
 } from '../../../shared/gibs/index.js';
 import { kit } from '../../support/data-kit.js';
 
 const capsDir = kit('gibs/capabilities');
 const badCaps = (e: unknown): boolean =>
-  e instanceof AppError && e.code === 'BAD_CAPABILITIES' && e.retriable === false;
+  e instanceof AppError && e.code === gibsErrorCodes.badCapabilities && e.retriable === false;
 
 function wmts(contents: string): string {
   return `<?xml version="1.0"?><Capabilities xmlns="http://www.opengis.net/wmts/1.0" xmlns:ows="http://www.opengis.net/ows/1.1" version="1.0.0"><Contents>${contents}</Contents></Capabilities>`;

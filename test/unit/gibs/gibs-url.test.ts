@@ -10,6 +10,7 @@ import {
   isCapabilitiesPath,
   parseTilePath,
   tileUrl,
+  gibsErrorCodes,
 } from '../../../shared/gibs/index.js';
 import { kit } from '../../support/data-kit.js';
 
@@ -162,7 +163,7 @@ describe('GIBS WMTS REST URLs', () => {
     assert.equal(extForFormat(' IMAGE/PNG '), 'png');
     assert.throws(
       () => extForFormat('text/html'),
-      (e: unknown) => e instanceof AppError && e.code === 'UNKNOWN_FORMAT',
+      (e: unknown) => e instanceof AppError && e.code === gibsErrorCodes.unknownFormat,
     );
   });
 });

@@ -11,9 +11,11 @@ import {
   parseDuration,
   parseInstant,
   parseTimeValue,
+  gibsErrorCodes,
 } from '../../../shared/gibs/index.js';
 
-const badTime = (e: unknown): boolean => e instanceof AppError && e.code === 'BAD_TIME' && e.retriable === false;
+const badTime = (e: unknown): boolean =>
+  e instanceof AppError && e.code === gibsErrorCodes.badTime && e.retriable === false;
 const layer = (...values: string[]) => ({ id: 'L', time: { intervals: values.map(parseTimeValue) } });
 
 describe('ISO 8601 pieces', () => {

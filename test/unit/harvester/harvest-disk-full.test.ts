@@ -11,6 +11,7 @@ import type { ClaimOwner, IntentRecord } from '../../../services/harvester/harve
 import { startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
 import { openHarness, readFetched, removeDir, sharedCapabilities } from '../../support/harvester-harness.js';
 import { kit } from '../../support/data-kit.js';
+import { harvesterErrorCodes } from '../../../services/harvester/index.js';
 
 /**
  * The disk fills up between the bus write and the ledger write: the tiles are on the bus, the ledger cannot
@@ -43,7 +44,10 @@ class FullDiskLedger implements HarvestLedger {
     if (this.full && records.some((r) => r.status === 'produced')) {
       this.refused++;
       const cause = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-      throw new AppError('LEDGER_IO', 'harvest ledger write failed: SQLITE_FULL', { retriable: true, cause });
+      throw new AppError(harvesterErrorCodes.ledgerIo, 'harvest ledger write failed: SQLITE_FULL', {
+        retriable: true,
+        cause,
+      });
     }
     return this.real.record(records);
   }

@@ -5,8 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AppError } from '../../../shared/errors/index.js';
-import { openHarvestLedger } from '../../../services/harvester/index.js';
+import { AppError, errorCodes } from '../../../shared/errors/index.js';
+import { openHarvestLedger, harvesterErrorCodes } from '../../../services/harvester/index.js';
 
 const dirs: string[] = [];
 async function tempFile(name = 'harvester.db'): Promise<string> {
@@ -68,7 +68,7 @@ describe('SqliteHarvestLedger', () => {
 
   it('marks a never-successful tile failed, and a success replaces it', async () => {
     const ledger = await openHarvestLedger({ path: await tempFile() });
-    await ledger.record([{ key: 'x', status: 'failed', code: 'UNDECODABLE', reason: 'bad bytes' }]);
+    await ledger.record([{ key: 'x', status: 'failed', code: errorCodes.undecodable, reason: 'bad bytes' }]);
     assert.deepEqual(await ledger.counts(), { produced: 0, blank: 0, failed: 1 });
     await ledger.record([{ key: 'x', status: 'blank', sha256: sha }]);
     assert.deepEqual(await ledger.counts(), { produced: 0, blank: 1, failed: 0 });
@@ -102,13 +102,16 @@ describe('SqliteHarvestLedger', () => {
     const file = await tempFile();
     const ledger = await openHarvestLedger({ path: file });
     await ledger.close();
-    await assert.rejects(ledger.get('k'), (e: unknown) => e instanceof AppError && e.code === 'LEDGER_CLOSED');
+    await assert.rejects(
+      ledger.get('k'),
+      (e: unknown) => e instanceof AppError && e.code === harvesterErrorCodes.ledgerClosed,
+    );
     const junk = await tempFile('junk.db');
     await openHarvestLedger({ path: path.join(path.dirname(junk), 'mk.db') }).then((l) => l.close());
     await writeFile(junk, 'this is not sqlite '.repeat(100));
     await assert.rejects(
       openHarvestLedger({ path: junk }),
-      (e: unknown) => e instanceof AppError && e.code === 'LEDGER_IO' && !e.retriable,
+      (e: unknown) => e instanceof AppError && e.code === harvesterErrorCodes.ledgerIo && !e.retriable,
     );
   });
 });
@@ -168,7 +171,7 @@ describe('SqliteHarvestLedger claims', () => {
     await ledger.close();
     await assert.rejects(
       openHarvestLedger({ path: await tempFile(), claimLeaseMs: 0 }),
-      (e: unknown) => e instanceof AppError && e.code === 'LEDGER_OPTIONS',
+      (e: unknown) => e instanceof AppError && e.code === harvesterErrorCodes.ledgerOptions,
     );
   });
 });

@@ -1,7 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../shared/errors/index.js';
-import { resolveHarvesterConfig, scheduledHarvestDate, validateSchedule } from '../../../services/harvester/index.js';
+import {
+  resolveHarvesterConfig,
+  scheduledHarvestDate,
+  validateSchedule,
+  harvesterErrorCodes,
+} from '../../../services/harvester/index.js';
 
 describe('harvest schedule', () => {
   it('harvests today in UTC minus the lag, whatever the local clock says', () => {
@@ -16,7 +21,8 @@ describe('harvest schedule', () => {
     validateSchedule('*/15 * * * *', 'America/New_York');
     assert.throws(
       () => validateSchedule('0 25 * * *', 'UTC'),
-      (e: unknown) => e instanceof ValidationError && e.code === 'BAD_SCHEDULE' && /0 25/.test(e.message),
+      (e: unknown) =>
+        e instanceof ValidationError && e.code === harvesterErrorCodes.badSchedule && /0 25/.test(e.message),
     );
     assert.throws(() => validateSchedule('daily', 'UTC'), ValidationError);
     assert.throws(

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors/index.js';
-import { inspectImage } from '../../../shared/tiles/index.js';
+import { inspectImage, tilesErrorCodes } from '../../../shared/tiles/index.js';
 import type { HarvestRequest } from '../../../services/harvester/index.js';
 import { startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
 import {
@@ -21,7 +21,8 @@ import { kit } from '../../support/data-kit.js';
 const dataDir = kit();
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const mosaicZ2: HarvestRequest = { layer: MODIS, from: '2020-09-27', to: '2020-09-27', levels: [2] }; // 5 × 3 tiles
-const isWrongSize = (e: unknown): boolean => e instanceof AppError && e.code === 'WRONG_TILE_SIZE' && !e.retriable;
+const isWrongSize = (e: unknown): boolean =>
+  e instanceof AppError && e.code === tilesErrorCodes.wrongTileSize && !e.retriable;
 
 async function storedKeys(h: Harness): Promise<string[]> {
   const keys: string[] = [];
@@ -109,7 +110,7 @@ describe('harvester: tiles of the wrong size', () => {
     // no expected size: still bounded, by maxPixels (default 8192², far above any tile)
     await assert.rejects(
       inspectImage(await jpeg(600, 600), { maxPixels: 512 * 512 }),
-      (e: unknown) => e instanceof AppError && e.code === 'IMAGE_TOO_LARGE' && !e.retriable,
+      (e: unknown) => e instanceof AppError && e.code === tilesErrorCodes.imageTooLarge && !e.retriable,
     );
     assert.equal((await inspectImage(await jpeg(600, 600))).width, 600);
   });

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { clampBbox, pointId, tileBbox } from '../../../shared/tiles/index.js';
-import { createHarvester, type HarvestRequest } from '../../../services/harvester/index.js';
+import { createHarvester, type HarvestRequest, harvesterErrorCodes } from '../../../services/harvester/index.js';
 import { silentLogger } from '../../../shared/log/index.js';
 import { startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
 import {
@@ -242,7 +242,7 @@ describe('harvester service (GIBS replay server, real bus, tile store and ledger
     assert.equal((await readFetched(h.bus)).length, summary.fetched, 'every counted tile is on the bus');
     await assert.rejects(
       h.harvester.harvest(area),
-      (e: unknown) => e instanceof AppError && e.code === 'HARVESTER_STOPPED',
+      (e: unknown) => e instanceof AppError && e.code === harvesterErrorCodes.harvesterStopped,
     );
     await h.close();
     await slow.close();

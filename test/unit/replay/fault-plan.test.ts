@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ValidationError } from '../../../shared/errors/index.js';
 import { createFaultPlan } from '../../../services/replay/fault-plan.js';
 import { mulberry32 } from '../../../shared/random/index.js';
+import { replayErrorCodes } from '../../../services/replay/index.js';
 
 describe('fault plan', () => {
   it('hits each kind at its rate over many draws, reproducibly per seed', () => {
@@ -47,7 +48,7 @@ describe('fault plan', () => {
     ]) {
       assert.throws(
         () => createFaultPlan(bad, Math.random),
-        (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS',
+        (e: unknown) => e instanceof ValidationError && e.code === replayErrorCodes.badFaultOptions,
         JSON.stringify(bad),
       );
     }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors/index.js';
 import { silentLogger } from '../../../shared/log/index.js';
-import { MOSAIC_SOURCES } from '../../../services/replay/index.js';
+import { MOSAIC_SOURCES, replayErrorCodes } from '../../../services/replay/index.js';
 import { createMosaicPyramid, readMosaicInfo } from '../../../services/replay/mosaic-pyramid.js';
 import { findRealTiles } from '../../../services/replay/real-tiles.js';
 import { dataDir } from '../../support/raw-request.js';
@@ -35,7 +35,7 @@ describe('mosaic pyramid', () => {
       await writeFile(junk, 'not a jpeg');
       await assert.rejects(
         readMosaicInfo(junk, '500m'),
-        (e: unknown) => e instanceof AppError && e.code === 'MOSAIC_UNREADABLE',
+        (e: unknown) => e instanceof AppError && e.code === replayErrorCodes.mosaicUnreadable,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -5,7 +5,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { capabilitiesUrl, tileUrl } from '../../../shared/gibs/index.js';
-import { startReplayServer, type FaultOptions, type ReplayServer } from '../../../services/replay/index.js';
+import {
+  startReplayServer,
+  type FaultOptions,
+  type ReplayServer,
+  replayErrorCodes,
+} from '../../../services/replay/index.js';
 import { dataDir, get, rawRequest, type RawOutcome } from '../../support/raw-request.js';
 
 const REAL_TILE = {
@@ -157,18 +162,18 @@ describe('replay fault injection', () => {
     ]) {
       await assert.rejects(
         startReplayServer({ dataDir, faults: bad }),
-        (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS',
+        (e: unknown) => e instanceof ValidationError && e.code === replayErrorCodes.badFaultOptions,
       );
     }
     await assert.rejects(
       startReplayServer({ dataDir: path.join(dataDir, 'no-such-kit') }),
-      (e: unknown) => e instanceof AppError && e.code === 'DATA_UNREADABLE',
+      (e: unknown) => e instanceof AppError && e.code === replayErrorCodes.dataUnreadable,
     );
     const first = await startReplayServer({ dataDir });
     try {
       await assert.rejects(
         startReplayServer({ dataDir, port: first.port }),
-        (e: unknown) => e instanceof AppError && e.code === 'REPLAY_LISTEN_FAILED',
+        (e: unknown) => e instanceof AppError && e.code === replayErrorCodes.listenFailed,
       );
     } finally {
       await first.close();

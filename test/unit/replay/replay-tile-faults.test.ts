@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ValidationError } from '../../../shared/errors/index.js';
 import { tileUrl } from '../../../shared/gibs/index.js';
-import { startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
+import { startReplayServer, type ReplayServer, replayErrorCodes } from '../../../services/replay/index.js';
 import { dataDir, get, rawRequest } from '../../support/raw-request.js';
 
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
@@ -45,7 +45,7 @@ describe('replay: scripted tile faults, wrong-size answers, changed ETags', () =
     assert.ok(server.stats().scriptedFaults >= 3);
     assert.throws(
       () => server.faultTile('5/5', { kind: 'hang' }),
-      (e: unknown) => e instanceof ValidationError && e.code === 'BAD_FAULT_OPTIONS',
+      (e: unknown) => e instanceof ValidationError && e.code === replayErrorCodes.badFaultOptions,
     );
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { AppError } from '../../../shared/errors/index.js';
+import { AppError, errorCodes } from '../../../shared/errors/index.js';
 import { decodeImageInfo, inspectImage, isBlankImage } from '../../../shared/tiles/index.js';
 import { kit } from '../../support/data-kit.js';
 
@@ -18,7 +18,8 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-const undecodable = (e: unknown): boolean => e instanceof AppError && e.code === 'UNDECODABLE' && e.retriable === false;
+const undecodable = (e: unknown): boolean =>
+  e instanceof AppError && e.code === errorCodes.undecodable && e.retriable === false;
 
 /** A 512x512 image of `channels` bands, all zero except `lit` pixels set to `value`. */
 function rawImage(channels: 1 | 2 | 3 | 4, lit: Array<[number, number]>, value: number[], base: number[] = []): Buffer {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AppError } from '../../../shared/errors/index.js';
+import { AppError, errorCodes } from '../../../shared/errors/index.js';
 import {
   type TileAddress,
   parseTileBlobKey,
@@ -39,7 +39,7 @@ describe('tile blob keys', () => {
       [sample, ''],
     ];
     for (const [tile, ext] of bad) {
-      const isValidation = (e: unknown) => e instanceof AppError && e.code === 'VALIDATION';
+      const isValidation = (e: unknown) => e instanceof AppError && e.code === errorCodes.validation;
       assert.throws(() => tileBlobKey(tile, ext), isValidation, JSON.stringify([tile, ext]));
     }
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AppError } from '../../../shared/errors/index.js';
+import { AppError, errorCodes } from '../../../shared/errors/index.js';
 import { TILE_ID_NAMESPACE, pointId, tileKey, uuidV5 } from '../../../shared/tiles/index.js';
 
 /** RFC 4122 namespaces for DNS names and URLs, to check uuidV5 against known vectors. */
@@ -36,7 +36,7 @@ describe('tile keys and point ids', () => {
     for (const args of bad) {
       assert.throws(
         () => pointId(...args),
-        (e: unknown) => e instanceof AppError && e.code === 'VALIDATION',
+        (e: unknown) => e instanceof AppError && e.code === errorCodes.validation,
       );
     }
     assert.throws(

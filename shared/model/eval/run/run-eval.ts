@@ -38,6 +38,7 @@ import {
   type GatePolicy,
   type NamedReport,
   type PlaceProxyMosaics,
+  evalErrorCodes,
 } from '../index.js';
 
 export interface RunEvalOptions {
@@ -90,7 +91,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const log = options.log ?? silentLogger();
   if (options.labeledDir === undefined && options.mosaics === undefined && options.tilesDir === undefined) {
     throw new ValidationError('eval needs at least one of --labeled DIR, --mosaics FILE[,FILE], --tiles DIR', {
-      code: 'EVAL_EMPTY',
+      code: evalErrorCodes.empty,
     });
   }
   const randomSeed = options.randomSeed ?? 1;

@@ -6,8 +6,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AbortedError, AppError, RetriesExhaustedError, ValidationError } from '../../../../shared/errors/index.js';
-import { GibsClient, userAgent, type GibsClientOptions } from '../../../../services/harvester/http/index.js';
-import { HttpError } from '../../../../shared/http/index.js';
+import {
+  GibsClient,
+  userAgent,
+  type GibsClientOptions,
+  gibsClientErrorCodes,
+} from '../../../../services/harvester/http/index.js';
+import { HttpError, httpErrorCodes } from '../../../../shared/http/index.js';
 import type { RetryPolicy } from '../../../../shared/retry/index.js';
 import { kit } from '../../../support/data-kit.js';
 
@@ -146,14 +151,18 @@ describe('GibsClient against a scripted loopback server', () => {
     const before404 = server.requests.length;
     await assert.rejects(
       c.fetchTile('/missing'),
-      (e: unknown) => e instanceof HttpError && e.code === 'DATE_OUT_OF_RANGE' && !e.retriable && e.status === 404,
+      (e: unknown) =>
+        e instanceof HttpError && e.code === httpErrorCodes.dateOutOfRange && !e.retriable && e.status === 404,
     );
     assert.equal(server.requests.length - before404, 1);
     server.script('/bad', [{ status: 400 }]);
     await assert.rejects(
       c.fetchTile('/bad'),
       (e: unknown) =>
-        e instanceof AppError && e.code === 'BAD_REQUEST' && !e.retriable && /bad time, layer or tile/.test(e.message),
+        e instanceof AppError &&
+        e.code === httpErrorCodes.badRequest &&
+        !e.retriable &&
+        /bad time, layer or tile/.test(e.message),
     );
     assert.equal(server.requests.length - before404, 2);
   });
@@ -197,7 +206,9 @@ describe('GibsClient against a scripted loopback server', () => {
       .fetchTile('/silent.jpg')
       .catch((e: unknown) => e);
     assert.ok(error instanceof RetriesExhaustedError);
-    assert.ok(error.cause instanceof HttpError && error.cause.code === 'TIMEOUT' && error.cause.retriable);
+    assert.ok(
+      error.cause instanceof HttpError && error.cause.code === gibsClientErrorCodes.timeout && error.cause.retriable,
+    );
   });
 
   it('stops at once when the caller aborts', async () => {
@@ -261,7 +272,7 @@ describe('GibsClient against a scripted loopback server', () => {
     await c.close();
     await assert.rejects(
       c.fetchTile(tilePath),
-      (e: unknown) => e instanceof AppError && e.code === 'GIBS_CLIENT_CLOSED',
+      (e: unknown) => e instanceof AppError && e.code === gibsClientErrorCodes.closed,
     );
   });
 });

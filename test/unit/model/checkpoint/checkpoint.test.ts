@@ -15,6 +15,7 @@ import {
   saveCheckpoint,
   sha256Hex,
   verifyCheckpoint,
+  checkpointErrorCodes,
 } from '../../../../shared/model/checkpoint/index.js';
 import { description, randomWeights } from '../../../support/checkpoint-fixtures.js';
 
@@ -32,7 +33,7 @@ const fresh = () => path.join(root, `c${counter++}`);
 function isCorrupt(file: string, why: RegExp) {
   return (error: unknown) => {
     assert.ok(error instanceof AppError, `expected AppError, got ${String(error)}`);
-    assert.equal(error.code, 'CHECKPOINT_CORRUPT');
+    assert.equal(error.code, checkpointErrorCodes.corrupt);
     assert.equal(error.retriable, false);
     assert.ok(error.message.includes(file), `message names ${file}: ${error.message}`);
     assert.match(error.message, why);
@@ -113,7 +114,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     assert.deepEqual(await addCheckpointFiles(dir, { 'model.onnx': onnx }), next);
     await assert.rejects(
       addCheckpointFiles(dir, { 'model.onnx': new Uint8Array([9]) }),
-      (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_IMMUTABLE',
+      (e: unknown) => e instanceof AppError && e.code === checkpointErrorCodes.immutable,
     );
     await assert.rejects(addCheckpointFiles(dir, { 'weights.bin': onnx }), /not allowed/);
     assert.deepEqual((await readdir(dir)).sort(), ['metadata.json', 'model.onnx', 'weights.bin']);
@@ -123,7 +124,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const { dir } = await saved();
     await assert.rejects(
       saveCheckpoint(dir, { weights: randomWeights(smallCnn, 3), meta: description(smallCnn) }),
-      (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_EXISTS',
+      (e: unknown) => e instanceof AppError && e.code === checkpointErrorCodes.exists,
     );
     assert.deepEqual(
       (await readdir(root)).filter((n) => n.includes('.tmp-')),
@@ -153,7 +154,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await assert.rejects(saveCheckpoint(fresh(), { weights: nan, meta: description(smallCnn) }), /NaN/);
     await assert.rejects(
       saveCheckpoint(fresh(), { weights, meta: description(resnet18Half) }),
-      (e: unknown) => e instanceof AppError && e.code === 'CHECKPOINT_INVALID',
+      (e: unknown) => e instanceof AppError && e.code === checkpointErrorCodes.invalid,
     );
     await assert.rejects(
       saveCheckpoint(fresh(), { weights, meta: description(smallCnn, { input_size: 0 }) }),

@@ -6,6 +6,7 @@ import {
   colourHistogramEmbed,
   constantEmbed,
   recallAtKs,
+  evalErrorCodes,
 } from '../../../../shared/model/eval/index.js';
 import { kit, tiles } from '../../../support/data-kit.js';
 
@@ -53,7 +54,7 @@ describe('colourHistogramEmbed', () => {
     assert.throws(() => colourHistogramEmbed({ mode: 'cubic' as 'joint' }), isValidation);
     await assert.rejects(
       colourHistogramEmbed()([new Float32Array(10)]),
-      (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_IMAGE',
+      (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.badImage,
     );
     assert.throws(() => constantEmbed(0), isValidation);
   });

@@ -13,6 +13,7 @@ import {
   type EmbedFn,
   type EvalReport,
   type EvalSets,
+  evalErrorCodes,
 } from '../../../../shared/model/eval/index.js';
 import { kit, tiles } from '../../../support/data-kit.js';
 
@@ -167,7 +168,7 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
     const short: EmbedFn = async (images) => images.slice(1).map(() => new Float32Array(4).fill(1));
     await assert.rejects(
       evaluateEncoder(short, sets),
-      (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMBED_MISMATCH',
+      (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.embedMismatch,
     );
     const failing: EmbedFn = async () => {
       throw new AppError('MODEL_DOWN', 'model unavailable', { retriable: true });
@@ -179,18 +180,18 @@ describe('evaluateEncoder and the promotion gate (real sets, real baselines)', (
     const nan: EmbedFn = async (images) => images.map(() => new Float32Array(4).fill(Number.NaN));
     await assert.rejects(
       evaluateEncoder(nan, sets),
-      (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_VECTOR',
+      (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.badVector,
     );
     await assert.rejects(
       evaluateEncoder(colourHistogramEmbed(), {}),
-      (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMPTY',
+      (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.empty,
     );
     const big = await buildLabeledSet(path.join(dataDir, 'labeled'), { inputSize: 16, cropsPerImage: 1 });
     await assert.rejects(evaluateEncoder(colourHistogramEmbed(), { labeled: big, proxy: sets.proxy }), /input size/);
     // k larger than any query's candidates
     await assert.rejects(
       evaluateEncoder(colourHistogramEmbed(), { labeled: big }, { ks: [100] }),
-      (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_K',
+      (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.badK,
     );
   });
 });

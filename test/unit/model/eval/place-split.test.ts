@@ -14,10 +14,11 @@ import {
   placeCell,
   placeSplit,
   splitCells,
+  evalErrorCodes,
 } from '../../../../shared/model/eval/index.js';
 import type { Bbox } from '../../../../shared/tiles/index.js';
 
-const isBadPlace = (e: unknown) => e instanceof AppError && e.code === 'EVAL_BAD_PLACE';
+const isBadPlace = (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.badPlace;
 
 describe('place split', () => {
   it('partitions the world: every cell is on exactly one side, about EVAL_FRACTION of them eval', () => {

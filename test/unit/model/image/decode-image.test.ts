@@ -2,12 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { AppError } from '../../../../shared/errors/index.js';
+import { AppError, errorCodes } from '../../../../shared/errors/index.js';
 import { decodeToTensor, isBlankImage } from '../../../../shared/model/image/index.js';
 import { blanks, channelMeans, kit, meanAbsDiff, tiles } from '../../../support/data-kit.js';
 
 const isUndecodable = (error: unknown) =>
-  error instanceof AppError && error.code === 'UNDECODABLE' && error.retriable === false;
+  error instanceof AppError && error.code === errorCodes.undecodable && error.retriable === false;
 
 function lumaStats(x: Float32Array) {
   const luma: number[] = [];

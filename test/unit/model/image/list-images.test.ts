@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors/index.js';
-import { listImageFiles, listImages } from '../../../../shared/model/image/index.js';
+import { listImageFiles, listImages, imageErrorCodes } from '../../../../shared/model/image/index.js';
 import { kit } from '../../../support/data-kit.js';
 
 let dir: string;
@@ -45,7 +45,7 @@ describe('listImages', () => {
     await assert.rejects(
       listImages(path.join(dir, 'nope')),
       (e: unknown) =>
-        e instanceof AppError && e.code === 'IMAGE_DIR_UNREADABLE' && !e.retriable && /nope/.test(e.message),
+        e instanceof AppError && e.code === imageErrorCodes.dirUnreadable && !e.retriable && /nope/.test(e.message),
     );
   });
 });

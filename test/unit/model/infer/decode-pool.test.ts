@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError, ValidationError } from '../../../../shared/errors/index.js';
-import { createDecodePool, preprocessImage } from '../../../../shared/model/infer/index.js';
+import { AppError, ValidationError, errorCodes } from '../../../../shared/errors/index.js';
+import { createDecodePool, preprocessImage, inferErrorCodes } from '../../../../shared/model/infer/index.js';
 import { corruptJpeg, readTiles, testStats } from '../../../support/model-fixtures.js';
 
 const SIZE = 64;
@@ -43,7 +43,7 @@ describe('createDecodePool', () => {
       for (const r of results) {
         if (r.status === 'rejected') {
           assert.ok(r.reason instanceof AppError, 'an AppError crosses the thread boundary');
-          assert.equal(r.reason.code, 'UNDECODABLE');
+          assert.equal(r.reason.code, errorCodes.undecodable);
           assert.equal(r.reason.retriable, false);
         }
       }
@@ -61,7 +61,7 @@ describe('createDecodePool', () => {
     assert.equal(done.length, tiles.length);
     await assert.rejects(
       pool.decode(tiles[0]),
-      (e: unknown) => e instanceof AppError && e.code === 'DECODE_POOL_CLOSED',
+      (e: unknown) => e instanceof AppError && e.code === inferErrorCodes.decodePoolClosed,
     );
   });
 

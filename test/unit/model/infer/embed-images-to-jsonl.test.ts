@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors/index.js';
 import { saveCheckpoint } from '../../../../shared/model/checkpoint/index.js';
-import { decodeToTensor, normalize } from '../../../../shared/model/image/index.js';
+import { decodeToTensor, normalize, imageErrorCodes } from '../../../../shared/model/image/index.js';
 import { buildEncoderGraph, smallCnn } from '../../../../shared/model/encoder/index.js';
 import { createOrtEncoder, embedImagesToJsonl } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
@@ -132,7 +132,7 @@ describe('embedImagesToJsonl', () => {
     const out = path.join(work, 'never.jsonl');
     await assert.rejects(
       embedImagesToJsonl({ dir: path.join(work, 'nope'), checkpoint: 'random', out }),
-      (e: unknown) => e instanceof AppError && e.code === 'IMAGE_DIR_UNREADABLE',
+      (e: unknown) => e instanceof AppError && e.code === imageErrorCodes.dirUnreadable,
     );
     const broken = path.join(work, 'broken-ckpt');
     await mkdir(broken);

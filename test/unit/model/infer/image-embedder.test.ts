@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError, ValidationError } from '../../../../shared/errors/index.js';
+import { AppError, ValidationError, errorCodes } from '../../../../shared/errors/index.js';
 import { buildEncoderGraph, resnet18Half } from '../../../../shared/model/encoder/index.js';
 import {
   createDecodePool,
@@ -9,6 +9,7 @@ import {
   preprocessImage,
   type DecodePool,
   type OrtEncoder,
+  inferErrorCodes,
 } from '../../../../shared/model/infer/index.js';
 import { exportOnnx } from '../../../../shared/model/onnx/index.js';
 import { randomWeights } from '../../../support/random-weights.js';
@@ -54,8 +55,8 @@ describe('createImageEmbedder', () => {
   it('gives a bad image its own AppError and still embeds the others', async () => {
     const images = [tiles[0], corruptJpeg, tiles[1], new TextEncoder().encode('<html>oops</html>'), tiles[2]];
     const results = await createImageEmbedder({ encoder, pool, batchSize: 2 }).embed(images);
-    assert.ok(results[1] instanceof AppError && results[1].code === 'UNDECODABLE');
-    assert.ok(results[3] instanceof AppError && results[3].code === 'UNDECODABLE');
+    assert.ok(results[1] instanceof AppError && results[1].code === errorCodes.undecodable);
+    assert.ok(results[3] instanceof AppError && results[3].code === errorCodes.undecodable);
     for (const [i, k] of [
       [0, 0],
       [2, 1],
@@ -72,7 +73,7 @@ describe('createImageEmbedder', () => {
     const failing = {
       inputSize: SIZE,
       embedTensor: async () => {
-        throw new AppError('INFERENCE_FAILED', 'boom', { retriable: false });
+        throw new AppError(inferErrorCodes.inferenceFailed, 'boom', { retriable: false });
       },
     };
     await assert.rejects(createImageEmbedder({ encoder: failing, pool, batchSize: 2 }).embed(tiles), /boom/);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { AppError, ValidationError } from '../../../../shared/errors/index.js';
 import { buildEncoderGraph, smallCnn } from '../../../../shared/model/encoder/index.js';
-import { createOrtEncoder } from '../../../../shared/model/infer/index.js';
-import { exportOnnx } from '../../../../shared/model/onnx/index.js';
+import { createOrtEncoder, inferErrorCodes } from '../../../../shared/model/infer/index.js';
+import { exportOnnx, onnxErrorCodes } from '../../../../shared/model/onnx/index.js';
 import { randomInput, randomWeights } from '../../../support/random-weights.js';
 import { capturingLogger, l2, maxAbsDiff } from '../../../support/model-fixtures.js';
 
@@ -48,7 +48,7 @@ describe('createOrtEncoder', () => {
     }
     await assert.rejects(
       encoder.embedTensor(new Float32Array(SIZE * SIZE * 3), 1),
-      (e: unknown) => e instanceof AppError && e.code === 'ENCODER_CLOSED',
+      (e: unknown) => e instanceof AppError && e.code === inferErrorCodes.encoderClosed,
     );
   });
 
@@ -60,7 +60,7 @@ describe('createOrtEncoder', () => {
     ]) {
       await assert.rejects(
         createOrtEncoder(bytes),
-        (e: unknown) => e instanceof AppError && e.code === 'MODEL_INVALID' && !e.retriable,
+        (e: unknown) => e instanceof AppError && e.code === onnxErrorCodes.modelInvalid && !e.retriable,
       );
     }
     await assert.rejects(createOrtEncoder(model, { intraOpThreads: 0 }), ValidationError);

@@ -9,7 +9,7 @@ import {
   type EncoderArch,
   type WeightMap,
 } from '../../../../shared/model/encoder/index.js';
-import { exportOnnx, readOnnxModel } from '../../../../shared/model/onnx/index.js';
+import { exportOnnx, readOnnxModel, onnxErrorCodes } from '../../../../shared/model/onnx/index.js';
 import { randomInput, randomWeights } from '../../../support/random-weights.js';
 import { referenceForward } from '../../../support/reference-forward.js';
 
@@ -152,7 +152,7 @@ describe('exportOnnx', () => {
     assert.throws(() => readOnnxModel(new Uint8Array([0xff, 0xff, 0xff, 0x01])), /MODEL|not an ONNX model/);
     assert.throws(
       () => readOnnxModel(new TextEncoder().encode('hello world')),
-      (e: unknown) => e instanceof Error && 'code' in e && e.code === 'MODEL_INVALID',
+      (e: unknown) => e instanceof Error && 'code' in e && e.code === onnxErrorCodes.modelInvalid,
     );
   });
 });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { AppError } from '../../../../shared/errors/index.js';
+import { AppError, errorCodes } from '../../../../shared/errors/index.js';
 import { cropOffsets, cutScene, iterateSceneCrops } from '../../../../services/trainer/data/index.js';
 import { decodeToTensor } from '../../../../shared/model/image/index.js';
 import { kit, meanAbsDiff, tiles } from '../../../support/data-kit.js';
@@ -82,7 +82,7 @@ describe('cutScene', () => {
   it('refuses undecodable bytes and bad options', async () => {
     await assert.rejects(
       cutScene(new Uint8Array([1, 2, 3]), { outSize: 16 }),
-      (e: unknown) => e instanceof AppError && e.code === 'UNDECODABLE',
+      (e: unknown) => e instanceof AppError && e.code === errorCodes.undecodable,
     );
     await assert.rejects(cutScene(await readFile(tiles.geo10), { outSize: 0 }), /outSize/);
     await assert.rejects(cutScene(await readFile(tiles.geo10), { outSize: 16, stride: -1 }), /stride/);

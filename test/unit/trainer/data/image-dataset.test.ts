@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AppError, ValidationError } from '../../../../shared/errors/index.js';
+import { AppError, ValidationError, errorCodes } from '../../../../shared/errors/index.js';
 import { createRng } from '../../../../shared/random/index.js';
-import { createAugmentedSource, loadImageDataset } from '../../../../services/trainer/data/index.js';
+import { createAugmentedSource, loadImageDataset, dataErrorCodes } from '../../../../services/trainer/data/index.js';
 import { computeChannelStats, decodeToTensor, normalize } from '../../../../shared/model/image/index.js';
 import { blanks, kit, tiles } from '../../../support/data-kit.js';
 
@@ -56,7 +56,10 @@ describe('loadImageDataset', () => {
     await assert.rejects(
       loadImageDataset({ dir, inputSize: 16 }),
       (e: unknown) =>
-        e instanceof AppError && e.code === 'UNDECODABLE' && e.message.includes('b-truncated.jpg') && !e.retriable,
+        e instanceof AppError &&
+        e.code === errorCodes.undecodable &&
+        e.message.includes('b-truncated.jpg') &&
+        !e.retriable,
     );
     const ds = await loadImageDataset({ dir, inputSize: 16, skipUndecodable: true });
     assert.equal(ds.size, 1);
@@ -96,11 +99,11 @@ describe('loadImageDataset', () => {
     await assert.rejects(loadImageDataset({ files: [tiles.geo10], inputSize: 0 }), /inputSize/);
     await assert.rejects(
       loadImageDataset({ files: blanks, inputSize: 16, skipBlank: true }),
-      (e: unknown) => e instanceof AppError && e.code === 'EMPTY_DATASET',
+      (e: unknown) => e instanceof AppError && e.code === dataErrorCodes.emptyDataset,
     );
     await assert.rejects(
       loadImageDataset({ files: [path.join(scratch, 'missing.jpg')], inputSize: 16 }),
-      (e: unknown) => e instanceof AppError && e.code === 'IMAGE_UNREADABLE' && !e.retriable,
+      (e: unknown) => e instanceof AppError && e.code === errorCodes.imageUnreadable && !e.retriable,
     );
   });
 });

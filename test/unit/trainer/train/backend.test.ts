@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAIN } from '../../../../services/trainer/kernels/index.js';
-import { initBackend, type BackendKind } from '../../../../services/trainer/train/index.js';
+import { initBackend, type BackendKind, trainErrorCodes } from '../../../../services/trainer/train/index.js';
 
 describe('initBackend', () => {
   it('starts wasm with the project kernels, and cpu', async () => {
@@ -18,7 +18,8 @@ describe('initBackend', () => {
     await initBackend('wasm');
     await assert.rejects(
       initBackend('webgpu'),
-      (e: Error & { code?: string; retriable?: boolean }) => e.code === 'BACKEND_UNAVAILABLE' && e.retriable === false,
+      (e: Error & { code?: string; retriable?: boolean }) =>
+        e.code === trainErrorCodes.backendUnavailable && e.retriable === false,
     );
     assert.equal(tf.getBackend(), 'wasm');
   });

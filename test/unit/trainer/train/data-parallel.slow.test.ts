@@ -12,7 +12,12 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createAugmentedSource, loadImageDataset } from '../../../../services/trainer/data/index.js';
 import { buildEncoderGraph, initWeights, smallCnn } from '../../../../shared/model/encoder/index.js';
-import { trainEncoder, type TrainBatchSource, type TrainOptions } from '../../../../services/trainer/train/index.js';
+import {
+  trainEncoder,
+  type TrainBatchSource,
+  type TrainOptions,
+  trainErrorCodes,
+} from '../../../../services/trainer/train/index.js';
 import { kit } from '../../../support/data-kit.js';
 
 describe('data-parallel training', () => {
@@ -63,7 +68,8 @@ describe('data-parallel training', () => {
   it('reports a worker that cannot start its backend as a non-retriable error', async () => {
     await assert.rejects(
       trainEncoder({ ...options(2), backend: 'webgpu' }),
-      (e: Error & { code?: string; retriable?: boolean }) => e.code === 'BACKEND_UNAVAILABLE' && e.retriable === false,
+      (e: Error & { code?: string; retriable?: boolean }) =>
+        e.code === trainErrorCodes.backendUnavailable && e.retriable === false,
     );
   });
 });

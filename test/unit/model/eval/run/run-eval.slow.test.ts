@@ -10,6 +10,7 @@ import type { EvalReport } from '../../../../../shared/model/eval/index.js';
 import { gatePrimary, runEval } from '../../../../../shared/model/eval/run/index.js';
 import { saveCollapsedCheckpoint } from '../../../../support/collapsed-checkpoint.js';
 import { kit, tiles } from '../../../../support/data-kit.js';
+import { evalErrorCodes } from '../../../../../shared/model/eval/index.js';
 
 const labeledDir = kit('labeled');
 const mosaics = { primary: tiles.modisMosaic, crossSource: kit('gibs/mosaic/bluemarble_small_8192x4096.jpg') };
@@ -140,7 +141,7 @@ describe('runEval (gibs-embed eval) on the ONNX export', () => {
   it('fails clearly on a missing checkpoint or nothing to evaluate on', async () => {
     await assert.rejects(
       runEval({ checkpointDir: good }),
-      (e: unknown) => e instanceof AppError && e.code === 'EVAL_EMPTY',
+      (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.empty,
     );
     await assert.rejects(
       runEval({ checkpointDir: path.join(tmp, 'missing'), mosaics }),
@@ -148,7 +149,7 @@ describe('runEval (gibs-embed eval) on the ONNX export', () => {
     );
     await assert.rejects(
       runEval({ checkpointDir: good, labeledDir: path.join(tmp, 'no-such-dir') }),
-      (e: unknown) => e instanceof AppError && e.code === 'EVAL_NO_DIR',
+      (e: unknown) => e instanceof AppError && e.code === evalErrorCodes.noDir,
     );
   });
 });
