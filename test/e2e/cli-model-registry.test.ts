@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +77,41 @@ describe('gibs-embed and the model registry', () => {
     assert.equal(meta.parent, id);
     assert.equal((await readdir(path.join(registry, 'checkpoints'))).filter((n) => n.startsWith('ckpt-')).length, 2);
   });
+
+  it(
+    'an interrupted run exits 130, keeps its partial checkpoint in --out and never registers',
+    { timeout: 120_000 },
+    async () => {
+      const out = path.join(work, 'interrupted');
+      const args = ['train', '--data', images, ...small, '--epochs', '500', '--out', out];
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/gibs-embed.js'), ...args], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // interrupt once training is under way (the first step log line), not while it is still starting
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('train step')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`train exited ${code} before its first step: ${stderr}`)));
+      });
+      const before = await readdir(path.join(registry, 'checkpoints'));
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+      const summary = JSON.parse(stdout) as { id: string; registry: string | null; metrics: { partial: number } };
+      assert.equal(summary.registry, null);
+      assert.equal(summary.metrics.partial, 1);
+      const meta = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8')) as { id: string };
+      assert.equal(meta.id, summary.id);
+      assert.deepEqual(await readdir(path.join(registry, 'checkpoints')), before);
+    },
+  );
 
   const refusals: [string, string[], RegExp][] = [
     [

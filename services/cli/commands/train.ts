@@ -146,12 +146,13 @@ export function registerTrainCommand(program: Command): void {
             },
           },
         );
-        // registered, not promoted: the evaluation gate decides what serves; a partial (interrupted) run is
-        // registered too, so `--init <id> --resume` can continue it
-        await registry.publish(run.dir);
-        process.stdout.write(
-          `${JSON.stringify({ checkpoint: run.dir, id: run.meta.id, registry: registry.root, metrics: run.meta.metrics, data_window: run.meta.data_window })}\n`,
-        );
+        // a finished run is registered, not promoted (the evaluation gate decides what serves); an interrupted
+        // one never registers: it stays in --out, where `--init DIR --resume` continues it
+        const registered = !run.result.aborted;
+        if (registered) await registry.publish(run.dir);
+        const { id, metrics, data_window } = run.meta;
+        const summary = { checkpoint: run.dir, id, registry: registered ? registry.root : null, metrics, data_window };
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
       } finally {
         progress.stop();
         await blobs?.close();

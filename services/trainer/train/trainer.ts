@@ -135,6 +135,9 @@ export async function trainEncoder(options: TrainOptions, hooks: TrainHooks = {}
   try {
     let next = step < totalSteps ? prepare(step) : undefined;
     while (next) {
+      // one turn of the event loop per step: a single-worker step computes on this thread and only resolves
+      // microtasks, so without it a SIGINT (or any timer) would wait for the whole run to end
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (hooks.signal?.aborted) {
         aborted = true;
         break;
