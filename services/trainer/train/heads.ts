@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../../shared/errors/index.js';
-import { type Norm, type ParamSpec } from '../../../shared/model/encoder/index.js';
+import { batchNormParams, type Norm, type ParamSpec } from '../../../shared/model/encoder/index.js';
 import { batchNormTraining } from '../tfjs/index.js';
 
 export type Technique = 'simclr' | 'simsiam';
@@ -100,10 +100,7 @@ export function headParams(heads: TrainingHeads): ParamSpec[] {
         if (layer.bias)
           specs.push({ name: `${layer.name}/bias`, shape: [layer.outDim], trainable: true, init: 'zeros' });
       } else if (layer.op === 'batchnorm') {
-        specs.push({ name: `${layer.name}/gamma`, shape: [layer.channels], trainable: true, init: 'ones' });
-        specs.push({ name: `${layer.name}/beta`, shape: [layer.channels], trainable: true, init: 'zeros' });
-        specs.push({ name: `${layer.name}/moving_mean`, shape: [layer.channels], trainable: false, init: 'zeros' });
-        specs.push({ name: `${layer.name}/moving_variance`, shape: [layer.channels], trainable: false, init: 'ones' });
+        specs.push(...batchNormParams(layer.name, layer.channels));
       }
     }
   }

@@ -201,11 +201,18 @@ export function graphParams(graph: EncoderGraph): ParamSpec[] {
       if (node.bias)
         params.push({ name: `${node.name}/bias`, shape: [node.outChannels], trainable: true, init: 'zeros' });
     } else if (node.op === 'batchnorm') {
-      params.push({ name: `${node.name}/gamma`, shape: [node.channels], trainable: true, init: 'ones' });
-      params.push({ name: `${node.name}/beta`, shape: [node.channels], trainable: true, init: 'zeros' });
-      params.push({ name: `${node.name}/moving_mean`, shape: [node.channels], trainable: false, init: 'zeros' });
-      params.push({ name: `${node.name}/moving_variance`, shape: [node.channels], trainable: false, init: 'ones' });
+      params.push(...batchNormParams(node.name, node.channels));
     }
   }
   return params;
+}
+
+/** A batch-norm layer's four parameters in the project's layout (the encoder's and the training heads'). */
+export function batchNormParams(name: string, channels: number): ParamSpec[] {
+  return [
+    { name: `${name}/gamma`, shape: [channels], trainable: true, init: 'ones' },
+    { name: `${name}/beta`, shape: [channels], trainable: true, init: 'zeros' },
+    { name: `${name}/moving_mean`, shape: [channels], trainable: false, init: 'zeros' },
+    { name: `${name}/moving_variance`, shape: [channels], trainable: false, init: 'ones' },
+  ];
 }

@@ -1,3 +1,3 @@
-export { buildEncoderGraph, graphParams, resnet18Half, smallCnn } from './graph.js';
+export { batchNormParams, buildEncoderGraph, graphParams, resnet18Half, smallCnn } from './graph.js';
 export type { EncoderArch, EncoderGraph, GraphNode, Norm, ParamSpec, WeightMap } from './graph.js';
 export { initWeights, initParams } from './init-weights.js';
