@@ -88,11 +88,13 @@ async function decode(bytes: Uint8Array, withMetadata: boolean, limits: DecodeLi
   if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) throw undecodable(undefined, 'empty input');
   const want = limits.expectSize;
   const maxPixels = Math.min(limits.maxPixels ?? DEFAULT_MAX_DECODE_PIXELS, want ? want.width * want.height : Infinity);
+  let headerChecked = false;
   try {
     const image = sharp(bytes, { failOn: 'warning', limitInputPixels: maxPixels });
     let known = sniff(bytes);
     let storedChannels: number | undefined;
     if (withMetadata || known === undefined || want) {
+      headerChecked = true;
       // Header only (libvips reads no pixel data for metadata), so no pixel limit here: the size check below
       // names a wrong tile size as such rather than as "too large".
       const meta = await sharp(bytes, { failOn: 'warning', limitInputPixels: false }).metadata();
@@ -118,13 +120,22 @@ async function decode(bytes: Uint8Array, withMetadata: boolean, limits: DecodeLi
     };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (/exceeds pixel limit/i.test(message)) {
-      const tooLarge = `image has more than the ${maxPixels} pixels decoded at most`;
-      throw new AppError(tilesErrorCodes.imageTooLarge, tooLarge, { retriable: false, cause: error });
-    }
-    throw undecodable(error, message);
+    // The fast path reads no header, so libvips's pixel bound may be what failed: the header says whether the
+    // image is too large (IMAGE_TOO_LARGE), without reading libvips's message text; anything else is undecodable.
+    if (!headerChecked) await checkHeaderSize(bytes, limits, maxPixels);
+    throw undecodable(error, error instanceof Error ? error.message : String(error));
   }
+}
+
+/** The header's size against the limits (checkSize); a header that cannot be read is left to the caller. */
+async function checkHeaderSize(bytes: Uint8Array, limits: DecodeLimits, maxPixels: number): Promise<void> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    return; // no readable header: the decode's own error says more
+  }
+  if (meta.width !== undefined && meta.height !== undefined) checkSize(meta.width, meta.height, limits, maxPixels);
 }
 
 /** Scans decoded pixels; stops at the first pixel that is neither black nor fully transparent. */

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors/index.js';
-import { inspectImage, tilesErrorCodes } from '../../../shared/tiles/index.js';
+import { inspectImage, isBlankImage, tilesErrorCodes } from '../../../shared/tiles/index.js';
 import type { HarvestRequest } from '../../../services/harvester/index.js';
 import { startReplayServer, type ReplayServer } from '../../../services/replay/index.js';
 import {
@@ -107,11 +107,13 @@ describe('harvester: tiles of the wrong size', () => {
       blank: false,
     });
     await assert.rejects(inspectImage(await jpeg(512, 256), { expectSize: { width: 512, height: 512 } }), isWrongSize);
-    // no expected size: still bounded, by maxPixels (default 8192², far above any tile)
-    await assert.rejects(
-      inspectImage(await jpeg(600, 600), { maxPixels: 512 * 512 }),
-      (e: unknown) => e instanceof AppError && e.code === tilesErrorCodes.imageTooLarge && !e.retriable,
-    );
+    // no expected size: still bounded, by maxPixels (default 4096², far above any tile)
+    const isTooLarge = (e: unknown) =>
+      e instanceof AppError && e.code === tilesErrorCodes.imageTooLarge && !e.retriable;
+    await assert.rejects(inspectImage(await jpeg(600, 600), { maxPixels: 512 * 512 }), isTooLarge);
+    // isBlankImage's fast path reads no header before decoding: libvips's own bound stops it, named the same way
+    await assert.rejects(isBlankImage(await jpeg(600, 600), { maxPixels: 512 * 512 }), isTooLarge);
+    assert.equal(await isBlankImage(await jpeg(600, 600)), false);
     assert.equal((await inspectImage(await jpeg(600, 600))).width, 600);
   });
 });
