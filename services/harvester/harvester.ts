@@ -3,7 +3,7 @@ import type { Bus } from '../../shared/bus/index.js';
 import { AppError, describeError } from '../../shared/errors/index.js';
 import type { GibsClient } from './http/index.js';
 import type { Logger } from '../../shared/log/index.js';
-import { tileKey } from '../../shared/tiles/index.js';
+import { tileKey, tileKeyPrefix } from '../../shared/tiles/index.js';
 import { createCapabilitiesCache, type CapabilitiesCache } from './capabilities-cache.js';
 import type { HarvestLedger } from './harvest-ledger.js';
 import { planHarvest, type HarvestPlan } from './harvest-plan.js';
@@ -89,7 +89,7 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
    * produced again (at-least-once), never lost.
    */
   async function confirmEarlierIntents(plan: HarvestPlan, signal: AbortSignal): Promise<void> {
-    const prefixes = plan.dates.map((d) => `${plan.layer.id}/${d.date}/${plan.tms}/`);
+    const prefixes = plan.dates.map((d) => tileKeyPrefix(plan.layer.id, d.date, plan.tms));
     try {
       const { intents, confirmed } = await confirmIntentsFromBus(deps.bus, deps.ledger, prefixes, signal);
       if (intents > 0) {
@@ -168,7 +168,7 @@ export function createHarvester(deps: HarvesterDeps, config: HarvesterConfig): H
         bytes += result.bytes;
         metrics?.bytes.inc(result.bytes);
       } else if (result.outcome === 'failed') {
-        const tile = tileKey(plan.layer.id, task.date.date, plan.tms, task.z, task.row, task.col);
+        const tile = keyOf(task);
         if (failures.length < MAX_LISTED_FAILURES) failures.push({ tile, code: result.code, reason: result.reason });
         log.debug({ tile, code: result.code }, `tile failed: ${result.reason}`);
       }

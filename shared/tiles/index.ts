@@ -20,7 +20,7 @@ export {
   tilesCovering,
 } from './geographic-grid.js';
 export { tmsLevels, knownTileMatrixSets } from './tile-matrix-sets.js';
-export { TILE_ID_NAMESPACE, uuidV5, tileKey, pointId } from './tile-id.js';
+export { TILE_ID_NAMESPACE, uuidV5, tileKey, tileKeyPrefix, pointId } from './tile-id.js';
 export type { TileAddress } from './tile-address.js';
 export type { TileFile, TilePathTail } from './tile-blob-key.js';
 export { TILE_BLOB_PREFIX, tileBlobKey, parseTileBlobKey, parseTilePathTail } from './tile-blob-key.js';

@@ -37,15 +37,20 @@ function assertIndex(what: string, value: number): void {
   }
 }
 
-/** `${layer}/${date}/${tms}/${z}/${row}/${col}`: the identity of one tile of one day. */
-export function tileKey(layer: string, date: string, tms: string, z: number, row: number, col: number): string {
+/** `${layer}/${date}/${tms}/`: what every tileKey of one layer, day and matrix set starts with (ledger scans). */
+export function tileKeyPrefix(layer: string, date: string, tms: string): string {
   assertPart('layer', layer);
   assertPart('date', date);
   assertPart('tms', tms);
+  return `${layer}/${date}/${tms}/`;
+}
+
+/** `${layer}/${date}/${tms}/${z}/${row}/${col}`: the identity of one tile of one day. */
+export function tileKey(layer: string, date: string, tms: string, z: number, row: number, col: number): string {
   assertIndex('z', z);
   assertIndex('row', row);
   assertIndex('col', col);
-  return `${layer}/${date}/${tms}/${z}/${row}/${col}`;
+  return `${tileKeyPrefix(layer, date, tms)}${z}/${row}/${col}`;
 }
 
 /** Deterministic point id: UUIDv5 of tileKey in TILE_ID_NAMESPACE, so re-running any step is idempotent. */

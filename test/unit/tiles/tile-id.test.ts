@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AppError, errorCodes } from '../../../shared/errors/index.js';
-import { TILE_ID_NAMESPACE, pointId, tileKey, uuidV5 } from '../../../shared/tiles/index.js';
+import { TILE_ID_NAMESPACE, pointId, tileKey, tileKeyPrefix, uuidV5 } from '../../../shared/tiles/index.js';
 
 /** RFC 4122 namespaces for DNS names and URLs, to check uuidV5 against known vectors. */
 const DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
@@ -22,6 +22,14 @@ describe('tile keys and point ids', () => {
     assert.equal(tileKey(...args), 'MODIS_Terra_CorrectedReflectance_TrueColor/2016-01-24/250m/5/5/10');
     // Fixed forever (computed independently with Python's uuid.uuid5): a change breaks idempotent re-ingestion.
     assert.equal(pointId(...args), '1acea95f-1f9b-5914-bc6f-fbb57ae6e019');
+  });
+
+  it('the prefix of a layer, day and matrix set starts every key of theirs, and of no other day', () => {
+    const prefix = tileKeyPrefix('MODIS_Terra_CorrectedReflectance_TrueColor', '2020-09-27', '250m');
+    assert.equal(prefix, 'MODIS_Terra_CorrectedReflectance_TrueColor/2020-09-27/250m/');
+    assert.ok(tileKey('MODIS_Terra_CorrectedReflectance_TrueColor', '2020-09-27', '250m', 2, 1, 3).startsWith(prefix));
+    assert.ok(!tileKey('MODIS_Terra_CorrectedReflectance_TrueColor', '2020-09-28', '250m', 2, 1, 3).startsWith(prefix));
+    assert.throws(() => tileKeyPrefix('a/b', '2020-09-27', '250m'), AppError);
   });
 
   it('refuses parts that would make keys ambiguous', () => {
