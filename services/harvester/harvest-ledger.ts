@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors/index.js';
 import { createClaimStatements, type ClaimOwner, type ClaimStatements } from './ledger-claims.js';
 import {
   createIntentStatements,
+  keyPrefixRange,
   type IntentEntry,
   type IntentRecord,
   type IntentStatements,
@@ -162,10 +163,9 @@ export class SqliteHarvestLedger implements HarvestLedger {
     this.assertOpen();
     const rows = this.db
       .prepare<[string, string], { status: LedgerStatus; n: number }>(
-        // Range scan on the primary key instead of LIKE, which would treat '_' in layer names as a wildcard.
         'SELECT status, COUNT(*) AS n FROM harvest_tiles WHERE key >= ? AND key < ? GROUP BY status',
       )
-      .all(prefix, `${prefix}\uffff`);
+      .all(...keyPrefixRange(prefix));
     const out: Record<LedgerStatus, number> = { produced: 0, blank: 0, failed: 0 };
     for (const row of rows) out[row.status] = row.n;
     return out;

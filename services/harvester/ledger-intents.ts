@@ -41,7 +41,6 @@ export function createIntentStatements(db: Database.Database): IntentStatements 
      ON CONFLICT (key) DO UPDATE SET point_id = excluded.point_id, sha256 = excluded.sha256, etag = excluded.etag,
        blob_key = excluded.blob_key, bytes = excluded.bytes, created_at = excluded.created_at`,
   );
-  // Range scan on the primary key (LIKE would treat '_' in layer names as a wildcard).
   const list = db.prepare<[string, string], IntentRow>('SELECT * FROM harvest_intents WHERE key >= ? AND key < ?');
   const select = db.prepare<[string], IntentRow>('SELECT * FROM harvest_intents WHERE key = ?');
   const remove = db.prepare<[string]>('DELETE FROM harvest_intents WHERE key = ?');
@@ -69,7 +68,7 @@ export function createIntentStatements(db: Database.Database): IntentStatements 
   return {
     write: (intents) => write(intents),
     list: (prefix) =>
-      list.all(prefix, `${prefix}\uffff`).map((r) => ({
+      list.all(...keyPrefixRange(prefix)).map((r) => ({
         key: r.key,
         pointId: r.point_id,
         sha256: r.sha256,
@@ -81,4 +80,12 @@ export function createIntentStatements(db: Database.Database): IntentStatements 
     confirm: (found, now) => confirm(found, now),
     clear: (key) => void remove.run(key),
   };
+}
+
+/**
+ * The bounds [prefix, prefix + U+FFFF) of every key starting with `prefix`, for a range scan on a primary key:
+ * LIKE would treat '_' in layer names as a wildcard and could not use the index.
+ */
+export function keyPrefixRange(prefix: string): [string, string] {
+  return [prefix, `${prefix}\uffff`];
 }
