@@ -1,30 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { envVars } from '../../shared/config/index.js';
 import { repositoryRoot } from '../support/data-kit.js';
+import { runCli as run } from '../support/run-cli.js';
 
 const repoRoot = repositoryRoot();
-const bin = path.join(repoRoot, 'bin/gibs-embed.js');
-
-function run(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: repoRoot, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('gibs-embed config', () => {
   it('prints the effective configuration with secrets masked', async () => {

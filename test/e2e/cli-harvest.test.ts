@@ -1,30 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startReplayServer, type ReplayServer } from '../../services/replay/index.js';
 import { kit, repositoryRoot } from '../support/data-kit.js';
+import { runCli } from '../support/run-cli.js';
 
 const repoRoot = repositoryRoot();
 const dataKit = kit();
 const layer = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 
-function harvest(
-  args: string[],
-  env: Record<string, string>,
-  timeout = 0,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, 'bin/gibs-embed.js'), 'harvest', ...args],
-      { cwd: repoRoot, timeout, env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const harvest = (args: string[], env: Record<string, string>, timeoutMs = 0) =>
+  runCli(['harvest', ...args], env, { timeoutMs });
 
 /** The backfill command as a user runs it: JSON summary, idempotent rerun, exit 2 before any tile request on bad input. */
 describe('gibs-embed harvest', () => {

@@ -1,24 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { kit, repositoryRoot } from '../support/data-kit.js';
+import { runCli as cli } from '../support/run-cli.js';
 
 const repoRoot = repositoryRoot();
 const images = kit('bluemarble/3');
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, 'bin/gibs-embed.js'), ...args],
-      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 * 2 ** 20 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** MODEL_REGISTRY_DIR in use: `train` registers what it writes, and checkpoint arguments take registry ids. */
 describe('gibs-embed and the model registry', () => {

@@ -1,32 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { smallCnn } from '../../shared/model/encoder/index.js';
 import { saveCollapsedCheckpoint } from '../support/collapsed-checkpoint.js';
-import { kit, repositoryRoot, tiles } from '../support/data-kit.js';
+import { kit, tiles } from '../support/data-kit.js';
+import { runCli } from '../support/run-cli.js';
 
-const repoRoot = repositoryRoot();
 const dataKit = kit();
 // the place proxy's mosaics, named as a deployment's configuration would name its own
 const mosaics = `${tiles.modisMosaic},${kit('gibs/mosaic/bluemarble_small_8192x4096.jpg')}`;
 
 // set in before(): train registers its checkpoints in DATA_DIR/models, so every run gets its own data folder
 let dataDir = '';
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, LOG_LEVEL: 'warn', GIBS_EMBED_DATA_DIR: dataDir };
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, 'bin/gibs-embed.js'), ...args],
-      { cwd: repoRoot, env, maxBuffer: 64 * 2 ** 20 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, { GIBS_EMBED_DATA_DIR: dataDir });
 
 /** The model commands chained as a user would: train a checkpoint on real tiles, embed a folder with it, evaluate it. */
 describe('gibs-embed train → embed-images → eval', () => {

@@ -1,25 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startReplayServer, type ReplayServer } from '../../services/replay/index.js';
-import { kit, repositoryRoot } from '../support/data-kit.js';
+import { kit } from '../support/data-kit.js';
+import { runCli as cli } from '../support/run-cli.js';
 
-const repoRoot = repositoryRoot();
 const dataKit = kit();
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, 'bin/gibs-embed.js'), ...args],
-      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** The trainer fed by the harvest: tiles in the tile store become training data, minus the held-out places. */
 describe('gibs-embed train --from-store', () => {
