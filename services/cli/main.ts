@@ -1,11 +1,16 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
+import { registerEmbedCommand } from './commands/embed.js';
 import { registerEmbedImagesCommand } from './commands/embed-images.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerHarvestCommand } from './commands/harvest.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerReembedCommand } from './commands/reembed.js';
 import { registerReplayCommand } from './commands/replay.js';
+import { registerSearchCommand } from './commands/search.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerStatsCommand } from './commands/stats.js';
 import { registerTrainCommand } from './commands/train.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './exit-codes.js';
 
@@ -31,6 +36,11 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerEmbedImagesCommand(program);
   registerEvalCommand(program);
+  registerEmbedCommand(program);
+  registerReembedCommand(program);
+  registerSearchCommand(program);
+  registerStatsCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDateSchema as isoDate } from '../gibs/index.js';
+import { tilePayloadSchema } from '../store/tile-payload.js';
 
 /**
  * Every topic on the bus and the versioned schema of its messages. Producers validate before sending and
@@ -24,13 +25,29 @@ export const tileFetchedV1 = z.object({
   fetched_at: z.string().datetime(),
 });
 
+/**
+ * A tile's vector was stored, for the alerter: produced by embedders for new imagery only (a re-embed into a
+ * new model's collection produces nothing). The alerter is idempotent by (id, model).
+ */
 export const tileEmbeddedV1 = z.object({
   v: z.literal(1),
   id: z.string().uuid(),
-  layer: z.string(),
-  date: isoDate,
-  model: z.string(),
+  model: z.string().min(1),
+  /** the stored unit vector */
+  vector: z.array(z.number().finite()).min(1),
+  payload: tilePayloadSchema,
   embedded_at: z.string().datetime(),
+});
+
+/** The model registry's `latest` moved: every embedder switches to `id` between batches; re-embedding starts. */
+export const modelPromotedV1 = z.object({
+  v: z.literal(1),
+  id: z.string().min(1),
+  previous: z.string().min(1).nullable(),
+  promoted_at: z.string().datetime(),
+  /** the gate metrics that promoted it (empty for a manual promotion or rollback) */
+  metrics: z.record(z.string(), z.number()),
+  reason: z.enum(['gate', 'manual', 'rollback', 'initial']),
 });
 
 export const dlqRecordV1 = z.object({
@@ -50,6 +67,7 @@ export const topics = {
   'tiles.fetched': tileFetchedV1,
   'tiles.embedded': tileEmbeddedV1,
   'tiles.dlq': dlqRecordV1,
+  models: modelPromotedV1,
 } as const;
 
 export type TopicName = keyof typeof topics;

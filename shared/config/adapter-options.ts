@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BlobStoreOptions } from '../blob/index.js';
 import type { BusOptions } from '../bus/index.js';
+import type { VectorStoreOptions } from '../store/index.js';
 import type { Config } from './schema.js';
 
 /**
@@ -35,4 +36,18 @@ export function blobStoreOptions(config: Config): BlobStoreOptions {
 /** The harvester's own state file (ETags, sha256s, outcomes) beside the other embedded files. */
 export function harvestLedgerPath(config: Config): string {
   return path.join(config.dataDir, 'harvester.db');
+}
+
+/** The vector store backend and its settings, as `createVectorStore` takes them. */
+export function vectorStoreOptions(config: Config): VectorStoreOptions {
+  const store = config.store;
+  if (store.kind === 'qdrant')
+    return { kind: 'qdrant', url: store.url, apiKey: store.apiKey, timeoutMs: store.timeoutMs };
+  return {
+    kind: 'lancedb',
+    path: store.path,
+    exactBelowSelectivity: store.exactBelowSelectivity,
+    indexMinRows: store.indexMinRows,
+    maintenanceIntervalMs: store.maintenanceIntervalMs,
+  };
 }

@@ -66,6 +66,31 @@ export const envVars: EnvVar[] = [
     help: 'tile and artefact store folder (default DATA_DIR/blobs); implies the fs store (the only kind)',
   },
   {
+    name: 'STORE_KIND',
+    key: 'store.kind',
+    parse: 'string',
+    help: 'lancedb (embedded) or qdrant (default: qdrant when QDRANT_URL is set, else lancedb)',
+  },
+  {
+    name: 'STORE_PATH',
+    key: 'store.path',
+    parse: 'string',
+    help: 'embedded vector store folder (default DATA_DIR/vectors); implies STORE_KIND=lancedb',
+  },
+  {
+    name: 'STORE_EXACT_BELOW',
+    key: 'store.exactBelowSelectivity',
+    parse: 'number',
+    help: 'embedded store: search exactly when a filter keeps at most this fraction of the points',
+  },
+  {
+    name: 'QDRANT_URL',
+    key: 'store.url',
+    parse: 'string',
+    help: 'Qdrant REST URL; setting it selects the Qdrant store',
+  },
+  { name: 'QDRANT_API_KEY', key: 'store.apiKey', parse: 'string', help: 'Qdrant API key (masked in output)' },
+  {
     name: 'GIBS_BASE_URL',
     key: 'gibs.baseUrl',
     parse: 'string',
@@ -104,5 +129,28 @@ export const envVars: EnvVar[] = [
     key: 'model.registryDir',
     parse: 'string',
     help: 'model registry folder (default DATA_DIR/models): `train` registers into it, --init/--checkpoint take its ids',
+  },
+
+  { name: 'EMBED_ENABLED', key: 'embedder.enabled', parse: 'boolean', help: 'run the embedder in `start`' },
+  { name: 'EMBED_BATCH_SIZE', key: 'embedder.batchSize', parse: 'number', help: 'tiles per micro-batch' },
+  {
+    name: 'EMBED_LINGER_MS',
+    key: 'embedder.lingerMs',
+    parse: 'number',
+    help: 'longest wait for a micro-batch to fill',
+  },
+  {
+    name: 'EMBED_PROVIDER',
+    key: 'embedder.executionProvider',
+    parse: 'string',
+    help: 'cpu|cuda|webgpu (falls back to cpu with a warning)',
+  },
+  { name: 'TRAIN_ENABLED', key: 'trainer.enabled', parse: 'boolean', help: 'run the trainer in `start`' },
+  { name: 'TRAIN_SCHEDULE', key: 'trainer.schedule', parse: 'string', help: 'cron expression of the fine-tuning run' },
+  {
+    name: 'TRAIN_PROMOTION_MARGIN',
+    key: 'trainer.promotionMargin',
+    parse: 'number',
+    help: 'gate score a candidate must gain over the serving model',
   },
 ];

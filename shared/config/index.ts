@@ -19,6 +19,12 @@ export type {
   ResolvedHarvesterConfig,
   HarvestJobConfig,
 } from './harvester-schema.js';
+export { storeSchema } from './store-schema.js';
+export type { StoreConfig } from './store-schema.js';
+export { embedderSchema } from './embedder-schema.js';
+export type { EmbedderConfig } from './embedder-schema.js';
+export { trainerSchema } from './trainer-schema.js';
+export type { TrainerConfig } from './trainer-schema.js';
 export { modelSchema } from './model-schema.js';
 export type { ModelConfig } from './model-schema.js';
 export { parseSlice } from './parse-slice.js';
@@ -26,4 +32,4 @@ export { checkDataDir } from './check-data-dir.js';
 export { envVars } from './env-vars.js';
 export type { EnvVar } from './env-vars.js';
 export { maskSecrets } from './mask-secrets.js';
-export { busOptions, blobStoreOptions, harvestLedgerPath } from './adapter-options.js';
+export { busOptions, blobStoreOptions, harvestLedgerPath, vectorStoreOptions } from './adapter-options.js';

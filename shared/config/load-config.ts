@@ -127,6 +127,8 @@ function resolvePaths(config: Config, cwd: string): Config {
     dataDir,
     bus: config.bus.kind === 'sqlite' ? { ...config.bus, path: under(config.bus.path, 'bus.db') } : config.bus,
     blobs: { ...config.blobs, root: under(config.blobs.root, 'blobs') },
+    store:
+      config.store.kind === 'lancedb' ? { ...config.store, path: under(config.store.path, 'vectors') } : config.store,
     model: { ...config.model, registryDir: under(config.model.registryDir, 'models') },
   };
 }

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { blobSchema } from './blob-schema.js';
 import { busSchema } from './bus-schema.js';
+import { embedderSchema } from './embedder-schema.js';
 import { gibsSchema } from './gibs-schema.js';
 import { harvesterSchema } from './harvester-schema.js';
 import { logSchema } from './log-schema.js';
 import { modelSchema } from './model-schema.js';
 import { opsSchema } from './ops-schema.js';
+import { storeSchema } from './store-schema.js';
+import { trainerSchema } from './trainer-schema.js';
 
 /**
  * The slices of the services `gibs-embed start` can run, by name: each has an `enabled` flag (`start`
@@ -14,6 +17,8 @@ import { opsSchema } from './ops-schema.js';
  */
 export const serviceSchemas = {
   harvester: harvesterSchema,
+  embedder: embedderSchema,
+  trainer: trainerSchema,
 } satisfies Record<string, z.ZodType<{ enabled: boolean }>>;
 
 export type ServiceName = keyof typeof serviceSchemas;
@@ -32,6 +37,7 @@ export const configSchema = z.strictObject({
   ops: opsSchema,
   bus: busSchema,
   blobs: blobSchema,
+  store: storeSchema,
   gibs: gibsSchema,
   model: modelSchema,
   ...serviceSchemas,

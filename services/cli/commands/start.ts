@@ -22,6 +22,16 @@ const openers: Record<ServiceName, (ctx: CliContext) => Promise<Omit<RunningServ
     await service.harvester.start();
     return { checks: service.checks, close: service.close };
   },
+  embedder: async (ctx) => {
+    const { openEmbedderService } = await import('../../embedder/main.js');
+    const service = await openEmbedderService(ctx.config, ctx.log, ctx.registry);
+    return { checks: service.checks, close: service.close };
+  },
+  trainer: async (ctx) => {
+    const { openTrainerService } = await import('../../trainer/main.js');
+    const service = await openTrainerService(ctx.config, ctx.log, ctx.registry);
+    return { checks: service.checks, close: service.close };
+  },
 };
 
 const onlyFlag = (value: string): ServiceName[] => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { formatDate, isIsoDate, isoDateSchema, parseInstant } from '../../../shared/gibs/index.js';
-import { tileEmbeddedV1 } from '../../../shared/bus/index.js';
+import { tileFetchedV1 } from '../../../shared/bus/index.js';
 
 describe('isIsoDate: the one YYYY-MM-DD check', () => {
   it('accepts calendar dates and refuses the rest', () => {
@@ -35,9 +35,24 @@ describe('isIsoDate: the one YYYY-MM-DD check', () => {
     assert.equal(refused.success, false);
     assert.match(refused.error?.issues[0]?.message ?? '', /calendar date YYYY-MM-DD/);
     const id = '1acea95f-1f9b-5914-bc6f-fbb57ae6e019';
-    const message = { v: 1, id, layer: 'L', date: '2026-02-28', model: 'm', embedded_at: '2026-03-01T00:00:00Z' };
-    assert.equal(tileEmbeddedV1.safeParse(message).success, true);
-    assert.equal(tileEmbeddedV1.safeParse({ ...message, date: '2026-02-30' }).success, false);
+    const message = {
+      v: 1,
+      id,
+      layer: 'L',
+      date: '2026-02-28',
+      tms: '250m',
+      z: 0,
+      row: 0,
+      col: 0,
+      bbox: [-180, -90, 0, 90],
+      blob_key: 'tiles/L/2026-02-28/250m/0/0/0.jpg',
+      sha256: 'a'.repeat(64),
+      bytes: 1,
+      content_type: 'image/jpeg',
+      fetched_at: '2026-03-01T00:00:00Z',
+    };
+    assert.equal(tileFetchedV1.safeParse(message).success, true);
+    assert.equal(tileFetchedV1.safeParse({ ...message, date: '2026-02-30' }).success, false);
   });
 
   it('property: agrees with parseInstant and formatDate on every date-shaped string', () => {
