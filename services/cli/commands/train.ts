@@ -6,6 +6,7 @@ import { blobStoreOptions } from '../../../shared/config/index.js';
 import { resnet18Half, smallCnn, type EncoderArch } from '../../../shared/model/encoder/index.js';
 import { FsModelRegistry, resolveCheckpointDir } from '../../../shared/model/registry/index.js';
 import type { TrainingSource } from '../../trainer/index.js';
+import type { TileSample } from '../../trainer/main.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { choiceFlag, intFlag, numberFlag } from '../flags.js';
 import { createProgress } from '../progress.js';
@@ -28,6 +29,8 @@ interface TrainFlags {
   resume?: boolean;
   out?: string;
   maxImages?: number;
+  windowDays?: number;
+  sample?: number;
   backend: 'wasm' | 'cpu' | 'webgpu';
 }
 
@@ -78,10 +81,23 @@ export function registerTrainCommand(program: Command): void {
       'checkpoint directory to write (default DATA_DIR/checkpoints/train-<time>); it is also registered in model.registryDir',
     )
     .option('--max-images <n>', 'use at most this many images', intFlag(2, 10_000_000))
+    .option(
+      '--window-days <n>',
+      'with --from-store: only tiles dated in the last N days, today (UTC) included',
+      intFlag(1, 36_500),
+    )
+    .option(
+      '--sample <n>',
+      'with --from-store: a random sample of at most N tiles (seeded by --seed and the day)',
+      intFlag(2, 1_000_000),
+    )
     .option('--backend <b>', 'wasm (default), cpu or webgpu', choiceFlag(['wasm', 'cpu', 'webgpu'] as const), 'wasm')
     .action(async (flags: TrainFlags) => {
       if (Boolean(flags.data) === Boolean(flags.fromStore))
         throw new InvalidArgumentError('give exactly one of --data DIR or --from-store');
+      const sampled = flags.windowDays !== undefined || flags.sample !== undefined;
+      if (sampled && !flags.fromStore)
+        throw new InvalidArgumentError('--window-days and --sample select tiles of the tile store: add --from-store');
       const { config, log } = createContext(program.opts<GlobalOptions>(), {}, { writesData: true });
       const registry = new FsModelRegistry({
         root: config.model.registryDir,
@@ -89,7 +105,19 @@ export function registerTrainCommand(program: Command): void {
       });
       const init = flags.init === undefined ? undefined : await resolveCheckpointDir(flags.init, registry, '--init');
       const blobs = flags.fromStore ? createBlobStore(blobStoreOptions(config)) : undefined;
-      const source: TrainingSource = blobs ? { kind: 'store', blobs } : { kind: 'dir', dir: path.resolve(flags.data!) };
+      let source: TrainingSource = blobs ? { kind: 'store', blobs } : { kind: 'dir', dir: path.resolve(flags.data!) };
+      let sample: TileSample | undefined;
+      if (blobs && sampled) {
+        // the same selection a scheduled trainer run makes (services/trainer/lifecycle/tile-sample.ts)
+        const { sampledStoreSource } = await import('../../trainer/main.js');
+        ({ source, sample } = await sampledStoreSource(blobs, {
+          windowDays: flags.windowDays,
+          sampleSize: flags.sample,
+          seed: flags.seed,
+          now: new Date(),
+        }));
+        log.info({ tiles: sample.keys.length, population: sample.population, window: sample.window }, 'tile sample');
+      }
       const out =
         flags.out ??
         path.join(config.dataDir, 'checkpoints', `train-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`);
@@ -151,7 +179,16 @@ export function registerTrainCommand(program: Command): void {
         const registered = !run.result.aborted;
         if (registered) await registry.publish(run.dir);
         const { id, metrics, data_window } = run.meta;
-        const summary = { checkpoint: run.dir, id, registry: registered ? registry.root : null, metrics, data_window };
+        const summary = {
+          checkpoint: run.dir,
+          id,
+          registry: registered ? registry.root : null,
+          metrics,
+          data_window,
+          ...(sample && {
+            sample: { tiles: sample.keys.length, population: sample.population, window: sample.window },
+          }),
+        };
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } finally {
         progress.stop();

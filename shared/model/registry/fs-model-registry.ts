@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open as openFile, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ValidationError } from '../../errors/index.js';
 import { fsyncPath, ioError as sharedIoError, isErrno } from '../../fs/index.js';
@@ -17,8 +17,21 @@ import {
   type LoadedCheckpoint,
   checkpointErrorCodes,
 } from '../checkpoint/index.js';
-import type { LatestPointer, ModelRegistry, RegistryWatch, WatchOptions } from './model-registry.js';
+import {
+  type LatestPointer,
+  type ModelRegistry,
+  type RegistryWatch,
+  type RollbackResult,
+  type WatchOptions,
+} from './model-registry.js';
 import { pollLatest } from './poll-latest.js';
+import {
+  LATEST_FILE,
+  promotedPointer,
+  readLatestPointer,
+  rolledBackPointer,
+  writeLatestPointer,
+} from './latest-pointer.js';
 import { registryErrorCodes } from './registry-errors.js';
 
 export interface FsModelRegistryOptions {
@@ -27,8 +40,6 @@ export interface FsModelRegistryOptions {
   /** where corrupt entries met while listing are reported */
   log?: Logger;
 }
-
-const LATEST_FILE = 'latest.json';
 
 /**
  * ModelRegistry on a local (or mounted) filesystem. Every write goes to a temp name, is fsynced, and is
@@ -115,7 +126,7 @@ export class FsModelRegistry implements ModelRegistry {
 
   async latest(): Promise<CheckpointMeta | undefined> {
     this.assertOpen();
-    const pointer = await this.readPointer();
+    const pointer = await readLatestPointer(this.root);
     if (!pointer) return undefined;
     const meta = await this.get(pointer.id);
     if (!meta)
@@ -134,25 +145,34 @@ export class FsModelRegistry implements ModelRegistry {
     const dir = this.dirOf(id);
     if (!(await this.exists(dir))) throw notFound(id);
     const meta = await verifyCheckpoint(dir);
-    const previous = await this.readPointer();
-    const pointer: LatestPointer = { id, promoted_at: new Date().toISOString(), previous: previous?.id ?? null };
-    const file = path.join(this.root, LATEST_FILE);
-    const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    try {
-      const handle = await openFile(temp, 'w');
-      try {
-        await handle.writeFile(`${JSON.stringify(pointer)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-      await fsyncPath(this.root);
-    } catch (error) {
-      await this.removeTemp(temp, error);
-      throw ioError(`cannot move ${LATEST_FILE} to ${id}`, error);
-    }
+    await writeLatestPointer(this.root, promotedPointer(await readLatestPointer(this.root), id, new Date()));
     return meta;
+  }
+
+  async pointer(): Promise<LatestPointer | undefined> {
+    this.assertOpen();
+    return readLatestPointer(this.root);
+  }
+
+  async rollback(): Promise<RollbackResult> {
+    this.assertOpen();
+    const current = await readLatestPointer(this.root);
+    if (!current)
+      throw new ValidationError(`nothing to roll back: no checkpoint has been promoted in ${this.root}`, {
+        code: registryErrorCodes.noPrevious,
+      });
+    const pointer = rolledBackPointer(current, new Date());
+    if (!pointer)
+      throw new ValidationError(
+        `nothing to roll back to: ${current.id} is the only checkpoint that has served from ${this.root}`,
+        { code: registryErrorCodes.noPrevious },
+      );
+    const dir = this.dirOf(pointer.id);
+    if (!(await this.exists(dir))) throw notFound(pointer.id);
+    // the same check as promote: a damaged earlier checkpoint is refused and the current one keeps serving
+    const to = await verifyCheckpoint(dir);
+    await writeLatestPointer(this.root, pointer);
+    return { from: current.id, to, pointer };
   }
 
   async open(id: string): Promise<LoadedCheckpoint> {
@@ -218,28 +238,6 @@ export class FsModelRegistry implements ModelRegistry {
     const extra: Record<string, Uint8Array> = {};
     for (const name of missing) extra[name] = await readCheckpointFile(sourceDir, name);
     return addCheckpointFiles(target, extra);
-  }
-
-  private async readPointer(): Promise<LatestPointer | undefined> {
-    let text: string;
-    try {
-      text = await readFile(path.join(this.root, LATEST_FILE), 'utf8');
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) return undefined;
-      throw ioError(`cannot read ${LATEST_FILE}`, error);
-    }
-    try {
-      const pointer = JSON.parse(text) as Partial<LatestPointer>;
-      if (typeof pointer.id !== 'string' || !CHECKPOINT_ID_PATTERN.test(pointer.id))
-        throw new Error(`no valid id in ${JSON.stringify(pointer)}`);
-      return { id: pointer.id, promoted_at: String(pointer.promoted_at), previous: pointer.previous ?? null };
-    } catch (error) {
-      throw new AppError(
-        registryErrorCodes.corrupt,
-        `${path.join(this.root, LATEST_FILE)} is unreadable: ${error instanceof Error ? error.message : String(error)}`,
-        { retriable: false, cause: error },
-      );
-    }
   }
 
   private dirOf(id: string): string {

@@ -22,8 +22,20 @@ export interface ModelRegistry {
   list(): Promise<CheckpointMeta[]>;
   /** The checkpoint `latest` points at; undefined before the first promotion. */
   latest(): Promise<CheckpointMeta | undefined>;
-  /** Verifies the stored checkpoint fully, then moves `latest` to it atomically. Unknown id → 'CHECKPOINT_NOT_FOUND'. */
+  /**
+   * Verifies the stored checkpoint fully, then moves `latest` to it atomically; the one it replaces heads the
+   * pointer's `history`. Promoting the checkpoint that is already latest changes nothing but `promoted_at`.
+   * Unknown id → 'CHECKPOINT_NOT_FOUND'.
+   */
   promote(id: string): Promise<CheckpointMeta>;
+  /** The `latest` pointer document (who serves, since when, who served before); undefined before the first promotion. */
+  pointer(): Promise<LatestPointer | undefined>;
+  /**
+   * Moves `latest` back to the checkpoint that served before it (`previous`), verified fully first, and drops
+   * the rolled-back one from the history, so a second rollback goes one further back. Nothing served before
+   * → ValidationError 'REGISTRY_NO_PREVIOUS'; a damaged previous checkpoint is refused and `latest` stays.
+   */
+  rollback(): Promise<RollbackResult>;
   /** Loads (and verifies) a stored checkpoint. Unknown id → 'CHECKPOINT_NOT_FOUND'; damaged → 'CHECKPOINT_CORRUPT'. */
   open(id: string): Promise<LoadedCheckpoint>;
   /** One file of a stored checkpoint (e.g. 'model.onnx'), checked against its sha256. */
@@ -48,9 +60,23 @@ export interface RegistryWatch {
   stop(): void;
 }
 
-/** The pointer document `latest` (what promote writes). */
+/** The pointer document `latest` (what promote and rollback write). */
 export interface LatestPointer {
   id: string;
+  /** when `latest` last moved to `id` (RFC 3339) */
   promoted_at: string;
+  /** the checkpoint that served before `id`; what a rollback returns to (= history[0]) */
   previous: string | null;
+  /** the checkpoints that served before `id`, newest first, at most LATEST_HISTORY_LENGTH (older files: [previous]) */
+  history: string[];
 }
+
+/** What a rollback did: `latest` moved from `from` back to `to`. */
+export interface RollbackResult {
+  from: string;
+  to: CheckpointMeta;
+  pointer: LatestPointer;
+}
+
+/** How many earlier checkpoints the pointer remembers: the depth of successive rollbacks. */
+export const LATEST_HISTORY_LENGTH = 20;

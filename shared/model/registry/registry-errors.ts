@@ -13,8 +13,14 @@ export const registryErrorCodes = {
   corrupt: 'REGISTRY_CORRUPT',
   /** the registry was closed */
   closed: 'REGISTRY_CLOSED',
+  /** a rollback with no checkpoint that served before the current one (ValidationError) */
+  noPrevious: 'REGISTRY_NO_PREVIOUS',
   /** the file system failed; retriable when the errno may clear up */
   io: 'REGISTRY_IO',
+  /** `latest` moved, but announcing it on the `models` topic failed (retriable: the bus may come back) */
+  announceFailed: 'MODEL_ANNOUNCE_FAILED',
+  /** a checkpoint's gate.json that is not a gate record */
+  badGateRecord: 'BAD_GATE_RECORD',
   /** polling `latest` failed (retriable: the next poll may succeed) */
   watchFailed: 'REGISTRY_WATCH_FAILED',
 } as const;
