@@ -14,8 +14,6 @@ export const harvesterErrorCodes = {
   badDate: 'BAD_DATE',
   /** a plan larger than the per-run tile limit (ValidationError) */
   tooManyTiles: 'TOO_MANY_TILES',
-  /** a cron schedule or time zone that does not parse (ValidationError) */
-  badSchedule: 'BAD_SCHEDULE',
   /** GIBS sent another image format than the layer declares */
   badContentType: 'BAD_CONTENT_TYPE',
   /** the harvester is stopping and takes no new harvests */

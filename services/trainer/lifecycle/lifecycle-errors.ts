@@ -1,7 +1,5 @@
 /** The codes of the errors the trainer's lifecycle (schedule, sample, gate, promotion) throws, written once. */
 export const lifecycleErrorCodes = {
-  /** a cron schedule or time zone that does not parse (ValidationError) */
-  badSchedule: 'TRAINER_BAD_SCHEDULE',
   /** the trainer is stopping and starts no new run */
   trainerStopped: 'TRAINER_STOPPED',
   /** a write through the read-only view of the tile store that a run trains on */

@@ -1,12 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../shared/errors/index.js';
-import {
-  resolveHarvesterConfig,
-  scheduledHarvestDate,
-  validateSchedule,
-  harvesterErrorCodes,
-} from '../../../services/harvester/index.js';
+import { scheduleErrorCodes } from '../../../shared/schedule/index.js';
+import { resolveHarvesterConfig, scheduledHarvestDate, validateSchedule } from '../../../services/harvester/index.js';
 
 describe('harvest schedule', () => {
   it('harvests today in UTC minus the lag, whatever the local clock says', () => {
@@ -22,7 +18,7 @@ describe('harvest schedule', () => {
     assert.throws(
       () => validateSchedule('0 25 * * *', 'UTC'),
       (e: unknown) =>
-        e instanceof ValidationError && e.code === harvesterErrorCodes.badSchedule && /0 25/.test(e.message),
+        e instanceof ValidationError && e.code === scheduleErrorCodes.badSchedule && /0 25/.test(e.message),
     );
     assert.throws(() => validateSchedule('daily', 'UTC'), ValidationError);
     assert.throws(

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { FsBlobStore } from '../../../../shared/blob/index.js';
 import { AppError, ValidationError } from '../../../../shared/errors/index.js';
 import { checkpointErrorCodes } from '../../../../shared/model/checkpoint/index.js';
+import { scheduleErrorCodes } from '../../../../shared/schedule/index.js';
 import { GATE_FILE, RANDOM_CHECKPOINT_CREATED_AT, parseGateRecord } from '../../../../shared/model/registry/index.js';
 import { lifecycleErrorCodes, type CycleResult } from '../../../../services/trainer/lifecycle/index.js';
 import { kit } from '../../../support/data-kit.js';
@@ -203,12 +204,12 @@ describe('the periodic trainer: sample, fine-tune, register, gate, promote', () 
   it('refuses a schedule node-cron would not run', async () => {
     const bad = await harness({ schedule: '61 * * * *' });
     await assert.rejects(bad.trainer.start(), (e: unknown) => {
-      assert.ok(e instanceof ValidationError && e.code === lifecycleErrorCodes.badSchedule);
+      assert.ok(e instanceof ValidationError && e.code === scheduleErrorCodes.badSchedule);
       assert.match(e.message, /trainer\.schedule "61 \* \* \* \*" is not a valid cron expression/);
       return true;
     });
     const zone = await harness({ timezone: 'Mars/Olympus' });
-    await assert.rejects(zone.trainer.start(), hasCode(lifecycleErrorCodes.badSchedule));
+    await assert.rejects(zone.trainer.start(), hasCode(scheduleErrorCodes.badSchedule));
     assert.equal(zone.trainer.nextRun(), null);
   });
 });
