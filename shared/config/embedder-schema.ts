@@ -19,8 +19,6 @@ export const embedderSchema = z
     threads: z.number().int().min(0).max(256).default(0),
     /** how often the model registry's `latest` is checked */
     modelPollMs: z.number().int().min(100).default(2000),
-    /** seed of the random-initialised encoder used until the first checkpoint is promoted */
-    randomSeed: z.number().int().min(0).default(0),
     /** a store outage or full disk: wait this long first, doubling up to maxBackoffMs, and never give up */
     initialBackoffMs: z.number().int().min(1).default(500),
     maxBackoffMs: z.number().int().min(1).default(30_000),

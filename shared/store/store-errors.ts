@@ -20,6 +20,8 @@ export const storeErrorCodes = {
   corrupt: 'STORE_CORRUPT',
   /** the store was closed */
   closed: 'STORE_CLOSED',
+  /** the backend failed in a way none of the codes above describes (a bug, an unexpected answer): not retriable */
+  failed: 'STORE_FAILED',
 } as const;
 
 export type StoreErrorCode = (typeof storeErrorCodes)[keyof typeof storeErrorCodes];
