@@ -56,7 +56,7 @@ export async function openTrainerService(config: Config, log: Logger, registry: 
         train: runTraining,
         // the same seeded checkpoint the embedders create, so whichever comes first, both serve one id
         ensureServing: () =>
-          ensureServingCheckpoint(models, { seed: config.embedder.randomSeed, inputSize: config.model.inputSize }),
+          ensureServingCheckpoint(models, { seed: config.model.randomSeed, inputSize: config.model.inputSize }),
       },
       {
         ...slice,

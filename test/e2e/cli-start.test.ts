@@ -99,6 +99,8 @@ describe('gibs-embed start', () => {
         LOG_PRETTY: 'false',
         LOG_LEVEL: 'info',
         HARVEST_ENABLED: 'false',
+        EMBED_ENABLED: 'false',
+        TRAIN_ENABLED: 'false',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
