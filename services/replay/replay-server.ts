@@ -11,6 +11,7 @@ import { mulberry32 } from '../../shared/random/index.js';
 import { createTileFaults, resizeTile, saltEtag, sendStatus } from './tile-faults.js';
 import { createEtagger, resolveTile, type ResolverSources, type TileRequest } from './tile-resolver.js';
 import { replayErrorCodes } from './replay-errors.js';
+import { createTileRepeater } from './repeat-tiles.js';
 
 const ENDPOINT = '/wmts/epsg4326/best/';
 const CAPABILITIES_PATHS = new Set([`${ENDPOINT}1.0.0/WMTSCapabilities.xml`, `${ENDPOINT}WMTSCapabilities.xml`]);
@@ -26,8 +27,12 @@ function newStats(): ReplayStats {
     faults: 0,
     faultsByKind: { reset: 0, error500: 0, error503: 0, rateLimit: 0, truncate: 0, wrongSize: 0 },
     scriptedFaults: 0,
+    repeated: 0,
   };
 }
+
+/** Marks an answer that repeats imagery of another position (ReplayOptions.repeatRealTiles). */
+const REPEATED_HEADER = 'X-Replay-Repeated';
 
 /**
  * Split `{Layer}/{Style}/{Time}/{TMS}/{z}/{row}/{col}.{ext}` (or the time-less form without {Time}) into
@@ -71,11 +76,13 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
   if (options.pregenerate) {
     await Promise.all([...data.layers.values()].flatMap((l) => [...l.mosaics.values()].map((p) => p.build())));
   }
+  const readRealTile = createRealTileReader();
   const sources: ResolverSources = {
     layers: data.layers,
     blankJpeg: data.blankJpeg,
     blankPng: data.blankPng,
-    readRealTile: createRealTileReader(),
+    readRealTile,
+    repeatTile: options.repeatRealTiles === true ? createTileRepeater(readRealTile) : undefined,
   };
   const etagOf = createEtagger();
   const capabilitiesEtag = etagOf(data.capabilitiesXml);
@@ -166,7 +173,10 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
     const headers = {
       contentType: answer.contentType,
       etag: resize ? etagOf(bytes) : saltEtag(answer.etag, etagSalt),
-      extra: answer.layerTimeActual ? { 'Layer-Time-Actual': answer.layerTimeActual } : undefined,
+      extra: {
+        ...(answer.layerTimeActual ? { 'Layer-Time-Actual': answer.layerTimeActual } : {}),
+        ...(answer.repeated ? { [REPEATED_HEADER]: '1' } : {}),
+      },
     };
     if (fault === 'truncate' && req.method === 'GET' && req.headers['if-none-match'] === undefined) {
       countFault('truncate');
@@ -178,7 +188,10 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
     else if (resize)
       return; // counted as a fault, not as imagery
     else if (answer.blank) stats.blanks++;
-    else stats.tiles++;
+    else {
+      stats.tiles++;
+      if (answer.repeated) stats.repeated++;
+    }
   };
 
   const server = createServer({ keepAlive: true }, (req, res) => {

@@ -41,6 +41,13 @@ export interface ReplayOptions {
   logger?: Logger;
   /** build the mosaic pyramids before listening (slower start, no first-request delay); default false */
   pregenerate?: boolean;
+  /**
+   * Load tests only (default false): a valid tile of a layer that has imagery, where the replay has none,
+   * is answered with one of that layer's imagery tiles (chosen by a hash of date/z/row/col, so the same
+   * request always gets the same bytes) instead of the blank tile, with the header `X-Replay-Repeated: 1`.
+   * Lets a harvest of any size fetch only real, non-blank imagery; the answers are not GIBS's.
+   */
+  repeatRealTiles?: boolean;
 }
 
 export type FaultKind = 'reset' | 'error500' | 'error503' | 'rateLimit' | 'truncate' | 'wrongSize';
@@ -77,6 +84,8 @@ export interface ReplayStats {
   faultsByKind: Record<FaultKind, number>;
   /** answers replaced by a scripted tile fault (faultTile) */
   scriptedFaults: number;
+  /** 200 answers that repeat imagery of another position (repeatRealTiles); also counted in `tiles` */
+  repeated: number;
 }
 
 /** One tile the replay has imagery for (never a blank). */

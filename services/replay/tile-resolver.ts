@@ -4,6 +4,7 @@ import { matrixSize, tmsLevels } from '../../shared/tiles/index.js';
 import type { OwsException } from './exception-report.js';
 import { realTileKey, type ServedLayer } from './replay-catalog.js';
 import type { RealTile } from './real-tiles.js';
+import type { RepeatTile } from './repeat-tiles.js';
 import { formatLayerTime, isWellFormedTime, parseRequestTime, snapTime } from './served-time.js';
 
 /** The REST path segments of a tile request, unparsed: validating them is the resolver's job. */
@@ -22,7 +23,16 @@ export interface TileRequest {
 }
 
 export type TileAnswer =
-  | { kind: 'image'; bytes: Buffer; etag: string; contentType: string; layerTimeActual?: string; blank: boolean }
+  | {
+      kind: 'image';
+      bytes: Buffer;
+      etag: string;
+      contentType: string;
+      layerTimeActual?: string;
+      blank: boolean;
+      /** imagery of another position, served by repeatRealTiles where the tile has none */
+      repeated?: boolean;
+    }
   | { kind: 'error'; status: number; exceptions: OwsException[] };
 
 export interface ResolverSources {
@@ -30,6 +40,8 @@ export interface ResolverSources {
   blankJpeg: Buffer;
   blankPng: Buffer;
   readRealTile(tile: RealTile): Promise<Buffer>;
+  /** set when ReplayOptions.repeatRealTiles is: answers a tile without imagery instead of the blank tile */
+  repeatTile?: RepeatTile;
 }
 
 const DIGITS = /^\d+$/;
@@ -111,13 +123,14 @@ export async function resolveTile(
 
   const contentType = layer.format;
   const layerTimeActual = served === undefined ? undefined : formatLayerTime(served);
-  const image = (bytes: Buffer, blank: boolean): TileAnswer => ({
+  const image = (bytes: Buffer, blank: boolean, repeated?: true): TileAnswer => ({
     kind: 'image',
     bytes,
     etag: etagOf(bytes),
     contentType,
     layerTimeActual,
     blank,
+    ...(repeated ? { repeated } : {}),
   });
 
   const date = served === undefined ? undefined : formatDate(served);
@@ -126,5 +139,7 @@ export async function resolveTile(
   const pyramid = layer.mosaics.get(date ?? 'static');
   const generated = pyramid ? await pyramid.tile(z, row, col) : undefined;
   if (generated) return image(generated, false);
+  const repeated = sources.repeatTile && (await sources.repeatTile(layer, date, z, row, col));
+  if (repeated) return image(repeated, false, true);
   return image(layer.format === 'image/png' ? sources.blankPng : sources.blankJpeg, true);
 }

@@ -15,6 +15,7 @@ interface ReplayFlags {
   resetRate?: number;
   truncateRate?: number;
   seed: number;
+  repeatRealTiles?: boolean;
 }
 
 /** The GIBS replay server as a long-running process: for demos, manual runs and the scaled-out test rig. */
@@ -32,6 +33,10 @@ export function registerReplayCommand(program: Command): void {
     .option('--reset-rate <share>', 'share of connections reset', numberFlag(0, 1))
     .option('--truncate-rate <share>', 'share of bodies cut short', numberFlag(0, 1))
     .option('--seed <n>', 'seed of the fault draws', intFlag(0, 2 ** 31 - 1), 1)
+    .option(
+      '--repeat-real-tiles',
+      "load tests only: answer tiles without imagery with one of the layer's real tiles (marked X-Replay-Repeated: 1)",
+    )
     .action(async (flags: ReplayFlags) => {
       const { log } = createContext(program.opts<GlobalOptions>());
       // loaded when the command runs, so that every other command starts without it
@@ -41,6 +46,7 @@ export function registerReplayCommand(program: Command): void {
         host: flags.host,
         port: flags.port,
         seed: flags.seed,
+        repeatRealTiles: flags.repeatRealTiles ?? false,
         logger: log.child({ svc: 'replay' }),
         faults: {
           latencyMs: flags.latency,

@@ -11,3 +11,4 @@ export { embedImagesToJsonl } from './embed-images-to-jsonl.js';
 export type { EmbedImagesToJsonlOptions, EmbedImagesSummary } from './embed-images-to-jsonl.js';
 export { inferErrorCodes } from './infer-errors.js';
 export type { InferErrorCode } from './infer-errors.js';
+export { openQueryEmbedder, type QueryEmbedder, type QueryEmbedderOptions, type QueryImage } from './embed-query.js';
