@@ -18,7 +18,7 @@ import { FsModelRegistry, ensureServingCheckpoint } from '../../shared/model/reg
 import { silentLogger } from '../../shared/log/index.js';
 import { createVectorStore } from '../../shared/store/index.js';
 import { ModelSet, createEmbedder, openModelRuntime } from '../../services/embedder/index.js';
-import { tileAddress } from '../unit/embedder/fetched-tiles.js';
+import { tileAddress } from '../support/fetched-tiles.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
 interface Setting {

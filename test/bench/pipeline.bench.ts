@@ -4,7 +4,7 @@ import { SqliteBus, busErrorCodes, type BusConsumer, type BusRecord } from '../.
 import { AppError } from '../../shared/errors/index.js';
 import { SERVING_ALIAS, type VectorStore } from '../../shared/store/index.js';
 import { startReplayServer } from '../../services/replay/index.js';
-import { openDataDirStore, spawnCli, type CliProcess } from '../e2e/fixtures/pipeline-fixtures.js';
+import { openDataDirStore, spawnCli, type CliProcess } from '../support/pipeline-fixtures.js';
 import type { BenchResult, BenchSuite } from './bench-result.js';
 
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';

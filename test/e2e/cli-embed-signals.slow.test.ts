@@ -7,7 +7,7 @@ import path from 'node:path';
 import { SERVING_ALIAS } from '../../shared/store/index.js';
 import { repositoryRoot } from '../support/data-kit.js';
 import { runCli } from '../support/run-cli.js';
-import { fastEnv, harvestInto, inspectDataDir } from '../unit/embedder/data-dir.js';
+import { fastEnv, harvestInto, inspectDataDir } from '../support/embedder-data-dir.js';
 
 const dirs: string[] = [];
 after(async () => {

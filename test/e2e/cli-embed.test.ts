@@ -8,8 +8,8 @@ import { buildEncoderGraph, initWeights, smallCnn } from '../../shared/model/enc
 import { FsModelRegistry } from '../../shared/model/registry/index.js';
 import { SERVING_ALIAS, collectionForModel } from '../../shared/store/index.js';
 import { runCli } from '../support/run-cli.js';
-import { harvestInto, inspectDataDir } from '../unit/embedder/data-dir.js';
-import type { FetchedTile } from '../unit/embedder/fetched-tiles.js';
+import { harvestInto, inspectDataDir } from '../support/embedder-data-dir.js';
+import type { FetchedTile } from '../support/fetched-tiles.js';
 
 /**
  * `embed --until-idle` and `reembed` as a user runs them, each in its own process, on a data folder holding what a

@@ -8,7 +8,7 @@ import { compareReports, type EvalReport } from '../../shared/model/eval/index.j
 import { encodeGateRecord, gateRecord, type GateRecord } from '../../shared/model/registry/index.js';
 import { runCli as cli } from '../support/run-cli.js';
 import { openModelsBus, readAnnouncements } from '../unit/trainer/lifecycle/bus-reader.js';
-import { saveRandomCheckpoint } from '../unit/trainer/lifecycle/serving-fixtures.js';
+import { saveRandomCheckpoint } from '../support/serving-fixtures.js';
 
 const tilesReport = (recall10: number): EvalReport => ({
   datasetId: 'sets',

@@ -24,7 +24,7 @@ import {
   recommendQuery,
   toPoint,
   type FetchedTile,
-} from './fixtures/search-fixtures.js';
+} from '../support/search-fixtures.js';
 
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const MARBLE = 'BlueMarble_ShadedRelief_Bathymetry';

@@ -11,7 +11,7 @@ import { repositoryRoot } from '../support/data-kit.js';
 import { runCli as cli } from '../support/run-cli.js';
 import { openModelsBus, readAnnouncements } from '../unit/trainer/lifecycle/bus-reader.js';
 import { fillMosaicTileStore } from '../unit/trainer/lifecycle/mosaic-tile-store.js';
-import { saveMiscalibratedCheckpoint } from '../unit/trainer/lifecycle/serving-fixtures.js';
+import { saveMiscalibratedCheckpoint } from '../support/serving-fixtures.js';
 
 const repoRoot = repositoryRoot();
 const DAY_MS = 86_400_000;

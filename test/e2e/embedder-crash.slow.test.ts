@@ -13,7 +13,7 @@ import {
   readFetchedMessages,
   scrollAll,
   spawnCli,
-} from './fixtures/pipeline-fixtures.js';
+} from '../support/pipeline-fixtures.js';
 
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const MARBLE = 'BlueMarble_ShadedRelief_Bathymetry';

@@ -15,8 +15,8 @@ import {
   readFetchedMessages,
   scrollAll,
   type FetchedMessage,
-} from './fixtures/pipeline-fixtures.js';
-import { bruteForce } from './fixtures/search-fixtures.js';
+} from '../support/pipeline-fixtures.js';
+import { bruteForce } from '../support/search-fixtures.js';
 
 const MODIS = 'MODIS_Terra_CorrectedReflectance_TrueColor';
 const MARBLE = 'BlueMarble_ShadedRelief_Bathymetry';

@@ -18,9 +18,9 @@ import {
   type EmbedderOptions,
 } from '../../../services/embedder/index.js';
 import { capturingLogger } from '../../support/model-fixtures.js';
-import { harvestTiles, type FetchedTile } from './fetched-tiles.js';
+import { harvestTiles, type FetchedTile } from '../../support/fetched-tiles.js';
 
-export { LAYER, TMS, realTiles, tileAddress, type FetchedTile } from './fetched-tiles.js';
+export { LAYER, TMS, realTiles, tileAddress, type FetchedTile } from '../../support/fetched-tiles.js';
 
 /** the checkpoints' input side: small, so each test embeds in milliseconds */
 export const INPUT_SIZE = 32;

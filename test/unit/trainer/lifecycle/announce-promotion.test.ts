@@ -13,7 +13,7 @@ import {
   rollbackAndAnnounce,
 } from '../../../../shared/model/registry/index.js';
 import { openModelsBus, readAnnouncements } from './bus-reader.js';
-import { saveRandomCheckpoint } from './serving-fixtures.js';
+import { saveRandomCheckpoint } from '../../../support/serving-fixtures.js';
 
 const hasCode = (code: string) => (e: unknown) => e instanceof AppError && e.code === code;
 

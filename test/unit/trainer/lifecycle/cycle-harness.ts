@@ -17,7 +17,7 @@ import {
 import { runTraining } from '../../../../services/trainer/index.js';
 import { openModelsBus } from './bus-reader.js';
 import { fillMosaicTileStore, type MosaicTileStore } from './mosaic-tile-store.js';
-import { TINY_INPUT, tinyResnet } from './serving-fixtures.js';
+import { TINY_INPUT, tinyResnet } from '../../../support/serving-fixtures.js';
 
 /** The day the tests' runs think it is: the kit's MODIS tiles (2020-09-27) are 3 days old. */
 export const NOW = new Date('2020-09-30T12:00:00Z');

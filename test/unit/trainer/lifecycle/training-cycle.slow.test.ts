@@ -12,7 +12,7 @@ import { kit } from '../../../support/data-kit.js';
 import { readAnnouncements } from './bus-reader.js';
 import { openHarness, openSharedStore, removeWork, tmpWork, type CycleHarness } from './cycle-harness.js';
 import type { MosaicTileStore } from './mosaic-tile-store.js';
-import { saveMiscalibratedCheckpoint } from './serving-fixtures.js';
+import { saveMiscalibratedCheckpoint } from '../../../support/serving-fixtures.js';
 
 const hasCode = (code: string) => (e: unknown) => e instanceof AppError && e.code === code;
 

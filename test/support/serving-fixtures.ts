@@ -1,5 +1,5 @@
-import { saveCheckpoint, type CheckpointMeta } from '../../../../shared/model/checkpoint/index.js';
-import { buildEncoderGraph, initWeights, type EncoderArch } from '../../../../shared/model/encoder/index.js';
+import { saveCheckpoint, type CheckpointMeta } from '../../shared/model/checkpoint/index.js';
+import { buildEncoderGraph, initWeights, type EncoderArch } from '../../shared/model/encoder/index.js';
 
 /** A ResNet small enough to fine-tune in a few seconds at 32 px, with batch norm (whose statistics training learns). */
 export const tinyResnet: EncoderArch = { kind: 'resnet', width: 8, blocks: [1, 1], stem: 'cifar', norm: 'batch' };

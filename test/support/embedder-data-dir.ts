@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SqliteBus, createBus, parseRecord, type Bus, type TopicPayload } from '../../../shared/bus/index.js';
-import { FsBlobStore } from '../../../shared/blob/index.js';
-import { saveCheckpoint } from '../../../shared/model/checkpoint/index.js';
-import { buildEncoderGraph, initWeights, smallCnn } from '../../../shared/model/encoder/index.js';
-import { FsModelRegistry } from '../../../shared/model/registry/index.js';
-import { createVectorStore, type VectorStore } from '../../../shared/store/index.js';
+import { SqliteBus, createBus, parseRecord, type Bus, type TopicPayload } from '../../shared/bus/index.js';
+import { FsBlobStore } from '../../shared/blob/index.js';
+import { saveCheckpoint } from '../../shared/model/checkpoint/index.js';
+import { buildEncoderGraph, initWeights, smallCnn } from '../../shared/model/encoder/index.js';
+import { FsModelRegistry } from '../../shared/model/registry/index.js';
+import { createVectorStore, type VectorStore } from '../../shared/store/index.js';
 import { harvestTiles, type FetchedTile } from './fetched-tiles.js';
 
 /**

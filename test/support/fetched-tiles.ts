@@ -1,10 +1,10 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStore } from '../../../shared/blob/index.js';
-import { produceTyped, type Bus, type TopicPayload } from '../../../shared/bus/index.js';
-import { sha256Hex } from '../../../shared/fs/index.js';
-import { clampBbox, pointId, tileBbox, tileBlobKey } from '../../../shared/tiles/index.js';
-import { kit } from '../../support/data-kit.js';
+import type { BlobStore } from '../../shared/blob/index.js';
+import { produceTyped, type Bus, type TopicPayload } from '../../shared/bus/index.js';
+import { sha256Hex } from '../../shared/fs/index.js';
+import { clampBbox, pointId, tileBbox, tileBlobKey } from '../../shared/tiles/index.js';
+import { kit } from './data-kit.js';
 
 export const LAYER = 'BlueMarble_ShadedRelief_Bathymetry';
 export const TMS = '500m';
