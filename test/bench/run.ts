@@ -21,6 +21,7 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'infer', load: async () => (await import('./infer.bench.js')).benchInfer },
   { name: 'train', load: async () => (await import('./train.bench.js')).benchTrain },
   { name: 'eval', load: async () => (await import('./eval.bench.js')).benchEval },
+  { name: 'store', load: async () => (await import('./store.bench.js')).benchStore },
   { name: 'embedder', load: async () => (await import('./embedder.bench.js')).benchEmbedder },
   { name: 'pipeline', load: async () => (await import('./pipeline.bench.js')).benchPipeline },
 ];

@@ -38,7 +38,7 @@ async function nearest(
       score_threshold: scoreThreshold,
     }),
   );
-  return (points as QdrantRecord[] as Array<QdrantRecord & { score: number }>)
+  return (points as Array<QdrantRecord & { score: number }>)
     .map((p) => ({ id: recordId(p), score: p.score, payload: recordPayload(p) }))
     .sort(byScoreThenId);
 }

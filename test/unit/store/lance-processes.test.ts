@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
+import { AppError } from '../../../shared/errors/index.js';
+import { storeErrorCodes } from '../../../shared/store/index.js';
 import { LanceVectorStore } from '../../../shared/store/lancedb/lance-vector-store.js';
 import { repositoryRoot } from '../../support/data-kit.js';
 import { tilePoints } from '../../support/vector-store-data.js';
@@ -169,6 +171,29 @@ describe('LanceVectorStore across processes', () => {
       assert.equal(hits[0].id, first.id);
     } finally {
       await reader.close();
+    }
+  });
+
+  it('a collection another store drops is unknown to this one at once, and not written back', async () => {
+    const { dir, collection } = await freshStore();
+    const a = await openStore(dir);
+    const b = await openStore(dir);
+    try {
+      await a.upsert(collection, tilePoints(10, 5, 16));
+      assert.equal(await a.count(collection), 5);
+      await b.dropCollection(collection);
+      await assert.rejects(
+        a.count(collection),
+        (e: unknown) => e instanceof AppError && e.code === storeErrorCodes.unknownCollection,
+      );
+      await assert.rejects(
+        a.upsert(collection, tilePoints(11, 5, 16)),
+        (e: unknown) => e instanceof AppError && e.code === storeErrorCodes.unknownCollection,
+      );
+      assert.equal(await b.collectionInfo(collection), undefined);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });
