@@ -7,17 +7,16 @@ import { columns } from './lance-schema.js';
 import type { LanceTables, OpenTable } from './lance-tables.js';
 import type { WriterLock } from './writer-lock.js';
 
-/** Which ANN index maintenance builds (see the report in lance-vector-store.ts for why IVF_PQ). */
-export async function annIndexConfig(rows: number, dimension: number): Promise<Index> {
+/**
+ * The ANN index maintenance builds: IVF_HNSW_SQ (cosine). Measured at 200k x 256 clustered vectors on the
+ * 2-core machine (refine factor 5): recall@10 1.0 unfiltered, under a 10 % date filter and under a 0.6 %
+ * combined filter, top-10 p50 12-40 ms; IVF_PQ (sqrt(n) partitions, 16 sub-vectors) took as long to build and
+ * reached recall 0.54 unfiltered at refine 5 (1.0 only at refine 50, twice the latency), because 16-dimension
+ * PQ codes rank these vectors too coarsely. One HNSW graph per million rows bounds the memory of a build.
+ */
+export async function annIndexConfig(rows: number): Promise<Index> {
   const { Index } = await loadLance();
-  // LanceDB's own defaults (sqrt(rows) partitions, dimension/16 sub-vectors) made explicit, so the planner
-  // can size nprobes from the row count; 8 or 16 values per sub-vector keep PQ on its SIMD path
-  const numSubVectors = dimension % 16 === 0 ? dimension / 16 : dimension % 8 === 0 ? dimension / 8 : 1;
-  return Index.ivfPq({
-    distanceType: 'cosine',
-    numPartitions: Math.max(1, Math.round(Math.sqrt(rows))),
-    numSubVectors,
-  });
+  return Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.ceil(rows / 1_000_000)) });
 }
 
 export interface MaintenanceOptions {
@@ -106,7 +105,7 @@ export class LanceMaintenance {
     if (await annIndexOf(t, true)) return false;
     const rows = await t.table.countRows();
     if (rows < this.options.indexMinRows) return false;
-    await t.table.createIndex(columns.vector, { config: await annIndexConfig(rows, t.dimension), replace: false });
+    await t.table.createIndex(columns.vector, { config: await annIndexConfig(rows), replace: false });
     await t.durable.syncNew();
     await annIndexOf(t, true);
     return true;

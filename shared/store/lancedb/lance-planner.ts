@@ -28,7 +28,8 @@ export interface PlannerOptions {
 
 /**
  * Under a filter an IVF index probes partitions chosen by the query alone, so the fewer rows a filter keeps,
- * the fewer of them lie in the probed partitions: probes grow as 1/sqrt(selectivity), and the candidates
+ * the fewer of them lie in the probed partitions: probes grow as 1/sqrt(selectivity) (with the IVF_HNSW_SQ
+ * index maintenance builds, one partition per million rows, that is every partition), and the candidates
  * are refined on the stored vectors so the distances returned are exact.
  */
 export function annParameters(

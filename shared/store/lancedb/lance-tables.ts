@@ -32,9 +32,18 @@ export class LanceTables {
     return this.db.tableNames();
   }
 
-  /** the table of this collection, or undefined when none exists */
-  get(name: string): Promise<OpenTable | undefined> {
-    let opening = this.open.get(name);
+  /**
+   * The table of this collection, or undefined when none exists. A cached table is checked against the folder
+   * listing (a readdir) on each call: another process may have dropped it, and a handle to a dropped table
+   * must not write its files back.
+   */
+  async get(name: string): Promise<OpenTable | undefined> {
+    const cached = this.open.get(name);
+    if (cached && !(await this.db.tableNames()).includes(name)) {
+      this.forget(name);
+      return undefined;
+    }
+    let opening = cached;
     if (!opening) {
       opening = this.openTable(name);
       this.open.set(name, opening);

@@ -121,12 +121,18 @@ export class LanceVectorStore implements VectorStore {
     return selectionOf(filter);
   }
 
-  /** a write under the writer lock, made durable before it resolves */
-  private write<T>(operation: string, t: OpenTable | undefined, fn: () => Promise<T>): Promise<T> {
+  /**
+   * A write to a table under the writer lock, made durable before it resolves. The table is looked up again
+   * under the lock: a drop by another process in between must fail the write, not resurrect its folder.
+   */
+  private write<T>(operation: string, t: OpenTable, fn: () => Promise<T>): Promise<T> {
     return this.writer.run(operation, () =>
       lanceOp(operation, async () => {
+        if ((await this.tables.get(t.name)) === undefined) {
+          throw storeError(storeErrorCodes.unknownCollection, `collection '${t.name}' was dropped`);
+        }
         const result = await fn();
-        await t?.durable.syncNew();
+        await t.durable.syncNew();
         return result;
       }),
     );
