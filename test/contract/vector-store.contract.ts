@@ -366,18 +366,19 @@ export function vectorStoreContract(
       withStore(async (store) => {
         const c = `missing_${uid()}`;
         const point = tilePoints(91, 1, DIM)[0];
-        const calls: Array<Promise<unknown>> = [
-          store.upsert(c, [point]),
-          store.delete(c, [point.id]),
-          store.get(c, [point.id]),
-          store.search(c, { vector: point.vector, limit: 1 }),
-          store.recommend(c, { positive: [point.vector], limit: 1 }),
-          store.count(c),
-          store.scroll(c, { limit: 1 }),
-          store.facet(c, 'layer'),
+        // one call at a time: a rejection must never wait unobserved while an earlier one is awaited
+        const calls: Array<() => Promise<unknown>> = [
+          () => store.upsert(c, [point]),
+          () => store.delete(c, [point.id]),
+          () => store.get(c, [point.id]),
+          () => store.search(c, { vector: point.vector, limit: 1 }),
+          () => store.recommend(c, { positive: [point.vector], limit: 1 }),
+          () => store.count(c),
+          () => store.scroll(c, { limit: 1 }),
+          () => store.facet(c, 'layer'),
         ];
         for (const call of calls) {
-          const error = await expectCode(call, storeErrorCodes.unknownCollection);
+          const error = await expectCode(call(), storeErrorCodes.unknownCollection);
           assert.equal(error.retriable, false);
         }
       }));

@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { saveCheckpoint } from '../../shared/model/checkpoint/index.js';
-import { buildEncoderGraph, initWeights, smallCnn } from '../../shared/model/encoder/index.js';
 import { FsModelRegistry } from '../../shared/model/registry/index.js';
 import { SERVING_ALIAS, collectionForModel } from '../../shared/store/index.js';
 import { runCli } from '../support/run-cli.js';
-import { harvestInto, inspectDataDir } from '../support/embedder-data-dir.js';
+import { harvestInto, inspectDataDir, saveSmallCheckpoint } from '../support/embedder-data-dir.js';
 import type { FetchedTile } from '../support/fetched-tiles.js';
 
 /**
@@ -54,19 +52,7 @@ describe('gibs-embed embed / reembed', () => {
   it('reembed --model latest fills the promoted model’s collection, moves the alias and exits 0', async () => {
     const registry = new FsModelRegistry({ root: path.join(dataDir, 'models') });
     const source = path.join(dataDir, 'trained-src');
-    const trained = await saveCheckpoint(source, {
-      weights: initWeights(buildEncoderGraph(smallCnn), 5),
-      meta: {
-        parent: null,
-        technique: 'simclr',
-        arch: smallCnn,
-        input_size: 32,
-        normalization: { mean: [0.3, 0.33, 0.36], std: [0.33, 0.31, 0.29] },
-        data_window: { from: '2020-01-01', to: '2020-12-31', images: 30 },
-        metrics: {},
-        created_at: '2026-11-20T00:00:00.000Z',
-      },
-    });
+    const trained = await saveSmallCheckpoint(source, 5, '2026-11-20T00:00:00.000Z');
     await registry.publish(source);
     await registry.promote(trained.id);
     await registry.close();

@@ -97,11 +97,11 @@ describe('embedder survives kill -9', () => {
 
   const crashes: Array<{ at: string; expect: (s: { stored: number; committed: number }) => void }> = [
     {
-      // batch 3 was embedded but nothing of it written; the embedder overlaps a batch's embedding with the
-      // previous one's write, so batch 2 may be stored and not yet committed, but no more than batches 1-2
+      // batch 3 was embedded but nothing of it written; the embedder overlaps up to three batches (decode,
+      // inference, write), so batches 1-2 may be stored or even uncommitted yet (on a loaded machine batch 3 can
+      // be embedded before batch 1's commit), but nothing beyond them
       at: 'after-decode:3',
       expect: ({ stored, committed }) => {
-        assert.ok(committed > 0, 'batch 1 was committed');
         assert.ok(stored >= committed, `stored ${stored} >= committed ${committed}`);
         assert.ok(stored <= 2 * BATCH, `stored ${stored}: nothing of the decoded batch 3 reached the store`);
       },

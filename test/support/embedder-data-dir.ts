@@ -94,19 +94,7 @@ export async function fastEnv(dataDir: string, extra: Record<string, string> = {
   try {
     if ((await registry.latest()) === undefined) {
       const source = path.join(dataDir, 'small-checkpoint');
-      const meta = await saveCheckpoint(source, {
-        weights: initWeights(buildEncoderGraph(smallCnn), 11),
-        meta: {
-          parent: null,
-          technique: 'simclr',
-          arch: smallCnn,
-          input_size: 32,
-          normalization: { mean: [0.3, 0.33, 0.36], std: [0.33, 0.31, 0.29] },
-          data_window: { from: '2020-01-01', to: '2020-12-31', images: 100 },
-          metrics: {},
-          created_at: '2026-11-01T00:00:00.000Z',
-        },
-      });
+      const meta = await saveSmallCheckpoint(source, 11, '2026-11-01T00:00:00.000Z');
       await registry.publish(source);
       await registry.promote(meta.id);
     }
@@ -116,4 +104,21 @@ export async function fastEnv(dataDir: string, extra: Record<string, string> = {
   const file = path.join(dataDir, 'fast-config.json');
   await writeFile(file, JSON.stringify({ model: { inputSize: 32 }, embedder: { decodeWorkers: 0 } }));
   return { GIBS_EMBED_DATA_DIR: dataDir, GIBS_EMBED_CONFIG: file, ...extra };
+}
+
+/** A small-CNN checkpoint (32 px, seeded weights) written to `dir`, as a trained one would be. */
+export function saveSmallCheckpoint(dir: string, seed: number, createdAt: string) {
+  return saveCheckpoint(dir, {
+    weights: initWeights(buildEncoderGraph(smallCnn), seed),
+    meta: {
+      parent: null,
+      technique: 'simclr',
+      arch: smallCnn,
+      input_size: 32,
+      normalization: { mean: [0.3, 0.33, 0.36], std: [0.33, 0.31, 0.29] },
+      data_window: { from: '2020-01-01', to: '2020-12-31', images: 100 },
+      metrics: {},
+      created_at: createdAt,
+    },
+  });
 }

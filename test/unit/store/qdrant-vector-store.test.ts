@@ -219,27 +219,28 @@ describe('QdrantVectorStore on loopback HTTP', () => {
 
   it('refuses bad arguments with a ValidationError before sending anything', async () => {
     loopback.requests.length = 0;
-    const refusals: Array<Promise<unknown>> = [
-      store.ensureCollection('bad name', 4),
-      store.ensureCollection('tiles_a', 0),
-      store.search('tiles_a', { vector: new Float32Array(4), limit: 3 }),
-      store.search('tiles_a', { vector: Float32Array.of(1, Number.NaN), limit: 3 }),
-      store.search('tiles_a', { vector: [1, 0] as unknown as Float32Array, limit: 3 }),
-      store.search('tiles_a', { vector: unit(4), limit: 0 }),
-      store.search('tiles_a', { vector: unit(4), limit: 1001 }),
-      store.search('tiles_a', { vector: unit(4), limit: 3, filter: { layer: [] } }),
-      store.recommend('tiles_a', { positive: [], limit: 3 }),
-      store.count('tiles_a', { bbox: [10, 0, 10, 5] }),
-      store.scroll('tiles_a', { limit: 10_001 }),
-      store.scroll('tiles_a', { limit: 5, after: 'not-a-uuid' }),
-      store.get('tiles_a', ['NOT-A-UUID']),
-      store.delete('tiles_a', [ID.toUpperCase()]),
-      store.facet('tiles_a', 'colour' as never),
-      store.setAlias('bad alias', 'tiles_a'),
-      store.getAlias(''),
-      store.dropCollection('../x'),
+    // one at a time: a rejection must never wait unobserved while an earlier one is awaited
+    const refusals: Array<() => Promise<unknown>> = [
+      () => store.ensureCollection('bad name', 4),
+      () => store.ensureCollection('tiles_a', 0),
+      () => store.search('tiles_a', { vector: new Float32Array(4), limit: 3 }),
+      () => store.search('tiles_a', { vector: Float32Array.of(1, Number.NaN), limit: 3 }),
+      () => store.search('tiles_a', { vector: [1, 0] as unknown as Float32Array, limit: 3 }),
+      () => store.search('tiles_a', { vector: unit(4), limit: 0 }),
+      () => store.search('tiles_a', { vector: unit(4), limit: 1001 }),
+      () => store.search('tiles_a', { vector: unit(4), limit: 3, filter: { layer: [] } }),
+      () => store.recommend('tiles_a', { positive: [], limit: 3 }),
+      () => store.count('tiles_a', { bbox: [10, 0, 10, 5] }),
+      () => store.scroll('tiles_a', { limit: 10_001 }),
+      () => store.scroll('tiles_a', { limit: 5, after: 'not-a-uuid' }),
+      () => store.get('tiles_a', ['NOT-A-UUID']),
+      () => store.delete('tiles_a', [ID.toUpperCase()]),
+      () => store.facet('tiles_a', 'colour' as never),
+      () => store.setAlias('bad alias', 'tiles_a'),
+      () => store.getAlias(''),
+      () => store.dropCollection('../x'),
     ];
-    for (const refusal of refusals) await assert.rejects(refusal, ValidationError);
+    for (const refusal of refusals) await assert.rejects(refusal(), ValidationError);
     assert.deepEqual(loopback.requests, []);
   });
 
