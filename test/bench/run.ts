@@ -4,7 +4,7 @@
  * bench/results/<timestamp>.json + .md and bench/results/latest.{json,md}.
  * Ratios inside a suite compare numbers measured side by side in this same run.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
@@ -38,11 +38,15 @@ function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
   return { quick, only };
 }
 
-export function toMarkdown(results: BenchResult[], meta: Record<string, string | number>): string {
+export function toMarkdown(results: BenchResult[], meta: Record<string, unknown>): string {
   const lines = [
     '# gibs-embed benchmarks',
     '',
-    ...Object.entries(meta).map(([k, v]) => `- ${k}: ${v}`),
+    ...Object.entries(meta).flatMap(([k, v]) =>
+      typeof v === 'object' && v !== null
+        ? [`- ${k}:`, ...Object.entries(v).map(([name, value]) => `  - ${name}: ${String(value)}`)]
+        : [`- ${k}: ${String(v)}`],
+    ),
     '',
     '| suite | measurement | value | unit | ratio | params |',
     '|---|---|---:|---|---|---|',
@@ -108,14 +112,51 @@ async function main(): Promise<void> {
   const md =
     toMarkdown(results, meta) +
     (failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : '');
+  const latest = await mergeLatest(path.join(outDir, 'latest.json'), meta, results, failures);
   await Promise.all([
     writeFile(path.join(outDir, `${stamp}.json`), json),
     writeFile(path.join(outDir, `${stamp}.md`), md),
-    writeFile(path.join(outDir, 'latest.json'), json),
-    writeFile(path.join(outDir, 'latest.md'), md),
+    writeFile(path.join(outDir, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`),
+    writeFile(path.join(outDir, 'latest.md'), toMarkdown(latest.results, latest.meta)),
   ]);
   process.stderr.write(`bench: wrote ${path.relative(repoRoot, outDir)}/${stamp}.{json,md}\n`);
   if (failures.length) process.exitCode = 1;
 }
+
+interface RunMeta {
+  date: string;
+  mode: string;
+  [key: string]: unknown;
+}
+
+/**
+ * latest.{json,md}: the newest result of every suite. A run with `--only` replaces its suites' rows and keeps the
+ * others', and `meta.suites` says when and in which mode each suite last ran (ratios stay within one suite's run).
+ */
+async function mergeLatest(
+  file: string,
+  meta: RunMeta,
+  results: BenchResult[],
+  failures: string[],
+): Promise<{ meta: RunMeta & { suites: Record<string, string> }; results: BenchResult[]; failures: string[] }> {
+  let previous: { meta?: { suites?: Record<string, string>; date?: string; mode?: string }; results?: BenchResult[] } =
+    {};
+  try {
+    previous = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    // no usable latest yet: this run is all of it
+  }
+  const ran = new Set(results.map((r) => r.suite));
+  const kept = (previous.results ?? []).filter((r) => !ran.has(r.suite));
+  const suites: Record<string, string> = {};
+  for (const r of kept)
+    suites[r.suite] = previous.meta?.suites?.[r.suite] ?? `${previous.meta?.date} (${previous.meta?.mode})`;
+  for (const name of ran) suites[name] = `${meta.date} (${meta.mode})`;
+  const order = (name: string) => suiteNames.indexOf(name);
+  const merged = [...kept, ...results].sort((a, b) => order(a.suite) - order(b.suite));
+  return { meta: { ...meta, suites }, results: merged, failures };
+}
+
+const suiteNames = suites.map((s) => s.name);
 
 await main();
