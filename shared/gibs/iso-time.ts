@@ -19,6 +19,8 @@ export interface IsoDuration {
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?Z$/;
+/** RFC 3339 as stored and filtered on: seconds required, at most millisecond precision, Z or a ±hh:mm offset */
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 const DURATION_RE = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 function badTime(what: string, value: string): ValidationError {
@@ -65,6 +67,24 @@ export function parseInstant(value: string): number {
   const t = m ? calendarMs(m) : undefined;
   if (t === undefined) throw badTime('date', value);
   return t;
+}
+
+/**
+ * Epoch milliseconds of YYYY-MM-DD (midnight UTC) or an RFC 3339 instant (`2026-06-01T12:00:00Z`,
+ * `2026-06-01T14:00:00.250+02:00`), calendar-checked; undefined for anything else. The vector store's dates and
+ * date filters are read with this; GIBS TIME values (UTC only) with parseInstant.
+ */
+export function parseRfc3339(value: string): number | undefined {
+  const day = DATE_RE.exec(value);
+  if (day) return calendarMs(day);
+  const m = RFC3339_RE.exec(value);
+  const t = m ? calendarMs(m) : undefined;
+  if (!m || t === undefined) return undefined;
+  const [, , , , , , , , sign, offsetH, offsetM] = m;
+  if (sign === undefined) return t;
+  if (Number(offsetH) > 23 || Number(offsetM) > 59) return undefined;
+  const offsetMs = (Number(offsetH) * 60 + Number(offsetM)) * 60_000;
+  return sign === '+' ? t - offsetMs : t + offsetMs;
 }
 
 /** YYYY-MM-DD of the UTC day holding the instant. */

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/index.js';
+import { parseRfc3339 } from '../gibs/index.js';
 import { bboxesIntersect, validateBbox, type Bbox } from '../tiles/index.js';
 import type { TilePayload } from './tile-payload.js';
 import type { Filter } from './vector-store.js';
@@ -30,9 +31,6 @@ export const EARTH_RADIUS_KM = 6371.0088;
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
-
 const KEYS = ['and', 'or', 'not', 'date', 'bbox', 'near', 'layer', 'z', 'model', 'id'] as const;
 
 function fail(path: string, message: string): never {
@@ -43,22 +41,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
-}
-
-/** Epoch milliseconds of a bound or a payload date, or undefined when it is not one of the accepted forms. */
-function parseInstant(text: string): number | undefined {
-  const day = DAY.exec(text);
-  const instant = day ? undefined : INSTANT.exec(text);
-  const parts = day ?? instant;
-  if (!parts) return undefined;
-  const [, y, mo, d] = parts;
-  // Date.parse rolls 2026-02-30 over to March: the calendar day must survive a round trip
-  const calendar = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (calendar.getUTCFullYear() !== Number(y) || calendar.getUTCMonth() !== Number(mo) - 1) return undefined;
-  if (calendar.getUTCDate() !== Number(d)) return undefined;
-  if (instant && (Number(instant[4]) > 23 || Number(instant[5]) > 59 || Number(instant[6]) > 59)) return undefined;
-  const ms = Date.parse(day ? `${text}T00:00:00Z` : text);
-  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /**
@@ -72,7 +54,7 @@ export function dateBoundToIso(bound: string, side: 'gte' | 'lte'): string {
 
 /** Epoch milliseconds of a date bound (see dateBoundToIso). */
 export function dateBoundToMs(bound: string, side: 'gte' | 'lte'): number {
-  const ms = typeof bound === 'string' ? parseInstant(bound) : undefined;
+  const ms = typeof bound === 'string' ? parseRfc3339(bound) : undefined;
   if (ms === undefined) {
     throw new ValidationError(
       `date.${side} must be YYYY-MM-DD or an RFC 3339 instant (at most millisecond precision), got ${JSON.stringify(bound)}`,
@@ -115,10 +97,10 @@ function validateDate(value: unknown, path: string): void {
   const bound = (side: 'gte' | 'lte'): number | undefined => {
     const raw = value[side];
     if (raw === undefined) return undefined;
-    if (typeof raw !== 'string' || parseInstant(raw) === undefined) {
+    if (typeof raw !== 'string' || parseRfc3339(raw) === undefined) {
       fail(`${path}.${side}`, `must be YYYY-MM-DD or an RFC 3339 instant, got ${JSON.stringify(raw)}`);
     }
-    return parseInstant(raw);
+    return parseRfc3339(raw);
   };
   const gte = bound('gte');
   const lte = bound('lte');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { formatDate, isIsoDate, isoDateSchema, parseInstant } from '../../../shared/gibs/index.js';
+import { formatDate, isIsoDate, isoDateSchema, parseInstant, parseRfc3339 } from '../../../shared/gibs/index.js';
 import { tileFetchedV1 } from '../../../shared/bus/index.js';
 
 describe('isIsoDate: the one YYYY-MM-DD check', () => {
@@ -70,5 +70,30 @@ describe('isIsoDate: the one YYYY-MM-DD check', () => {
     );
     const instant = fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2199, 11, 31) });
     fc.assert(fc.property(instant, (ms) => isIsoDate(formatDate(ms))));
+  });
+});
+
+describe('parseRfc3339 (the vector store dates)', () => {
+  it('reads days as midnight UTC and instants with Z or an offset, to the millisecond', () => {
+    assert.equal(parseRfc3339('2026-06-01'), Date.UTC(2026, 5, 1));
+    assert.equal(parseRfc3339('2026-06-01T12:00:00Z'), Date.UTC(2026, 5, 1, 12));
+    assert.equal(parseRfc3339('2026-06-01T14:00:00.250+02:00'), Date.UTC(2026, 5, 1, 12, 0, 0, 250));
+    assert.equal(parseRfc3339('2026-06-01T00:30:00-01:30'), Date.UTC(2026, 5, 1, 2));
+  });
+
+  it('refuses what is not a calendar instant of that form', () => {
+    for (const bad of [
+      '2026-02-30',
+      '2026-02-30T00:00:00Z',
+      '2026-06-01T24:00:00Z',
+      '2026-06-01T12:00Z',
+      '2026-06-01T12:00:00',
+      '2026-06-01T12:00:00.1234Z',
+      '2026-06-01T12:00:00+24:00',
+      '0099-01-01',
+      '2026-6-1',
+      '',
+    ])
+      assert.equal(parseRfc3339(bad), undefined, bad);
   });
 });
