@@ -9,6 +9,25 @@ import { clampBbox, matrixSize, pointId, tileBbox, tileCenter, type Bbox } from 
  * clustered unit vectors with exact duplicates (ties), and random filters of every kind.
  */
 
+/** One fixed, valid payload (the z3 tile at row 1, col 2) for tests of a single point; `over` changes fields. */
+export function samplePayload(over: Partial<TilePayload> = {}): TilePayload {
+  return {
+    layer: 'MODIS_Terra_CorrectedReflectance_TrueColor',
+    date: '2026-06-15T00:00:00Z',
+    tms: '250m',
+    z: 3,
+    row: 1,
+    col: 2,
+    bbox: [-108, 36, -72, 72],
+    center: { lon: -90, lat: 54 },
+    model: 'ckpt-a',
+    tile_uri: 'tiles/x.jpg',
+    sha256: 'a'.repeat(64),
+    ingested_at: '2026-06-16T01:02:03Z',
+    ...over,
+  };
+}
+
 export const LAYERS = [
   'MODIS_Terra_CorrectedReflectance_TrueColor',
   'MODIS_Aqua_CorrectedReflectance_TrueColor',

@@ -11,6 +11,7 @@ import {
 } from '../../../shared/store/filter.js';
 import type { Filter } from '../../../shared/store/index.js';
 import type { TilePayload } from '../../../shared/store/tile-payload.js';
+import { samplePayload } from '../../support/vector-store-data.js';
 import { tilesErrorCodes } from '../../../shared/tiles/index.js';
 
 const ID = '0b6f3c1e-5d7a-5c1b-9a4e-2f1d0c9b8a7e';
@@ -18,21 +19,7 @@ const ID = '0b6f3c1e-5d7a-5c1b-9a4e-2f1d0c9b8a7e';
 function point(over: Partial<TilePayload> = {}): { id: string; payload: TilePayload } {
   return {
     id: ID,
-    payload: {
-      layer: 'MODIS_Terra_CorrectedReflectance_TrueColor',
-      date: '2026-06-15T00:00:00Z',
-      tms: '250m',
-      z: 3,
-      row: 1,
-      col: 2,
-      bbox: [-108, 36, -72, 72],
-      center: { lon: -90, lat: 54 },
-      model: 'ckpt-a',
-      tile_uri: 'tiles/x.jpg',
-      sha256: 'a'.repeat(64),
-      ingested_at: '2026-06-16T01:02:03Z',
-      ...over,
-    },
+    payload: samplePayload(over),
   };
 }
 

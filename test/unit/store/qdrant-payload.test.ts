@@ -9,21 +9,9 @@ import {
   payloadDay,
   toStoredPayload,
 } from '../../../shared/store/qdrant/qdrant-payload.js';
+import { samplePayload } from '../../support/vector-store-data.js';
 
-const payload: TilePayload = {
-  layer: 'MODIS_Terra_CorrectedReflectance_TrueColor',
-  date: '2026-06-15T00:00:00Z',
-  tms: '250m',
-  z: 3,
-  row: 1,
-  col: 2,
-  bbox: [-108, 36, -72, 72],
-  center: { lon: -90, lat: 54 },
-  model: 'ckpt-a',
-  tile_uri: 'tiles/x.jpg',
-  sha256: 'a'.repeat(64),
-  ingested_at: '2026-06-16T01:02:03Z',
-};
+const payload: TilePayload = samplePayload();
 
 function corrupt(raw: unknown): void {
   assert.throws(

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { storeErrorCodes, type VectorPoint, type VectorStore } from '../../../shared/store/index.js';
 import { QdrantVectorStore } from '../../../shared/store/qdrant/qdrant-vector-store.js';
+import { samplePayload } from '../../support/vector-store-data.js';
 
 /**
  * The Qdrant store against real HTTP on loopback: a port nobody listens on, and a server that answers with
@@ -82,20 +83,7 @@ function tilePoint(): VectorPoint {
   return {
     id: ID,
     vector: unit(4),
-    payload: {
-      layer: 'MODIS_Terra_CorrectedReflectance_TrueColor',
-      date: '2026-06-15T00:00:00Z',
-      tms: '250m',
-      z: 3,
-      row: 1,
-      col: 2,
-      bbox: [-108, 36, -72, 72],
-      center: { lon: -90, lat: 54 },
-      model: 'ckpt-a',
-      tile_uri: 'tiles/x.jpg',
-      sha256: 'a'.repeat(64),
-      ingested_at: '2026-06-16T01:02:03Z',
-    },
+    payload: samplePayload(),
   };
 }
 
