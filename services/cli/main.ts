@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerApikeyCommand } from './commands/apikey.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerEmbedCommand } from './commands/embed.js';
 import { registerEmbedImagesCommand } from './commands/embed-images.js';
@@ -9,6 +10,7 @@ import { registerModelsCommand } from './commands/models.js';
 import { registerReembedCommand } from './commands/reembed.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerSearchCommand } from './commands/search.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerSearchCommand(program);
   registerStatsCommand(program);
   registerModelsCommand(program);
+  registerServeCommand(program);
+  registerApikeyCommand(program);
   return program;
 }
 

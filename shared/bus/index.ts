@@ -22,5 +22,5 @@ export { murmur2, partitionForKey } from './murmur2.js';
 export { assignPartitions, type GroupMemberSubscription } from './assign-partitions.js';
 export { produceTyped, parseRecord, toDlqRecord, toDlqMessage, parseFailureCodes } from './typed-messages.js';
 export type { TypedMessage, ParsedRecord, ParseFailureCode } from './typed-messages.js';
-export { topics, tileFetchedV1, tileEmbeddedV1, dlqRecordV1, modelPromotedV1 } from './topics.js';
+export { topics, tileFetchedV1, tileEmbeddedV1, dlqRecordV1, modelPromotedV1, alertRaisedV1 } from './topics.js';
 export type { TopicName, TopicPayload } from './topics.js';

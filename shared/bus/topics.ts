@@ -50,6 +50,23 @@ export const modelPromotedV1 = z.object({
   reason: z.enum(['gate', 'manual', 'rollback', 'initial']),
 });
 
+/**
+ * A new tile matched an alert rule (produced by the alerter once per rule and tile; the alert history holds
+ * the same record). Webhooks, the API's live stream and any other consumer read these.
+ */
+export const alertRaisedV1 = z.object({
+  v: z.literal(1),
+  /** the alert's id in the alert history */
+  id: z.string().min(1),
+  rule_id: z.string().min(1),
+  tile_id: z.string().uuid(),
+  model: z.string().min(1),
+  /** cosine similarity of the tile to the rule's closest reference */
+  score: z.number().finite(),
+  payload: tilePayloadSchema,
+  alerted_at: z.string().datetime(),
+});
+
 export const dlqRecordV1 = z.object({
   v: z.literal(1),
   source_topic: z.string(),
@@ -68,6 +85,7 @@ export const topics = {
   'tiles.embedded': tileEmbeddedV1,
   'tiles.dlq': dlqRecordV1,
   models: modelPromotedV1,
+  alerts: alertRaisedV1,
 } as const;
 
 export type TopicName = keyof typeof topics;

@@ -153,4 +153,28 @@ export const envVars: EnvVar[] = [
     parse: 'number',
     help: 'gate score a candidate must gain over the serving model',
   },
+  { name: 'ALERT_ENABLED', key: 'alerter.enabled', parse: 'boolean', help: 'run the alerter in `start`' },
+  {
+    name: 'ALERT_MAX_AGE_DAYS',
+    key: 'alerter.maxAgeDays',
+    parse: 'number',
+    help: 'tiles dated more days back than this never alert (default: HARVEST_LAG_DAYS + HARVEST_CATCH_UP_DAYS)',
+  },
+  {
+    name: 'ALERT_WEBHOOK_ALLOW_PRIVATE',
+    key: 'alerter.webhook.allowPrivate',
+    parse: 'boolean',
+    help: 'allow webhooks to loopback, private and link-local addresses (refused by default: SSRF)',
+  },
+  { name: 'API_ENABLED', key: 'api.enabled', parse: 'boolean', help: 'serve the HTTP API and the page in `start`' },
+  { name: 'API_HOST', key: 'api.host', parse: 'string', help: 'address the API listens on' },
+  { name: 'API_PORT', key: 'api.port', parse: 'number', help: 'port of the API and the page (0 = any free port)' },
+  {
+    name: 'API_OPEN_READS',
+    key: 'api.openReads',
+    parse: 'string',
+    help: 'reads without an API key: loopback|always|never (writes always need a key)',
+  },
+  { name: 'API_RATE_LIMIT', key: 'api.rateLimit', parse: 'number', help: 'requests per client per minute (0 = off)' },
+  { name: 'API_CORS_ORIGINS', key: 'api.corsOrigins', parse: 'list', help: 'origins allowed by CORS, comma-separated' },
 ];

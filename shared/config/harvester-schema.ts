@@ -52,7 +52,7 @@ const harvesterFields = {
    */
   catchUpDays: z.number().int().min(0).max(60).default(3),
   /** harvest once right after start() as well */
-  runOnStart: z.boolean().default(false),
+  runOnStart: z.boolean().default(true),
   jobs: z.array(harvestJobSchema).default([{ layer: 'MODIS_Terra_CorrectedReflectance_TrueColor', levels: [2] }]),
   /** capabilities are fetched once per harvest and reused for this long */
   capabilitiesTtlMs: z

@@ -130,6 +130,8 @@ function resolvePaths(config: Config, cwd: string): Config {
     store:
       config.store.kind === 'lancedb' ? { ...config.store, path: under(config.store.path, 'vectors') } : config.store,
     model: { ...config.model, registryDir: under(config.model.registryDir, 'models') },
+    alerter: { ...config.alerter, dbPath: under(config.alerter.dbPath, 'alerts.db') },
+    api: { ...config.api, keysPath: under(config.api.keysPath, 'api-keys.db') },
   };
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { alerterSchema } from './alerter-schema.js';
+import { apiSchema } from './api-schema.js';
 import { blobSchema } from './blob-schema.js';
 import { busSchema } from './bus-schema.js';
 import { embedderSchema } from './embedder-schema.js';
@@ -19,6 +21,8 @@ export const serviceSchemas = {
   harvester: harvesterSchema,
   embedder: embedderSchema,
   trainer: trainerSchema,
+  alerter: alerterSchema,
+  api: apiSchema,
 } satisfies Record<string, z.ZodType<{ enabled: boolean }>>;
 
 export type ServiceName = keyof typeof serviceSchemas;

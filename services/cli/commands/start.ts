@@ -32,6 +32,17 @@ const openers: Record<ServiceName, (ctx: CliContext) => Promise<Omit<RunningServ
     const service = await openTrainerService(ctx.config, ctx.log, ctx.registry);
     return { checks: service.checks, close: service.close };
   },
+  alerter: async (ctx) => {
+    const { openAlerterService } = await import('../../alerter/main.js');
+    const service = await openAlerterService(ctx.config, ctx.log, ctx.registry);
+    return { checks: service.checks, close: service.close };
+  },
+  api: async (ctx) => {
+    const { openApiService } = await import('../../api/main.js');
+    const service = await openApiService(ctx.config, ctx.log, ctx.registry);
+    ctx.log.info({ url: service.url }, `web page and API at ${service.url}`);
+    return { checks: service.checks, close: service.close };
+  },
 };
 
 const onlyFlag = (value: string): ServiceName[] => {

@@ -62,7 +62,7 @@ describe('harvester config slice', () => {
 
   it('names the services `start` can run from the schema slices with an enabled flag', () => {
     const app = loadConfig({ HARVEST_ENABLED: 'false' });
-    assert.deepEqual(serviceNames, ['harvester', 'embedder', 'trainer']);
+    assert.deepEqual(serviceNames, ['harvester', 'embedder', 'trainer', 'alerter', 'api']);
     for (const name of serviceNames) assert.equal(typeof app[name].enabled, 'boolean');
     assert.equal(app.harvester.enabled, false);
   });
