@@ -17,4 +17,5 @@ export {
 } from './iso-time.js';
 export { GIBS_MAX_CONCURRENCY, GIBS_DEFAULT_CONCURRENCY, GIBS_MAX_MBPS } from './etiquette.js';
 export { gibsErrorCodes } from './gibs-errors.js';
+export { worldviewUrl, WORLDVIEW_URL } from './worldview-url.js';
 export type { GibsErrorCode } from './gibs-errors.js';
