@@ -39,7 +39,11 @@ async function readKitFile(dataDir: string, file: string): Promise<Buffer> {
 }
 
 /** Read and join everything the replay serves; pixels of the mosaics are decoded later, on first use. */
-export async function loadReplayData(dataDir: string, logger: Logger): Promise<ReplayData> {
+export async function loadReplayData(
+  dataDir: string,
+  logger: Logger,
+  dateAliases: Readonly<Record<string, string>> = {},
+): Promise<ReplayData> {
   const [xml, blankJpeg, blankPng] = await Promise.all([
     readKitFile(dataDir, CAPABILITIES_FILE),
     readKitFile(dataDir, BLANK_JPEG_FILE),
@@ -48,7 +52,7 @@ export async function loadReplayData(dataDir: string, logger: Logger): Promise<R
   const text = xml.toString('utf8');
   const capabilities = parseCapabilities(text);
   for (const problem of capabilities.problems) logger.warn({ problem }, 'replay: capabilities layer left out');
-  const layers = await buildServedLayers(dataDir, capabilities.layers, logger);
+  const layers = await buildServedLayers(dataDir, capabilities.layers, logger, dateAliases);
 
   const widened = new Map<string, NonNullable<ServedLayer['time']>>();
   for (const layer of layers.values()) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppError } from '../../shared/errors/index.js';
+import { AppError, ValidationError } from '../../shared/errors/index.js';
 import type { LayerInfo, TimeInterval } from '../../shared/gibs/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { matrixSize } from '../../shared/tiles/index.js';
@@ -7,7 +7,8 @@ import { createMosaicPyramid, readMosaicInfo, type MosaicPyramid } from './mosai
 import { findRealTiles, type RealTile } from './real-tiles.js';
 import type { ReplayCatalog, ReplayImagery, ReplayLayer, ReplayTileRef } from './replay-types.js';
 import { widenTimeDimension } from './served-time.js';
-import { gibsErrorCodes } from '../../shared/gibs/index.js';
+import { gibsErrorCodes, isIsoDate } from '../../shared/gibs/index.js';
+import { replayErrorCodes } from './replay-errors.js';
 
 /** A served layer: its capabilities facts plus whatever imagery the kit has for it. */
 export interface ServedLayer {
@@ -53,6 +54,7 @@ export async function buildServedLayers(
   dataDir: string,
   capabilities: ReadonlyMap<string, LayerInfo>,
   logger: Logger,
+  dateAliases: Readonly<Record<string, string>> = {},
 ): Promise<Map<string, ServedLayer>> {
   const layers = new Map<string, ServedLayer>();
   for (const layer of capabilities.values()) {
@@ -103,6 +105,7 @@ export async function buildServedLayers(
     layer.mosaics.set(source.date ?? 'static', createMosaicPyramid(info));
   }
 
+  applyDateAliases(layers, dateAliases);
   for (const layer of layers.values()) {
     if (!layer.time) continue;
     const dates = [...new Set([...[...layer.realTiles.values()].map((t) => t.date), ...layer.mosaics.keys()])];
@@ -110,6 +113,32 @@ export async function buildServedLayers(
   }
   return layers;
 }
+
+/** Every layer with imagery of an alias's target date serves the same tiles on the alias's date too. */
+function applyDateAliases(layers: Map<string, ServedLayer>, aliases: Readonly<Record<string, string>>): void {
+  for (const [asDate, kitDate] of Object.entries(aliases)) {
+    if (!isIsoDate(asDate) || !isIsoDate(kitDate))
+      throw new ValidationError(`date alias ${asDate}=${kitDate}: both dates must be YYYY-MM-DD`, {
+        code: replayErrorCodes.badDateAlias,
+      });
+    let served = false;
+    for (const layer of layers.values()) {
+      if (!layer.time) continue;
+      const mosaic = layer.mosaics.get(kitDate);
+      if (mosaic) layer.mosaics.set(asDate, mosaic);
+      for (const tile of [...layer.realTiles.values()].filter((t) => t.date === kitDate))
+        layer.realTiles.set(realTileKey(asDate, tile.z, tile.row, tile.col), { ...tile, date: asDate });
+      served ||= mosaic !== undefined || hasDate(layer, asDate);
+    }
+    if (!served)
+      throw new ValidationError(`date alias ${asDate}=${kitDate}: the kit has no imagery dated ${kitDate}`, {
+        code: replayErrorCodes.badDateAlias,
+      });
+  }
+}
+
+const hasDate = (layer: ServedLayer, date: string): boolean =>
+  [...layer.realTiles.values()].some((t) => t.date === date);
 
 /** The plain description of what the replay has imagery for (layers without imagery are left out). */
 export function describeCatalog(layers: ReadonlyMap<string, ServedLayer>, dataDir: string): ReplayCatalog {

@@ -11,6 +11,8 @@ export const replayErrorCodes = {
   mosaicUnreadable: 'MOSAIC_UNREADABLE',
   /** cutting tiles from a mosaic failed */
   mosaicBuildFailed: 'MOSAIC_BUILD_FAILED',
+  /** a date alias that is not YYYY-MM-DD → a date the kit has imagery for (ValidationError) */
+  badDateAlias: 'BAD_DATE_ALIAS',
   /** the replay server cannot listen on its host and port */
   listenFailed: 'REPLAY_LISTEN_FAILED',
 } as const;

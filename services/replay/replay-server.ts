@@ -72,7 +72,7 @@ export async function startReplayServer(options: ReplayOptions): Promise<ReplayS
   const logger: Logger = options.logger ?? silentLogger();
   const startedAt = performance.now();
   const plan: FaultPlan = createFaultPlan(options.faults ?? {}, mulberry32(options.seed ?? 1));
-  const data: ReplayData = await loadReplayData(options.dataDir, logger);
+  const data: ReplayData = await loadReplayData(options.dataDir, logger, options.dateAliases);
   if (options.pregenerate) {
     await Promise.all([...data.layers.values()].flatMap((l) => [...l.mosaics.values()].map((p) => p.build())));
   }

@@ -48,6 +48,13 @@ export interface ReplayOptions {
    * Lets a harvest of any size fetch only real, non-blank imagery; the answers are not GIBS's.
    */
   repeatRealTiles?: boolean;
+  /**
+   * Serve the kit's imagery of one date as if GIBS had published it on other dates too: `{ '2026-11-29':
+   * '2020-09-27' }` answers requests for 2026-11-29 with 2020-09-27's tiles (same bytes, so the same sha256) and
+   * widens the capabilities' time dimension to include 2026-11-29. For demos and alert tests that need "today"
+   * to have real imagery. Each target date must be a date the kit has imagery for (else BAD_DATE_ALIAS).
+   */
+  dateAliases?: Readonly<Record<string, string>>;
 }
 
 export type FaultKind = 'reset' | 'error500' | 'error503' | 'rateLimit' | 'truncate' | 'wrongSize';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { isIsoDate } from '../../../shared/gibs/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { intFlag, numberFlag } from '../flags.js';
 import { untilSignal } from '../shutdown.js';
@@ -16,6 +17,14 @@ interface ReplayFlags {
   truncateRate?: number;
   seed: number;
   repeatRealTiles?: boolean;
+  aliasDate: Record<string, string>;
+}
+
+function aliasDateFlag(value: string, previous: Record<string, string>): Record<string, string> {
+  const [asDate, kitDate, ...rest] = value.split('=');
+  if (rest.length > 0 || !isIsoDate(asDate) || !isIsoDate(kitDate))
+    throw new InvalidArgumentError(`expected DATE=KITDATE (both YYYY-MM-DD), got "${value}"`);
+  return { ...previous, [asDate]: kitDate };
 }
 
 /** The GIBS replay server as a long-running process: for demos, manual runs and the scaled-out test rig. */
@@ -37,6 +46,12 @@ export function registerReplayCommand(program: Command): void {
       '--repeat-real-tiles',
       "load tests only: answer tiles without imagery with one of the layer's real tiles (marked X-Replay-Repeated: 1)",
     )
+    .option(
+      '--alias-date <date=kitDate>',
+      "serve the kit's imagery of kitDate on date too (repeatable; demos and alert tests: make 'today' real imagery)",
+      aliasDateFlag,
+      {},
+    )
     .action(async (flags: ReplayFlags) => {
       const { log } = createContext(program.opts<GlobalOptions>());
       // loaded when the command runs, so that every other command starts without it
@@ -47,6 +62,7 @@ export function registerReplayCommand(program: Command): void {
         port: flags.port,
         seed: flags.seed,
         repeatRealTiles: flags.repeatRealTiles ?? false,
+        dateAliases: flags.aliasDate,
         logger: log.child({ svc: 'replay' }),
         faults: {
           latencyMs: flags.latency,
