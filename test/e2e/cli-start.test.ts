@@ -28,8 +28,8 @@ describe('gibs-embed start', () => {
         GIBS_EMBED_DATA_DIR: dataDir,
         GIBS_BASE_URL: replay.url,
         OPS_PORT: '0',
+        API_PORT: '0',
         LOG_PRETTY: 'false',
-        HARVEST_RUN_ON_START: 'true',
         // Blue Marble has no time dimension, so "today minus lag" is a date the replay serves
         HARVEST_JOBS: JSON.stringify([{ layer: 'BlueMarble_ShadedRelief_Bathymetry', levels: [1] }]),
       },
@@ -101,6 +101,8 @@ describe('gibs-embed start', () => {
         HARVEST_ENABLED: 'false',
         EMBED_ENABLED: 'false',
         TRAIN_ENABLED: 'false',
+        ALERT_ENABLED: 'false',
+        API_ENABLED: 'false',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
