@@ -15,7 +15,15 @@ import type { TilePayload } from '../store/index.js';
  * - A rule's references are kept as image bytes (a tile reference's bytes are copied from the tile store when
  *   the rule is made), so the rule can be re-embedded with any later model.
  * - `recordAlert` is atomic: idempotent by (rule, tile, sha256) and honouring the rule's cooldown against the
- *   rule's previous alerts, so two alerters racing on one tile record it once.
+ *   rule's previous alerts, so two alerters racing on one tile record it once. Checked in this order: unknown
+ *   (or deleted) rule, duplicate, cooldown (silent while a previous alert of the rule has alertedAt >
+ *   new alertedAt - cooldownSeconds: an alert exactly cooldownSeconds later is recorded; 0 never silences).
+ *   `enabled` is the scorer's business: the store records for a disabled rule too.
+ * - Reference vectors: those of an older revision stay readable until vectors for a newer one are put (an
+ *   update that keeps the references may copy them), then are deleted; a put for a revision that is no longer
+ *   current is dropped.
+ * - Deliveries: `dueDeliveries` claims what it returns for a lease (SqliteAlertStore: 15 min by default), so
+ *   several alerters do not send one delivery twice; a claimer that dies leaves it due again after the lease.
  * - Bad arguments are ValidationErrors; I/O failures AppErrors with codes from alert-errors.ts (retriable when
  *   the disk may recover: full, busy).
  */
@@ -94,7 +102,7 @@ export interface AlertRecord {
   model: string;
   score: number;
   payload: TilePayload;
-  /** RFC 3339 */
+  /** RFC 3339, as given to recordAlert */
   alertedAt: string;
 }
 
@@ -127,21 +135,26 @@ export interface Delivery {
 }
 
 export interface AlertStore {
-  /** Makes the rule and its webhook signing secret (returned here only; kept to sign deliveries). */
+  /**
+   * Makes the rule and its webhook signing secret (returned here only; kept to sign deliveries, also when a
+   * webhook URL is added later). A filter with no fields is kept as null. The webhook URL is checked for form
+   * only (http/https); whether its host is public is checkWebhookUrl's job (shared/http), done by the caller.
+   */
   createRule(rule: NewAlertRule, now: Date): Promise<{ rule: AlertRule; webhookSecret: string }>;
   getRule(id: string): Promise<AlertRule | undefined>;
   /** oldest first */
   listRules(): Promise<AlertRule[]>;
-  /** undefined when no such rule; bumps `revision` */
+  /** undefined when no such rule; bumps `revision`; unknown patch fields are refused */
   updateRule(id: string, patch: AlertRulePatch, now: Date): Promise<AlertRule | undefined>;
-  /** false when no such rule; its history stays */
+  /** false when no such rule; its history stays, its references and vectors go, its pending deliveries fail */
   deleteRule(id: string): Promise<boolean>;
   /** the references' image bytes, in the rule's order */
   referenceImages(ruleId: string): Promise<Array<{ label: string; bytes: Uint8Array }>>;
   webhookSecret(ruleId: string): Promise<string | undefined>;
 
-  /** the rule's reference vectors under `model`, if computed for its current `revision` */
+  /** the rule's reference vectors under `model` for `revision` (one per reference, in order), if stored */
   getReferenceVectors(ruleId: string, model: string, revision: number): Promise<Float32Array[] | undefined>;
+  /** one finite vector per reference, all of one dimension; dropped when `revision` is not the rule's current one */
   putReferenceVectors(ruleId: string, model: string, revision: number, vectors: Float32Array[]): Promise<void>;
 
   /** whether a tile with these bytes was already scored (under any model): re-harvests and re-deliveries skip */
@@ -153,19 +166,26 @@ export interface AlertStore {
    * the rule, a pending delivery is queued in the same transaction.
    */
   recordAlert(alert: NewAlert): Promise<RecordAlertResult>;
-  /** the history, oldest first after `after` (a sequence id), at most `limit` (1..1000) */
+  /** the history, oldest first after `after` (a sequence id; '0' or absent: from the start), at most `limit` (1..1000) */
   listAlerts(query: { ruleId?: string; after?: string; limit: number }): Promise<AlertRecord[]>;
+  /** undefined also for an id that is not a sequence number */
   getAlert(id: string): Promise<AlertRecord | undefined>;
 
-  /** pending deliveries due at `now`, oldest first */
+  /** pending deliveries due at `now`, oldest first, at most `limit` (1..1000); claimed (see above) */
   dueDeliveries(now: Date, limit: number): Promise<Delivery[]>;
-  /** appends the attempt; `next` undefined: delivered (status 2xx) or failed for good */
+  /**
+   * Appends the attempt and moves the delivery on: delivered (2xx), failed for good, or pending again at
+   * `nextAttemptAt`. A delivery already delivered or failed keeps its state (the attempt is still logged). An
+   * unknown id is an AppError ALERTS_UNKNOWN_DELIVERY.
+   */
   recordAttempt(
     deliveryId: string,
     attempt: DeliveryAttempt,
     outcome: { state: 'delivered' | 'failed' } | { state: 'pending'; nextAttemptAt: Date },
   ): Promise<void>;
+  /** oldest first, at most `limit` (1..1000) */
   listDeliveries(query: { alertId?: string; ruleId?: string; limit: number }): Promise<Delivery[]>;
 
+  /** idempotent; every other call afterwards is an AppError ALERTS_CLOSED */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { AlertStoreOptions } from '../alerts/index.js';
 import type { BlobStoreOptions } from '../blob/index.js';
 import type { BusOptions } from '../bus/index.js';
 import type { VectorStoreOptions } from '../store/index.js';
@@ -50,4 +51,9 @@ export function vectorStoreOptions(config: Config): VectorStoreOptions {
     indexMinRows: store.indexMinRows,
     maintenanceIntervalMs: store.maintenanceIntervalMs,
   };
+}
+
+/** The alert rules, history and delivery log (`alerter.dbPath`, DATA_DIR/alerts.db unless set), as `createAlertStore` takes them. */
+export function alertStoreOptions(config: Config): AlertStoreOptions {
+  return { kind: 'sqlite', path: config.alerter.dbPath };
 }

@@ -37,3 +37,4 @@ export { envVars } from './env-vars.js';
 export type { EnvVar } from './env-vars.js';
 export { maskSecrets } from './mask-secrets.js';
 export { busOptions, blobStoreOptions, harvestLedgerPath, vectorStoreOptions } from './adapter-options.js';
+export { alertStoreOptions } from './adapter-options.js';

@@ -56,7 +56,12 @@ describe('GIBS replay server: date aliases', () => {
   });
 
   it('refuses an alias to a date without imagery, and malformed dates', async () => {
-    for (const dateAliases of [{ [ALIAS]: '2019-01-01' }, { 'not-a-date': KIT_DATE }, { [ALIAS]: '2020-13-01' }]) {
+    const bad: Array<Record<string, string>> = [
+      { [ALIAS]: '2019-01-01' },
+      { 'not-a-date': KIT_DATE },
+      { [ALIAS]: '2020-13-01' },
+    ];
+    for (const dateAliases of bad) {
       await assert.rejects(
         startReplayServer({ dataDir, dateAliases }),
         (e: unknown) => e instanceof ValidationError && e.code === replayErrorCodes.badDateAlias,
