@@ -24,6 +24,8 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'store', load: async () => (await import('./store.bench.js')).benchStore },
   { name: 'embedder', load: async () => (await import('./embedder.bench.js')).benchEmbedder },
   { name: 'pipeline', load: async () => (await import('./pipeline.bench.js')).benchPipeline },
+  { name: 'alerter', load: async () => (await import('./alerter.bench.js')).benchAlerter },
+  { name: 'api', load: async () => (await import('./api.bench.js')).benchApi },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {

@@ -1,0 +1,18 @@
+export { createAlerter } from './alerter.js';
+export type { Alerter, AlerterDeps, AlerterOptions } from './alerter.js';
+export { createAlerterMetrics } from './alerter-metrics.js';
+export type { AlerterMetrics, DeliveryOutcome, SuppressReason } from './alerter-metrics.js';
+export { alerterErrorCodes } from './alerter-errors.js';
+export type { AlerterErrorCode } from './alerter-errors.js';
+export { ALERTS_TOPIC, DLQ_TOPIC, EMBEDDED_TOPIC, alertMessage, processBatch } from './process-batch.js';
+export type { BatchDeps, BatchOptions, BatchSummary } from './process-batch.js';
+export { createRegistryReferenceEmbedder } from './reference-embedder.js';
+export type { ReferenceEmbedder, RegistryReferenceEmbedderOptions } from './reference-embedder.js';
+export { RuleBook } from './rule-book.js';
+export type { RuleBookDeps, RuleBookOptions } from './rule-book.js';
+export { buildRuleMatrix, scoreTiles } from './rule-matrix.js';
+export type { RuleMatrix, ScoredRule } from './rule-matrix.js';
+export { tileAgeDays } from './tile-age.js';
+export { openAlerterService, alerterMaxAgeDays } from './main.js';
+export type { AlerterService } from './main.js';
+export * from './webhooks/index.js';
