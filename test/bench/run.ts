@@ -26,6 +26,7 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'pipeline', load: async () => (await import('./pipeline.bench.js')).benchPipeline },
   { name: 'alerter', load: async () => (await import('./alerter.bench.js')).benchAlerter },
   { name: 'api', load: async () => (await import('./api.bench.js')).benchApi },
+  { name: 'alert-latency', load: async () => (await import('./alert-latency.bench.js')).benchAlertLatency },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
