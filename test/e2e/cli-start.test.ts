@@ -8,6 +8,7 @@ import readline from 'node:readline';
 import { createBus, parseRecord } from '../../shared/bus/index.js';
 import { startReplayServer } from '../../services/replay/index.js';
 import { kit, repositoryRoot } from '../support/data-kit.js';
+import { startGibsEmbed, type StartedProcess } from '../support/start-process.js';
 
 const repoRoot = repositoryRoot();
 const dataKit = kit();
@@ -126,6 +127,29 @@ describe('gibs-embed start', () => {
       assert.equal(entries.at(-1)?.msg, 'gibs-embed stopped');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('logs a failed start-up harvest (GIBS unreachable) and keeps running', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-'));
+    let svc: StartedProcess | undefined;
+    try {
+      // port 9 on loopback: nothing listens there, so every request is refused at once
+      svc = await startGibsEmbed(['--only', 'harvester'], {
+        GIBS_EMBED_DATA_DIR: dataDir,
+        GIBS_BASE_URL: 'http://127.0.0.1:9',
+        GIBS_RETRIES: '0',
+      });
+      const deadline = Date.now() + 60_000;
+      const failed = () => svc!.logs.some((l) => Number(l.level) >= 50 && /harvest failed/.test(String(l.msg)));
+      while (!failed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(failed(), 'the failed start-up harvest is logged as an error');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(svc.child.exitCode, null, 'still running after the failed harvest');
+      assert.equal(await svc.stop(), 130);
+    } finally {
+      await svc?.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
