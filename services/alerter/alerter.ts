@@ -2,12 +2,11 @@ import type { AlertRecord, AlertStore } from '../../shared/alerts/index.js';
 import type { Bus, BusConsumer, BusRecord } from '../../shared/bus/index.js';
 import { AbortedError, ValidationError, describeError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
-import { sleep } from '../../shared/retry/index.js';
+import { retryUntilStopped, sleep, type RetryUntilStoppedOptions } from '../../shared/retry/index.js';
 import { alerterErrorCodes } from './alerter-errors.js';
 import type { AlerterMetrics } from './alerter-metrics.js';
 import { EMBEDDED_TOPIC, processBatch, type BatchSummary } from './process-batch.js';
 import type { ReferenceEmbedder } from './reference-embedder.js';
-import { retryUntilStopped, type PauseContext } from './retry-until-stopped.js';
 import { RuleBook } from './rule-book.js';
 
 export interface AlerterDeps {
@@ -78,10 +77,11 @@ export function createAlerter(deps: AlerterDeps, options: AlerterOptions): Alert
     });
   const now = deps.now ?? (() => new Date());
   const stopping = new AbortController();
-  const pause: PauseContext = {
+  const pause: RetryUntilStoppedOptions = {
     initialBackoffMs: options.initialBackoffMs ?? 500,
     maxBackoffMs: options.maxBackoffMs ?? 30_000,
     log: deps.log,
+    service: 'alerter',
     onPause: (code) => deps.metrics?.pauses.inc({ code }),
     stopping: stopping.signal,
   };

@@ -1,9 +1,9 @@
 import type { BlobStore } from '../../shared/blob/index.js';
 import type { BusConsumer, BusRecord } from '../../shared/bus/index.js';
 import { AbortedError, describeError } from '../../shared/errors/index.js';
+import { retryUntilStopped, type RetryUntilStoppedOptions } from '../../shared/retry/index.js';
 import { collectBatch } from './collect-batch.js';
 import { prepareBatch, type Batch } from './embed-batch.js';
-import { pauseAndRetry, type PauseContext } from './pause-and-retry.js';
 import { writeBatch, type WriteDeps } from './write-batch.js';
 
 export interface MemberDeps extends WriteDeps {
@@ -41,7 +41,7 @@ export class EmbedMember {
   private lastLagReport = 0;
   /** a commit happened since the lag gauge was last set */
   private lagStale = false;
-  private readonly pause: PauseContext;
+  private readonly pause: RetryUntilStoppedOptions;
 
   constructor(
     readonly consumer: BusConsumer,
@@ -53,7 +53,8 @@ export class EmbedMember {
       initialBackoffMs: options.initialBackoffMs,
       maxBackoffMs: options.maxBackoffMs,
       log: deps.log,
-      metrics: deps.metrics,
+      service: 'embedder',
+      onPause: (code) => deps.metrics?.pauses.inc({ code }),
       stopping,
     };
   }
@@ -69,7 +70,7 @@ export class EmbedMember {
           await Promise.race(inFlight);
           continue;
         }
-        const records = await pauseAndRetry('polling tiles.fetched', () => this.poll(), this.pause);
+        const records = await retryUntilStopped('polling tiles.fetched', () => this.poll(), this.pause);
         if (records.length === 0) {
           await Promise.all(inFlight);
           this.idle = failed === undefined;
@@ -126,7 +127,7 @@ export class EmbedMember {
     const targets = this.deps.models.acquire();
     let batch: Batch | undefined;
     try {
-      batch = await pauseAndRetry(
+      batch = await retryUntilStopped(
         'reading and embedding a batch',
         () => prepareBatch(records, targets, this.deps.blobs, startedAt, this.deps.now),
         this.pause,
@@ -135,7 +136,7 @@ export class EmbedMember {
       this.deps.crash?.('after-decode');
       await previous;
       const writeStart = performance.now();
-      await pauseAndRetry('writing a batch', () => writeBatch(batch!, this.consumer, this.deps), this.pause);
+      await retryUntilStopped('writing a batch', () => writeBatch(batch!, this.consumer, this.deps), this.pause);
       this.deps.log.debug(
         {
           records: records.length,

@@ -1,13 +1,11 @@
 import {
-  busErrorCodes,
+  commitOwned,
   nextOffsets,
   produceTyped,
   type Bus,
   type BusConsumer,
-  type TopicPartitionOffset,
   type TypedMessage,
 } from '../../shared/bus/index.js';
-import { AppError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { SERVING_ALIAS, modelOfCollection, type VectorStore } from '../../shared/store/index.js';
 import type { CrashHook } from './crash-hook.js';
@@ -86,33 +84,6 @@ export async function writeBatch(batch: Batch, consumer: BusConsumer, deps: Writ
   deps.metrics?.batchSize.observe(batch.records.length);
   deps.metrics?.batchSeconds.observe((performance.now() - batch.startedAt) / 1000);
 }
-
-/**
- * Commits the batch's offsets; returns those of partitions this member no longer owns. The bus commits all or
- * nothing, so after a BUS_NOT_ASSIGNED each partition is committed on its own: the ones still owned must advance
- * (their records are done, and this member has already read past them), the moved ones are left to the new owner,
- * which reads them again from the group's committed offset.
- */
-async function commitOwned(consumer: BusConsumer, offsets: TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
-  try {
-    await consumer.commit(offsets);
-    return [];
-  } catch (error) {
-    if (!isNotAssigned(error)) throw error;
-  }
-  const moved: TopicPartitionOffset[] = [];
-  for (const offset of offsets) {
-    try {
-      await consumer.commit([offset]);
-    } catch (error) {
-      if (!isNotAssigned(error)) throw error;
-      moved.push(offset);
-    }
-  }
-  return moved;
-}
-
-const isNotAssigned = (error: unknown) => error instanceof AppError && error.code === busErrorCodes.notAssigned;
 
 /**
  * The alias may have moved while the batch was embedded (the re-embed job finished, maybe in another process). Its

@@ -15,8 +15,8 @@ import type { TilePayload } from '../store/index.js';
  * - A rule's references are kept as image bytes (a tile reference's bytes are copied from the tile store when
  *   the rule is made), so the rule can be re-embedded with any later model.
  * - `recordAlert` is atomic: idempotent by (rule, tile, sha256) and honouring the rule's cooldown against the
- *   rule's previous alerts, so two alerters racing on one tile record it once. Checked in this order: unknown
- *   (or deleted) rule, duplicate, cooldown (silent while a previous alert of the rule has alertedAt >
+ *   rule's previous alerts, so two alerters racing on one tile record it once (the loser gets the winner's alert
+ *   back with reason `duplicate`). Checked in this order: unknown (or deleted) rule, duplicate, cooldown (silent while a previous alert of the rule has alertedAt >
  *   new alertedAt - cooldownSeconds: an alert exactly cooldownSeconds later is recorded; 0 never silences).
  *   `enabled` is the scorer's business: the store records for a disabled rule too.
  * - Reference vectors: those of an older revision stay readable until vectors for a newer one are put (an
@@ -110,8 +110,20 @@ export type NewAlert = Omit<AlertRecord, 'id'>;
 
 export type RecordAlertResult =
   | { recorded: true; alert: AlertRecord }
-  /** duplicate: this rule already alerted on this tile's bytes; cooldown: the rule alerted too recently */
-  | { recorded: false; reason: 'duplicate' | 'cooldown' | 'unknown-rule' };
+  /**
+   * this rule already alerted on this tile's bytes; `alert` is that earlier alert, as recorded (its id, score and
+   * time), so a redelivered batch can produce it again under its own id
+   */
+  | { recorded: false; reason: 'duplicate'; alert: AlertRecord }
+  /** cooldown: the rule alerted too recently; unknown-rule: no such rule (or it was deleted) */
+  | { recorded: false; reason: 'cooldown' | 'unknown-rule' };
+
+/** A tile's bytes as scored under one model (markScoredMany). */
+export interface ScoredTile {
+  tileId: string;
+  sha256: string;
+  model: string;
+}
 
 export interface DeliveryAttempt {
   /** RFC 3339 */
@@ -160,6 +172,12 @@ export interface AlertStore {
   /** whether a tile with these bytes was already scored (under any model): re-harvests and re-deliveries skip */
   wasScored(tileId: string, sha256: string): Promise<boolean>;
   markScored(tileId: string, sha256: string, model: string, now: Date): Promise<void>;
+  /**
+   * markScored for every item, in one transaction: all are marked or none (a batch costs one durable commit,
+   * not one per tile). Every item is checked before anything is written; an empty list writes nothing. The same
+   * (tileId, sha256) twice: the later item's model is kept.
+   */
+  markScoredMany(items: readonly ScoredTile[], now: Date): Promise<void>;
 
   /**
    * Records the alert unless it is a duplicate or inside the rule's cooldown (atomic); with a webhook URL on

@@ -11,6 +11,7 @@ export type {
   RecordAlertResult,
   RuleFilter,
   RuleReference,
+  ScoredTile,
 } from './alert-store.js';
 export { alertErrorCodes, alertError, type AlertErrorCode } from './alert-errors.js';
 export {

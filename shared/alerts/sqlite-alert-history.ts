@@ -53,21 +53,20 @@ function toAlert(row: AlertRow): AlertRecord {
 }
 
 /**
- * Unknown rule, then duplicate (same rule, tile and bytes), then cooldown: an alert of the rule with
- * alerted_ms > new - cooldown (so a new alert exactly `cooldownSeconds` after the last one is recorded; a
- * cooldown of 0 never silences). Must run in an IMMEDIATE transaction so the checks and the insert are one step
- * across processes.
+ * Unknown rule, then duplicate (same rule, tile and bytes; answered with the alert recorded then), then cooldown:
+ * an alert of the rule with alerted_ms > new - cooldown (so a new alert exactly `cooldownSeconds` after the last
+ * one is recorded; a cooldown of 0 never silences). Must run in an IMMEDIATE transaction so the checks and the
+ * insert are one step across processes.
  */
 export function insertAlert(db: Database.Database, alert: NewAlert, alertedMs: number): RecordAlertResult {
   const rule = prepared(db, 'SELECT cooldown_seconds, webhook_url FROM alert_rules WHERE id = ?').get(alert.ruleId) as
     { cooldown_seconds: number; webhook_url: string | null } | undefined;
   if (rule === undefined) return { recorded: false, reason: 'unknown-rule' };
-  const duplicate = prepared(db, 'SELECT 1 FROM alert_history WHERE rule_id = ? AND tile_id = ? AND sha256 = ?').get(
-    alert.ruleId,
-    alert.tileId,
-    alert.sha256,
-  );
-  if (duplicate !== undefined) return { recorded: false, reason: 'duplicate' };
+  const duplicate = prepared(
+    db,
+    `SELECT ${ALERT_COLUMNS} FROM alert_history WHERE rule_id = ? AND tile_id = ? AND sha256 = ?`,
+  ).get(alert.ruleId, alert.tileId, alert.sha256) as AlertRow | undefined;
+  if (duplicate !== undefined) return { recorded: false, reason: 'duplicate', alert: toAlert(duplicate) };
   if (rule.cooldown_seconds > 0) {
     const recent = prepared(db, 'SELECT 1 FROM alert_history WHERE rule_id = ? AND alerted_ms > ? LIMIT 1').get(
       alert.ruleId,

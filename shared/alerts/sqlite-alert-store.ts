@@ -12,6 +12,7 @@ import type {
   NewAlert,
   NewAlertRule,
   RecordAlertResult,
+  ScoredTile,
 } from './alert-store.js';
 import { alertError, alertErrorCodes } from './alert-errors.js';
 import {
@@ -161,6 +162,25 @@ export class SqliteAlertStore implements AlertStore {
     checkNonEmpty('model', model);
     const nowIso = new Date(checkDate('now', now)).toISOString();
     this.write('markScored', (db) => upsertScored(db, tileId, sha256, model, nowIso));
+  }
+
+  async markScoredMany(items: readonly ScoredTile[], now: Date): Promise<void> {
+    if (!Array.isArray(items)) throw new ValidationError(`items must be an array, got ${typeof items}`);
+    const checked = items.map((item: unknown, i) => {
+      if (typeof item !== 'object' || item === null) throw new ValidationError(`items[${i}] must be an object`);
+      const { tileId, sha256, model } = item as Partial<ScoredTile>;
+      return {
+        tileId: checkNonEmpty(`items[${i}].tileId`, tileId),
+        sha256: checkSha256(`items[${i}].sha256`, sha256),
+        model: checkNonEmpty(`items[${i}].model`, model),
+      };
+    });
+    const nowIso = new Date(checkDate('now', now)).toISOString();
+    // nothing to write takes no write lock, but a closed store still says so
+    if (checked.length === 0) return void this.requireDb();
+    this.write('markScoredMany', (db) => {
+      for (const item of checked) upsertScored(db, item.tileId, item.sha256, item.model, nowIso);
+    });
   }
 
   async recordAlert(alert: NewAlert): Promise<RecordAlertResult> {

@@ -14,6 +14,7 @@ export type {
 } from './bus.js';
 export { busErrorCodes, type BusErrorCode } from './bus-errors.js';
 export { nextOffsets } from './bus-offsets.js';
+export { commitOwned } from './commit-owned.js';
 export { createBus, type BusOptions } from './create-bus.js';
 export { SqliteBus, type SqliteBusOptions } from './sqlite-bus.js';
 export type { RetentionDeletion } from './sqlite-retention.js';

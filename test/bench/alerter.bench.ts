@@ -3,7 +3,7 @@
  * - scoring only: a batch of tiles against every rule at once (buildRuleMatrix + scoreTiles, the alerter's hot
  *   loop), against the same arithmetic done rule by rule (a dot product per reference, max per rule) as baseline;
  * - end to end: tiles.embedded on the embedded bus → alerter (parse, policy, wasScored, score, recordAlert,
- *   alerts topic, markScored, commit) on the SQLite alert store, from produce to the group's lag reaching 0.
+ *   alerts topic, markScoredMany, commit) on the SQLite alert store, from produce to the group's lag reaching 0.
  *   About 1% of the tiles match a rule, so alerts are recorded and produced too;
  * - the cold start: the first batch reads every rule's reference vectors from the store and builds the matrix.
  */
@@ -13,7 +13,7 @@ import { SqliteBus, produceTyped, type BusConsumer } from '../../shared/bus/inde
 import { silentLogger } from '../../shared/log/index.js';
 import { buildEncoderGraph, resnet18Half } from '../../shared/model/encoder/index.js';
 import { buildRuleMatrix, createAlerter, scoreTiles } from '../../services/alerter/index.js';
-import { NOW, TableEmbedder, atCosine, embedded, randomUnit, seeded } from '../unit/alerter/harness.js';
+import { NOW, TableEmbedder, atCosine, embedded, randomUnit, seeded } from '../support/alerter-fixtures.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
 const RULES = 1000;

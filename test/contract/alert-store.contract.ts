@@ -7,6 +7,7 @@ import {
   type AlertStore,
   type NewAlert,
   type NewAlertRule,
+  type ScoredTile,
 } from '../../shared/alerts/index.js';
 import { AppError, ValidationError } from '../../shared/errors/index.js';
 import { samplePayload } from '../support/vector-store-data.js';
@@ -251,6 +252,36 @@ export function alertStoreContract(name: string, open: () => Promise<AlertStore>
         assert.equal(await store.wasScored(tile, sha(1)), true);
       }));
 
+    it('marks a batch of tiles scored at once, or none of it when an item is bad', () =>
+      withStore(async (store) => {
+        const tile = (n: number) => `44444444-4444-5444-8444-${String(n).padStart(12, '0')}`;
+        const items = [1, 2, 3].map((n) => ({ tileId: tile(n), sha256: sha(n), model: 'm1' }));
+        for (const item of items) assert.equal(await store.wasScored(item.tileId, item.sha256), false);
+        await store.markScoredMany(items, at(0));
+        for (const item of items) assert.equal(await store.wasScored(item.tileId, item.sha256), true);
+        assert.equal(await store.wasScored(tile(1), sha(2)), false, 'by (tile, bytes): new bytes are new imagery');
+        await store.markScoredMany([], at(0));
+        // already scored (another model, a redelivery) and new, together; one pair twice in a batch is fine
+        const again = [items[0], { tileId: tile(4), sha256: sha(4), model: 'm2' }, { ...items[0], model: 'm2' }];
+        await store.markScoredMany(again, at(1000));
+        assert.equal(await store.wasScored(tile(4), sha(4)), true);
+        assert.equal(await store.wasScored(tile(1), sha(1)), true);
+
+        // one bad item (the last) refuses the whole batch, naming the item and the field: the good ones stay unmarked
+        const good = [5, 6].map((n) => ({ tileId: tile(n), sha256: sha(n), model: 'm1' }));
+        const bad: Array<[unknown, RegExp]> = [
+          [{ tileId: '', sha256: sha(7), model: 'm1' }, /items\[2\]\.tileId/],
+          [{ tileId: tile(7), sha256: 'not-a-sha', model: 'm1' }, /items\[2\]\.sha256/],
+          [{ tileId: tile(7), sha256: sha(7) }, /items\[2\]\.model/],
+          [null, /items\[2\]/],
+        ];
+        for (const [item, field] of bad)
+          await expectInvalid(store.markScoredMany([...good, item] as ScoredTile[], at(0)), field);
+        await expectInvalid(store.markScoredMany('tiles' as unknown as ScoredTile[], at(0)), /items/);
+        await expectInvalid(store.markScoredMany(good, new Date(Number.NaN)), /now/);
+        for (const item of good) assert.equal(await store.wasScored(item.tileId, item.sha256), false, 'nothing kept');
+      }));
+
     it('records alerts once per (rule, tile, bytes) and reports unknown rules', () =>
       withStore(async (store) => {
         const { rule } = await store.createRule(newRule({ cooldownSeconds: 0 }), at(0));
@@ -258,7 +289,9 @@ export function alertStoreContract(name: string, open: () => Promise<AlertStore>
         assert.ok(first.recorded);
         assert.deepEqual(first.alert, { id: first.alert.id, ...newAlert(rule.id, 1, 0) });
         assert.match(first.alert.id, /^[1-9]\d*$/);
-        assert.deepEqual(await store.recordAlert(newAlert(rule.id, 1, 5000)), { recorded: false, reason: 'duplicate' });
+        // a repeat, even with another score, time and model, answers with the alert recorded the first time
+        const repeat = await store.recordAlert(newAlert(rule.id, 1, 5000, { score: 0.99, model: 'ckpt-b' }));
+        assert.deepEqual(repeat, { recorded: false, reason: 'duplicate', alert: first.alert });
         const newBytes = await store.recordAlert(newAlert(rule.id, 1, 6000, { sha256: sha(99) }));
         assert.ok(newBytes.recorded, 'the same tile with new bytes alerts again');
         assert.ok(Number(newBytes.alert.id) > Number(first.alert.id));
@@ -289,10 +322,11 @@ export function alertStoreContract(name: string, open: () => Promise<AlertStore>
           recorded: false,
           reason: 'cooldown',
         });
-        // the duplicate check comes first: a repeat inside the cooldown is a duplicate
+        // the duplicate check comes first: a repeat inside the cooldown is a duplicate, with the alert it repeats
         assert.deepEqual(await store.recordAlert(newAlert(rule.id, 4, 61_000)), {
           recorded: false,
           reason: 'duplicate',
+          alert: atEnd.alert,
         });
         const other = await store.createRule(newRule({ cooldownSeconds: 60 }), at(0));
         assert.ok((await store.recordAlert(newAlert(other.rule.id, 6, 1000))).recorded, 'cooldowns are per rule');
@@ -552,6 +586,8 @@ export function alertStoreContract(name: string, open: () => Promise<AlertStore>
         () => store.putReferenceVectors(rule.id, 'm', 1, [new Float32Array([1])]),
         () => store.wasScored('t', sha(1)),
         () => store.markScored('t', sha(1), 'm', at(0)),
+        () => store.markScoredMany([{ tileId: 't', sha256: sha(1), model: 'm' }], at(0)),
+        () => store.markScoredMany([], at(0)),
         () => store.recordAlert(newAlert(rule.id, 1)),
         () => store.listAlerts({ limit: 1 }),
         () => store.getAlert('1'),

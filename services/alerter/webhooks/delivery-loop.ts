@@ -9,9 +9,13 @@ import {
 import { AbortedError, AppError, describeError, errorCodes } from '../../../shared/errors/index.js';
 import { checkWebhookUrl, guardedLookup, ssrfErrorCodes } from '../../../shared/http/index.js';
 import type { Logger } from '../../../shared/log/index.js';
-import { backoffMs, type RetryPolicy } from '../../../shared/retry/index.js';
+import {
+  backoffMs,
+  retryUntilStopped,
+  type RetryPolicy,
+  type RetryUntilStoppedOptions,
+} from '../../../shared/retry/index.js';
 import type { AlerterMetrics } from '../alerter-metrics.js';
-import { retryUntilStopped, type PauseContext } from '../retry-until-stopped.js';
 import { postWebhook, type WebhookResponse } from './post-webhook.js';
 import { webhookBody } from './webhook-body.js';
 
@@ -73,10 +77,11 @@ export function createDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoop
   };
   const lookup = guardedLookup(options.allowPrivate);
   const stopping = new AbortController();
-  const pause: PauseContext = {
+  const pause: RetryUntilStoppedOptions = {
     initialBackoffMs: Math.min(500, options.initialBackoffMs),
     maxBackoffMs: Math.min(30_000, options.maxBackoffMs),
     log: deps.log,
+    service: 'alerter',
     onPause: (code) => deps.metrics?.pauses.inc({ code }),
     stopping: stopping.signal,
   };

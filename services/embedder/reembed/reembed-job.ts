@@ -1,11 +1,11 @@
 import type { BlobStore } from '../../../shared/blob/index.js';
 import { AbortedError, AppError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/log/index.js';
+import { retryUntilStopped, type RetryUntilStoppedOptions } from '../../../shared/retry/index.js';
 import { SERVING_ALIAS, type TilePayload, type VectorPoint, type VectorStore } from '../../../shared/store/index.js';
 import { embedderErrorCodes } from '../embedder-errors.js';
 import type { EmbedderMetrics } from '../embedder-metrics.js';
 import type { ModelRuntime } from '../model-runtime.js';
-import { pauseAndRetry, type PauseContext } from '../pause-and-retry.js';
 import { readTile } from '../read-tile.js';
 import { tryReembedLock } from './reembed-lock.js';
 import {
@@ -90,7 +90,7 @@ export async function runReembed(deps: ReembedDeps, options: ReembedOptions): Pr
 }
 
 class ReembedRun {
-  private readonly pause: PauseContext;
+  private readonly pause: RetryUntilStoppedOptions;
   private readonly target: string;
   private readonly pageSize: number;
   private progress!: ReembedProgress;
@@ -106,14 +106,15 @@ class ReembedRun {
       initialBackoffMs: options.initialBackoffMs,
       maxBackoffMs: options.maxBackoffMs,
       log: deps.log,
-      metrics: deps.metrics,
+      service: 'embedder',
+      onPause: (code) => deps.metrics?.pauses.inc({ code }),
       stopping: options.signal ?? new AbortController().signal,
     };
   }
 
   async run(started: number): Promise<ReembedSummary> {
     const { store, model, log } = this.deps;
-    const retry = <T>(what: string, op: () => Promise<T>) => pauseAndRetry(what, op, this.pause);
+    const retry = <T>(what: string, op: () => Promise<T>) => retryUntilStopped(what, op, this.pause);
     await retry('creating the target collection', () => store.ensureCollection(this.target, model.dimension));
     const source = (await retry('reading the alias', () => store.getAlias(SERVING_ALIAS))) ?? this.target;
     const summary = (switched: boolean, alreadyServing: boolean): ReembedSummary => ({
@@ -165,7 +166,7 @@ class ReembedRun {
   /** the main pass: every point of `source` after the saved position, page by page, progress saved after each */
   private async fill(source: string): Promise<void> {
     const { store } = this.deps;
-    const retry = <T>(what: string, op: () => Promise<T>) => pauseAndRetry(what, op, this.pause);
+    const retry = <T>(what: string, op: () => Promise<T>) => retryUntilStopped(what, op, this.pause);
     for (;;) {
       this.throwIfStopped();
       const page = await retry('scrolling the source', () =>
@@ -224,7 +225,7 @@ class ReembedRun {
     const { blobs, model, store } = this.deps;
     for (let start = 0; start < points.length; start += this.pageSize) {
       const chunk = points.slice(start, start + this.pageSize);
-      const bytes = await pauseAndRetry(
+      const bytes = await retryUntilStopped(
         'reading tiles',
         () => Promise.all(chunk.map((p) => readTile(blobs, p.payload.tile_uri))),
         this.pause,
@@ -234,7 +235,7 @@ class ReembedRun {
         const outcome = bytes[i];
         if (!(outcome instanceof Uint8Array)) this.fail(chunk[i].id, outcome.code, outcome.message);
       }
-      const results = await pauseAndRetry(
+      const results = await retryUntilStopped(
         'embedding tiles',
         async () => {
           const out = await model.embed(bytes.filter((b): b is Uint8Array => b instanceof Uint8Array));
@@ -251,7 +252,7 @@ class ReembedRun {
         else this.fail(readable[i].id, result.code, result.message);
       });
       if (upserts.length > 0)
-        await pauseAndRetry('writing the target', () => store.upsert(this.target, upserts), this.pause);
+        await retryUntilStopped('writing the target', () => store.upsert(this.target, upserts), this.pause);
       this.progress.reembedded += upserts.length;
       this.deps.metrics?.reembedded.inc({ model: model.id }, upserts.length);
     }
@@ -263,17 +264,23 @@ class ReembedRun {
     const missing: Array<{ id: string; payload: TilePayload }> = [];
     let after: string | undefined;
     do {
-      const page = await pauseAndRetry(
+      const page = await retryUntilStopped(
         'scrolling the source',
         () => store.scroll(source, { after, limit: VERIFY_PAGE }),
         this.pause,
       );
       const ids = page.points.map((p) => p.id);
       if (ids.length === 0) break;
-      const found = await pauseAndRetry('counting the target', () => store.count(this.target, { id: ids }), this.pause);
+      const found = await retryUntilStopped(
+        'counting the target',
+        () => store.count(this.target, { id: ids }),
+        this.pause,
+      );
       if (found < ids.length) {
         const present = new Set(
-          (await pauseAndRetry('reading the target', () => store.get(this.target, ids), this.pause)).map((p) => p.id),
+          (await retryUntilStopped('reading the target', () => store.get(this.target, ids), this.pause)).map(
+            (p) => p.id,
+          ),
         );
         missing.push(...page.points.filter((p) => !present.has(p.id)));
       }
@@ -290,7 +297,11 @@ class ReembedRun {
 
   private async save(): Promise<void> {
     this.progress.updated_at = new Date().toISOString();
-    await pauseAndRetry('saving progress', () => saveProgress(this.options.progressFile, this.progress), this.pause);
+    await retryUntilStopped(
+      'saving progress',
+      () => saveProgress(this.options.progressFile, this.progress),
+      this.pause,
+    );
     const p = this.progress;
     this.options.onProgress?.({
       done: p.reembedded + p.skipped + p.failed,

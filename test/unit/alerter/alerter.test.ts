@@ -4,7 +4,8 @@ import type { AlertRule } from '../../../shared/alerts/index.js';
 import { parseFailureCodes } from '../../../shared/bus/index.js';
 import { sha256Hex } from '../../../shared/fs/index.js';
 import { alerterErrorCodes } from '../../../services/alerter/index.js';
-import { LAYER, NOW, atCosine, dot, embedded, openHarness, randomUnit, seeded } from './harness.js';
+import { LAYER, NOW, atCosine, dot, embedded, randomUnit, seeded } from '../../support/alerter-fixtures.js';
+import { openHarness } from './harness.js';
 
 describe('alerter: tiles.embedded → scored against every rule → alerts', () => {
   it('alerts at the threshold and not just below it, with the score, on the alerts topic and in the history', async () => {

@@ -13,9 +13,9 @@ import { silentLogger } from '../../../shared/log/index.js';
 import { openQueryEmbedder } from '../../../shared/model/infer/index.js';
 import { FsModelRegistry } from '../../../shared/model/registry/index.js';
 import { openAlerterService } from '../../../services/alerter/main.js';
+import { embedded } from '../../support/alerter-fixtures.js';
 import { readTiles } from '../../support/model-fixtures.js';
 import { saveRandomCheckpoint } from '../../support/serving-fixtures.js';
-import { embedded } from './harness.js';
 
 async function until(what: string, predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

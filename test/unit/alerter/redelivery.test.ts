@@ -4,7 +4,8 @@ import { alertErrorCodes, alertError, type AlertStore } from '../../../shared/al
 import type { BusRecord } from '../../../shared/bus/index.js';
 import { AppError } from '../../../shared/errors/index.js';
 import { RuleBook, createAlerter, processBatch, type BatchDeps } from '../../../services/alerter/index.js';
-import { NOW, atCosine, embedded, openHarness, randomUnit, seeded, type Harness } from './harness.js';
+import { NOW, atCosine, embedded, randomUnit, seeded } from '../../support/alerter-fixtures.js';
+import { openHarness, type Harness } from './harness.js';
 
 /** the real store, with `faults[method]` run before each call of that method (it throws to inject a failure) */
 function withFaults(store: AlertStore, faults: Partial<Record<keyof AlertStore, () => void>>): AlertStore {
@@ -45,6 +46,7 @@ async function setUp(h: Harness) {
       initialBackoffMs: 5,
       maxBackoffMs: 20,
       log: h.log,
+      service: 'alerter',
       onPause: (code) => h.metrics.pauses.inc({ code }),
       stopping: stopping.signal,
     },
@@ -109,7 +111,7 @@ describe('alerter: a batch processed twice (crash, redelivery) alerts exactly on
     try {
       const { consumer, records, deps, lag } = await setUp(h);
       await assert.rejects(
-        processBatch(records, consumer, deps(withFaults(h.store, { markScored: crash })), { maxAgeDays: 4 }),
+        processBatch(records, consumer, deps(withFaults(h.store, { markScoredMany: crash })), { maxAgeDays: 4 }),
         /the process died here/,
       );
       const first = (await h.topic('alerts')).map((a) => a.id);
@@ -181,7 +183,7 @@ describe('alerter: a batch processed twice (crash, redelivery) alerts exactly on
       await h.produce([embedded({ i: 1, vector: atCosine(ref, 0.95, random) })]);
       let attempts = 0;
       const down = withFaults(h.store, {
-        markScored: () => {
+        markScoredMany: () => {
           attempts++;
           throw alertError(alertErrorCodes.io, 'disk full', { retriable: true });
         },
@@ -219,23 +221,24 @@ describe('alerter: a batch processed twice (crash, redelivery) alerts exactly on
       const tiles = [1, 2, 3, 4, 5].map((i) => embedded({ i, vector: atCosine(ref, 0.95, random) }));
       await h.produce(tiles);
       let marking = 0;
-      const slow = withFaults(h.store, {
-        markScored: () => {
+      let stopped: Promise<void> | undefined;
+      const inFlight = withFaults(h.store, {
+        markScoredMany: () => {
           marking++;
-          // a slow disk: the batch is still in flight when stop() comes (busy-wait: the store call is synchronous)
-          const until = Date.now() + 30;
-          while (Date.now() < until);
+          // stop() comes while the batch is in flight: its alerts produced, its tiles not yet marked or committed
+          stopped ??= alerter.stop();
         },
       });
       const alerter = createAlerter(
-        { bus: h.bus, store: slow, embedder: h.embedder, log: h.log, now: () => NOW },
+        { bus: h.bus, store: inFlight, embedder: h.embedder, log: h.log, now: () => NOW },
         { groupId: 'alerters', maxAgeDays: 4, idleWaitMs: 20, rulesRefreshMs: 0, batchSize: 10 },
       );
       alerter.start();
-      while (marking === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-      await alerter.stop();
+      while (stopped === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+      await stopped;
       await alerter.done;
-      assert.equal(marking, 5, 'every tile of the batch was marked after stop() was called');
+      assert.equal(marking, 1, "the batch's tiles were marked in one call, after stop() was called");
+      assert.ok(!h.logs.some((r) => String(r.msg).includes('stopped during an outage')));
       for (const t of tiles) assert.ok(await h.store.wasScored(t.id, t.payload.sha256));
       assert.equal((await h.topic('alerts')).length, 5);
       const check = h.bus.consumer({ groupId: 'alerters', topics: ['tiles.embedded'] });

@@ -12,9 +12,10 @@ import {
   createRegistryReferenceEmbedder,
   type ReferenceEmbedder,
 } from '../../../services/alerter/index.js';
+import { NOW, dot, embedded } from '../../support/alerter-fixtures.js';
 import { corruptJpeg, l2, readTiles } from '../../support/model-fixtures.js';
 import { saveRandomCheckpoint } from '../../support/serving-fixtures.js';
-import { NOW, dot, embedded, fastOptions, openHarness } from './harness.js';
+import { fastOptions, openHarness } from './harness.js';
 
 /** The real path: checkpoints in a registry → ONNX → the alerter's rules embedded with the tiles' model. */
 describe('reference embedder and model changes (real checkpoints, real tiles)', () => {

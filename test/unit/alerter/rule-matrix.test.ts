@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AlertRule } from '../../../shared/alerts/index.js';
 import { buildRuleMatrix, scoreTiles, tileAgeDays } from '../../../services/alerter/index.js';
-import { dot, randomUnit, seeded } from './harness.js';
+import { dot, randomUnit, seeded } from '../../support/alerter-fixtures.js';
 
 const rule = (id: string): AlertRule => ({
   id,

@@ -7,7 +7,8 @@ import { SqliteAlertStore, WEBHOOK_HEADERS, verifyWebhook, type AlertRecord } fr
 import { worldviewUrl } from '../../../shared/gibs/index.js';
 import { ssrfErrorCodes } from '../../../shared/http/index.js';
 import { createDeliveryLoop, type DeliveryLoopOptions } from '../../../services/alerter/index.js';
-import { atCosine, embedded, openHarness, randomUnit, seeded, type Harness } from './harness.js';
+import { atCosine, embedded, randomUnit, seeded } from '../../support/alerter-fixtures.js';
+import { openHarness, type Harness } from './harness.js';
 
 interface Received {
   headers: http.IncomingHttpHeaders;

@@ -1,11 +1,13 @@
-import { busErrorCodes, type BusConsumer, type TopicPartitionOffset } from '../../shared/bus/index.js';
-import { AppError } from '../../shared/errors/index.js';
+import { AppError } from '../errors/index.js';
+import type { BusConsumer, TopicPartitionOffset } from './bus.js';
+import { busErrorCodes } from './bus-errors.js';
 
 /**
  * Commits a batch's offsets and returns those of partitions this member no longer owns (a rebalance moved them
- * while the batch was scored): the bus commits all or nothing, so after BUS_NOT_ASSIGNED each partition is tried on
- * its own — the owned ones advance, the moved ones are redone by their new owner (the alerter is idempotent).
- * (The embedder's write-batch.ts does the same; a shared/bus helper would serve both.)
+ * while the batch was processed). The bus commits all or nothing, so after a BUS_NOT_ASSIGNED each partition is
+ * committed on its own: the ones still owned must advance (their records are done, and this member has already
+ * read past them), the moved ones are left to the new owner, which reads them again from the group's committed
+ * offset — so a consumer using this must be idempotent per record. Any other failure is thrown.
  */
 export async function commitOwned(
   consumer: BusConsumer,
