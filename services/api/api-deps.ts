@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/log/index.js';
 import type { QueryImage } from '../../shared/model/infer/index.js';
 import type { ModelRegistry } from '../../shared/model/registry/index.js';
 import type { VectorStore } from '../../shared/store/index.js';
+import type { ApiKeyStore } from './auth/index.js';
 
 /**
  * Embeds query images with a given model (the serving collection's checkpoint, or a rule's model), exactly as
@@ -31,6 +32,8 @@ export interface ApiDeps {
   alerts: AlertStore;
   models: ModelRegistry;
   embedders: ModelEmbedders;
+  /** the API keys (hashed); the auth hook and /v1/apikeys use it */
+  keys: ApiKeyStore;
   /** for the embedder lag in stats; undefined where the API runs without a bus */
   bus?: Bus;
 }

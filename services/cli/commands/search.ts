@@ -3,19 +3,10 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ValidationError, describeError, errorCodes } from '../../../shared/errors/index.js';
 import { isErrno } from '../../../shared/fs/index.js';
-import type { Logger } from '../../../shared/log/index.js';
-import type { QueryImage } from '../../../shared/model/infer/index.js';
 import { FsModelRegistry, resolveCheckpointDir } from '../../../shared/model/registry/index.js';
-import { vectorStoreOptions, type Config } from '../../../shared/config/index.js';
-import {
-  SERVING_ALIAS,
-  createVectorStore,
-  storeError,
-  storeErrorCodes,
-  type Filter,
-  type Hit,
-  type VectorStore,
-} from '../../../shared/store/index.js';
+import { vectorStoreOptions } from '../../../shared/config/index.js';
+import { ModelEmbedders, TileSearch, type QueryExample } from '../../../shared/query/index.js';
+import { SERVING_ALIAS, createVectorStore, type Filter, type Hit } from '../../../shared/store/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { bboxFlag, dateFlag, intFlag } from '../flags.js';
 
@@ -80,25 +71,33 @@ export function registerSearchCommand(program: Command): void {
       if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to)
         throw new ValidationError(`--from ${flags.from} is after --to ${flags.to}`);
       const negatives = await Promise.all(flags.negative.map(classifyExample));
-      const filter = buildFilter(flags, [...positives, ...negatives]);
+      const filter = buildFilter(flags);
 
       const { config, log } = createContext(program.opts<GlobalOptions>());
       const store = await createVectorStore(vectorStoreOptions(config), { logger: log });
+      const registry = new FsModelRegistry({ root: config.model.registryDir, log });
+      const embedding = new ModelEmbedders({
+        // a model id the registry lacks is the user's setup to fix: resolveCheckpointDir says so (exit 2)
+        checkpointDir: (id) => resolveCheckpointDir(id, registry, `model ${id} of the serving collection`),
+        threads: config.embedder.threads,
+        executionProvider: config.embedder.executionProvider,
+        log: log.child({ svc: 'search' }),
+      });
       try {
-        const collection = await servingCollection(store);
-        const vectors = await resolveExamples(store, collection, [...positives, ...negatives], config, log);
-        const positive = vectors.slice(0, positives.length);
-        const negative = vectors.slice(positives.length);
-        const hits =
-          positive.length === 1 && negative.length === 0
-            ? await store.search(collection, { vector: positive[0], limit: flags.limit, filter })
-            : await store.recommend(collection, { positive, negative, limit: flags.limit, filter });
+        const { collection, hits } = await new TileSearch({ store, embedding }).search({
+          positives: await Promise.all(positives.map(toQueryExample)),
+          negatives: await Promise.all(negatives.map(toQueryExample)),
+          filter,
+          limit: flags.limit,
+        });
         process.stdout.write(
           flags.json
             ? `${JSON.stringify({ hits: hits.map(({ id, score, payload }) => ({ id, score, payload })) })}\n`
             : formatHits(collection, hits),
         );
       } finally {
+        await embedding.close();
+        await registry.close();
         await store.close();
       }
     });
@@ -121,8 +120,8 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-/** The flags as one port Filter; tiles given as examples are left out of their own hits. */
-function buildFilter(flags: SearchFlags, examples: Example[]): Filter | undefined {
+/** The flags as one port Filter (TileSearch leaves the tiles given as examples out of their own hits). */
+function buildFilter(flags: SearchFlags): Filter | undefined {
   const parts: Filter[] = [];
   if (flags.from !== undefined || flags.to !== undefined) parts.push({ date: { gte: flags.from, lte: flags.to } });
   if (flags.bbox) parts.push({ bbox: flags.bbox });
@@ -131,94 +130,24 @@ function buildFilter(flags: SearchFlags, examples: Example[]): Filter | undefine
     parts.push({ layer: [...new Set(flags.layer)] });
   }
   if (flags.level.length > 0) parts.push({ z: [...new Set(flags.level)] });
-  const ids = [...new Set(examples.flatMap((e) => (e.kind === 'tile' ? [e.id] : [])))];
-  if (ids.length > 0) parts.push({ not: { id: ids } });
   if (parts.length === 0) return undefined;
   return parts.length === 1 ? parts[0] : { and: parts };
 }
 
-async function servingCollection(store: VectorStore): Promise<string> {
-  const collection = await store.getAlias(SERVING_ALIAS);
-  const info = collection === undefined ? undefined : await store.collectionInfo(collection);
-  if (collection === undefined || info === undefined || info.points === 0) {
-    throw new ValidationError(
-      `the vector store is empty: no tile has been embedded yet (alias "${SERVING_ALIAS}" ${collection === undefined ? 'does not exist' : `names ${collection}, which holds no points`}); run gibs-embed harvest and gibs-embed embed first`,
-    );
-  }
-  return collection;
+/** A file is read here (its errors name the path); a tile id is looked up by TileSearch. */
+async function toQueryExample(example: Example): Promise<QueryExample> {
+  if (example.kind === 'tile') return example;
+  return { kind: 'image', image: { label: example.file, bytes: await readImageFile(example.file) } };
 }
 
-/** Every example's vector, in order: stored tiles from the store, files embedded with the collection's model. */
-async function resolveExamples(
-  store: VectorStore,
-  collection: string,
-  examples: Example[],
-  config: Config,
-  log: Logger,
-): Promise<Float32Array[]> {
-  const ids = examples.flatMap((e) => (e.kind === 'tile' ? [e.id] : []));
-  const stored = new Map((await store.get(collection, ids)).map((p) => [p.id, p.vector]));
-  const missing = ids.filter((id) => !stored.has(id));
-  if (missing.length > 0)
-    throw new ValidationError(`unknown tile id ${missing.join(', ')}: no such point in collection ${collection}`);
-
-  const files = examples.flatMap((e) => (e.kind === 'file' ? [e.file] : []));
-  const embedded = new Map<string, Float32Array>();
-  if (files.length > 0) {
-    const images = await Promise.all(files.map(readQueryImage));
-    const vectors = await embedWithCollectionModel(store, collection, images, config, log);
-    files.forEach((file, i) => embedded.set(file, vectors[i]));
-  }
-  return examples.map((e) => (e.kind === 'tile' ? stored.get(e.id) : embedded.get(e.file)) as Float32Array);
-}
-
-async function readQueryImage(file: string): Promise<QueryImage> {
+async function readImageFile(file: string): Promise<Uint8Array> {
   try {
-    return { label: file, bytes: await readFile(file) };
+    return await readFile(file);
   } catch (error) {
     throw new ValidationError(`cannot read image ${path.resolve(file)}: ${describeError(error)}`, {
       code: errorCodes.imageUnreadable,
       cause: error,
     });
-  }
-}
-
-/** The collection's points carry the checkpoint id that made them; the registry has that checkpoint. */
-async function embedWithCollectionModel(
-  store: VectorStore,
-  collection: string,
-  images: QueryImage[],
-  config: Config,
-  log: Logger,
-): Promise<Float32Array[]> {
-  const models = await store.facet(collection, 'model');
-  if (models.length !== 1) {
-    // one collection per model version (DESIGN.md): several models in one means the store was written wrongly
-    throw storeError(
-      storeErrorCodes.corrupt,
-      `collection ${collection} holds vectors of ${models.length} models (${models.map((m) => m.value).join(', ')}); expected exactly one`,
-    );
-  }
-  const modelId = models[0].value;
-  const registry = new FsModelRegistry({ root: config.model.registryDir, log });
-  const checkpoint = await resolveCheckpointDir(
-    modelId,
-    registry,
-    `model ${modelId} of collection ${collection}`,
-  ).finally(() => registry.close());
-  // loaded only when an image is embedded: a --tile search starts without onnxruntime
-  const { openQueryEmbedder } = await import('../../../shared/model/infer/index.js');
-  const embedder = await openQueryEmbedder({
-    checkpoint,
-    expectModelId: modelId,
-    intraOpThreads: config.embedder.threads || undefined,
-    executionProviders: [config.embedder.executionProvider],
-    log: log.child({ svc: 'search' }),
-  });
-  try {
-    return await embedder.embed(images);
-  } finally {
-    await embedder.close();
   }
 }
 
