@@ -39,6 +39,7 @@ describe('gibs-embed start', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       let opsUrl: string | undefined;
+      let pageUrl: string | undefined;
       let finished: { fetched: number; failed: number } | undefined;
       const lines = readline.createInterface({ input: child.stderr! });
       const messages: string[] = [];
@@ -46,8 +47,15 @@ describe('gibs-embed start', () => {
       const seen = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no harvest within 90 s (ops ${opsUrl})`)), 90_000);
         lines.on('line', (line) => {
-          const entry = JSON.parse(line) as { msg?: string; ops?: string; fetched?: number; failed?: number };
+          const entry = JSON.parse(line) as {
+            msg?: string;
+            ops?: string;
+            url?: string;
+            fetched?: number;
+            failed?: number;
+          };
           if (entry.msg === 'gibs-embed started') opsUrl = entry.ops;
+          if (entry.msg?.startsWith('web page and API at')) pageUrl = entry.url;
           if (entry.msg === 'harvest finished') finished = { fetched: entry.fetched ?? -1, failed: entry.failed ?? -1 };
           if (opsUrl && finished) {
             clearTimeout(timer);
@@ -60,6 +68,12 @@ describe('gibs-embed start', () => {
       const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
       assert.match(metrics, /gibs_embed_harvester_tiles_total\{outcome="fetched"\} 6/);
       assert.equal((await fetch(`${opsUrl}/readyz`)).status, 200);
+      // the page and the API, started beside the other services, at the URL start logged
+      assert.ok(pageUrl, 'start logged the page URL');
+      const page = await fetch(pageUrl);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal((await fetch(`${pageUrl}healthz`)).status, 200);
 
       child.kill('SIGINT');
       assert.equal(await exited, 130);
