@@ -30,7 +30,7 @@ describe('harvest schedule', () => {
   it('fills defaults and keeps the etiquette cap', () => {
     const cfg = resolveHarvesterConfig({ schedule: '0 6 * * *', lagDays: 1, timezone: 'UTC', jobs: [] });
     assert.equal(cfg.concurrency, 8);
-    assert.equal(cfg.runOnStart, false);
+    assert.equal(cfg.runOnStart, true, 'a new install harvests at start-up (issue 9)');
     assert.ok(cfg.maxTilesPerHarvest > 0);
     assert.throws(() => resolveHarvesterConfig({ ...cfg, concurrency: 33 }), /harvester\.concurrency=33: .*<=32/);
     assert.throws(() => resolveHarvesterConfig({ ...cfg, produceBatchSize: 0 }), /harvester\.produceBatchSize=0/);
