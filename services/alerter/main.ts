@@ -6,6 +6,7 @@ import { describeError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { HealthCheck } from '../../shared/metrics/index.js';
 import { FsModelRegistry } from '../../shared/model/registry/index.js';
+import { ReleaseStack } from '../../shared/lifecycle/index.js';
 import { createAlerter, type Alerter } from './alerter.js';
 import { createAlerterMetrics, type AlerterMetrics } from './alerter-metrics.js';
 import { ALERTS_TOPIC, DLQ_TOPIC, EMBEDDED_TOPIC } from './process-batch.js';
@@ -41,13 +42,9 @@ export async function openAlerterService(config: Config, log: Logger, registry: 
   const svcLog = log.child({ svc: 'alerter' });
   const a = config.alerter;
   const metrics = createAlerterMetrics(registry);
-  const releases: Array<() => Promise<void>> = [];
-  // one after another, last opened first: the consumer and the deliveries stop before the store and the bus close
-  const releaseAll = async () => {
-    const failures: unknown[] = [];
-    for (const release of releases.splice(0).reverse()) await release().catch((error: unknown) => failures.push(error));
-    if (failures.length) throw new AggregateError(failures, 'alerter: closing its adapters failed');
-  };
+  // closed in reverse order, on close or after a failed start
+  const releases = new ReleaseStack('alerter');
+  const releaseAll = () => releases.releaseAll();
   try {
     const bus = await createBus(busOptions(config), { logger: svcLog });
     releases.push(() => bus.close());

@@ -15,6 +15,7 @@ import type { HealthCheck } from '../../shared/metrics/index.js';
 import { FsModelRegistry } from '../../shared/model/registry/index.js';
 import { ModelEmbedders } from '../../shared/query/index.js';
 import { createVectorStore } from '../../shared/store/index.js';
+import { ReleaseStack } from '../../shared/lifecycle/index.js';
 import type { ApiDeps } from './api-deps.js';
 import { buildApp } from './app.js';
 import { ApiKeyStore } from './auth/index.js';
@@ -37,12 +38,9 @@ export interface ApiService {
  */
 export async function openApiService(config: Config, log: Logger, registry: Registry): Promise<ApiService> {
   const svcLog = log.child({ svc: 'api' });
-  const releases: Array<() => Promise<void>> = [];
-  const releaseAll = async () => {
-    const failures: unknown[] = [];
-    for (const release of releases.splice(0).reverse()) await release().catch((error: unknown) => failures.push(error));
-    if (failures.length) throw new AggregateError(failures, 'api: closing its adapters failed');
-  };
+  // closed in reverse order, on close or after a failed start
+  const releases = new ReleaseStack('api');
+  const releaseAll = () => releases.releaseAll();
   try {
     const store = await createVectorStore(vectorStoreOptions(config), { logger: svcLog });
     releases.push(() => store.close());

@@ -14,6 +14,7 @@ import {
   resolveCheckpointDir,
 } from '../../shared/model/registry/index.js';
 import { SERVING_ALIAS, collectionForModel, createVectorStore, type VectorStore } from '../../shared/store/index.js';
+import { ReleaseStack } from '../../shared/lifecycle/index.js';
 import type { CrashHook } from './crash-hook.js';
 import { createEmbedder, FETCHED_TOPIC, type Embedder } from './embedder.js';
 import { createEmbedderMetrics, type EmbedderMetrics } from './embedder-metrics.js';
@@ -79,13 +80,9 @@ export async function openEmbedderService(
   const svcLog = log.child({ svc: 'embedder' });
   const e = config.embedder;
   const metrics = createEmbedderMetrics(registry);
-  const releases: Array<() => Promise<void>> = [];
-  // one after another, last opened first: the members drain before the store and the bus they write close
-  const releaseAll = async () => {
-    const failures: unknown[] = [];
-    for (const release of releases.splice(0).reverse()) await release().catch((error: unknown) => failures.push(error));
-    if (failures.length) throw new AggregateError(failures, 'embedder: closing its adapters failed');
-  };
+  // closed in reverse order, on close or after a failed start
+  const releases = new ReleaseStack('embedder');
+  const releaseAll = () => releases.releaseAll();
   try {
     const bus = await createBus(busOptions(config), { logger: svcLog });
     releases.push(() => bus.close());

@@ -33,3 +33,4 @@ export {
   WEBHOOK_ALERT_EVENT,
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
 } from './webhook-signature.js';
+export { alertJson, type AlertJson } from './alert-json.js';

@@ -16,3 +16,4 @@ export {
   type StoreStats,
   type BusStats,
 } from './index-stats.js';
+export { tileLinks, type TileLinks } from './tile-links.js';

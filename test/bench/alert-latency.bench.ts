@@ -8,7 +8,7 @@ import { harvestTiles, realTiles } from '../support/fetched-tiles.js';
 import { runCli } from '../support/run-cli.js';
 import { startGibsEmbed } from '../support/start-process.js';
 import type { BenchResult, BenchSuite } from './bench-result.js';
-import { percentile } from './percentile.js';
+import { percentile } from './store/ground-truth.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

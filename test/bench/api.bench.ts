@@ -17,6 +17,7 @@ import { pointId } from '../../shared/tiles/index.js';
 import { openTestApi, type TestApi } from '../support/api-fixtures.js';
 import { tilePayload, unitVector } from '../support/vector-store-data.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
+import { percentile } from './store/ground-truth.js';
 
 const LIMIT = 20;
 /** the date range + bbox case: 2016 through June 2026 over Africa and Europe */
@@ -27,11 +28,6 @@ interface Case {
   /** request bodies, cycled through by each connection */
   bodies: string[];
 }
-
-const percentile = (xs: number[], q: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-};
 
 /** Synthetic points near the real tiles (so searches rank a mix of both), with the payloads of the store tests. */
 async function addSyntheticPoints(api: TestApi, count: number): Promise<void> {

@@ -1,6 +1,4 @@
-import type { AlertRecord, AlertRule, Delivery } from '../../../shared/alerts/index.js';
-import { worldviewUrl } from '../../../shared/gibs/index.js';
-import type { Bbox } from '../../../shared/tiles/index.js';
+import { alertJson, type AlertRecord, type AlertRule, type Delivery } from '../../../shared/alerts/index.js';
 import type { AlertJson } from './alert-schemas.js';
 
 /**
@@ -8,23 +6,9 @@ import type { AlertJson } from './alert-schemas.js';
  * stream answer with these, never with raw records, so one alert reads the same everywhere.
  */
 
+/** The alert as the contract shows it: the one shape of shared/alerts (also a webhook's body). */
 export function toAlertJson(alert: AlertRecord): AlertJson {
-  return {
-    id: alert.id,
-    ruleId: alert.ruleId,
-    tileId: alert.tileId,
-    sha256: alert.sha256,
-    model: alert.model,
-    score: alert.score,
-    payload: alert.payload,
-    alertedAt: alert.alertedAt,
-    thumbnailUrl: `/v1/tiles/${alert.tileId}/thumbnail`,
-    worldviewUrl: worldviewUrl({
-      layer: alert.payload.layer,
-      date: alert.payload.date,
-      bbox: alert.payload.bbox as Bbox,
-    }),
-  };
+  return alertJson(alert);
 }
 
 /** The rule as the contract shows it (copies, so a caller cannot change the store's objects). */

@@ -11,7 +11,7 @@ import {
   thumbnailQuerySchema,
   tileReplySchema,
 } from '../schemas/tile-schemas.js';
-import { tileUrls } from '../search/search-reply.js';
+import { tileLinks } from '../../../shared/query/index.js';
 import { sampleEmbeddings } from '../tiles/embedding-sample.js';
 import { ThumbnailCache } from '../tiles/thumbnail-cache.js';
 import { findTile, imageContentType, tileImage } from '../tiles/tile-lookup.js';
@@ -53,7 +53,7 @@ export const tileRoutes: FastifyPluginAsync<TileRoutesOptions> = async (instance
         collection,
         model: point.payload.model,
         payload: point.payload,
-        ...tileUrls(point.id, point.payload),
+        ...tileLinks(point.id, point.payload),
       };
     },
   );
@@ -126,7 +126,7 @@ export const tileRoutes: FastifyPluginAsync<TileRoutesOptions> = async (instance
           vector: Array.from(p.vector),
           layer: p.payload.layer,
           date: p.payload.date.slice(0, 10),
-          thumbnailUrl: tileUrls(p.id, p.payload).thumbnailUrl,
+          thumbnailUrl: tileLinks(p.id, p.payload).thumbnailUrl,
         })),
       };
     },

@@ -1,15 +1,6 @@
-import { worldviewUrl } from '../../../shared/gibs/index.js';
-import type { Hit, TilePayload } from '../../../shared/store/index.js';
+import { tileLinks } from '../../../shared/query/index.js';
+import type { Hit } from '../../../shared/store/index.js';
 import type { SearchGeoJsonReply, SearchReply } from '../schemas/search-schemas.js';
-
-/** Where the page and clients fetch a tile's pictures, and where Worldview shows it. */
-export function tileUrls(id: string, payload: TilePayload) {
-  return {
-    thumbnailUrl: `/v1/tiles/${id}/thumbnail`,
-    imageUrl: `/v1/tiles/${id}/image`,
-    worldviewUrl: worldviewUrl({ layer: payload.layer, date: payload.date, bbox: payload.bbox }),
-  };
-}
 
 export interface SearchPage {
   model: string;
@@ -28,7 +19,7 @@ export function toSearchReply(page: SearchPage): SearchReply {
     limit: page.limit,
     offset: page.offset,
     nextOffset: page.nextOffset,
-    hits: page.hits.map(({ id, score, payload }) => ({ id, score, payload, ...tileUrls(id, payload) })),
+    hits: page.hits.map(({ id, score, payload }) => ({ id, score, payload, ...tileLinks(id, payload) })),
   };
 }
 
@@ -65,7 +56,7 @@ export function toSearchGeoJson(page: SearchPage): SearchGeoJsonReply {
           col: payload.col,
           tms: payload.tms,
           model: payload.model,
-          ...tileUrls(id, payload),
+          ...tileLinks(id, payload),
         },
       };
     }),

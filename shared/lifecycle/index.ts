@@ -1,0 +1,1 @@
+export { ReleaseStack } from './release-stack.js';
