@@ -8,6 +8,7 @@ import { sha256Hex } from '../../shared/fs/index.js';
 import type { QueryImage } from '../../shared/model/infer/index.js';
 import { clampBbox, pointId, tileBbox, tileBlobKey, tileCenter } from '../../shared/tiles/index.js';
 import type { ReferenceEmbedder } from '../../services/alerter/index.js';
+import { mulberry32 } from '../../shared/random/index.js';
 
 /** the alerter's clock in these tests: tiles dated 2026-06-09 are one day old */
 export const NOW = new Date('2026-06-10T12:00:00.000Z');
@@ -17,17 +18,8 @@ export const DIM = 32;
 
 export type Embedded = TopicPayload<'tiles.embedded'>;
 
-/** a seeded generator (mulberry32): the same vectors on every run */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** a seeded generator (shared/random mulberry32): the same vectors on every run */
+export const seeded = (seed: number): (() => number) => mulberry32(seed);
 
 export function unit(v: ArrayLike<number>): Float32Array {
   let s = 0;
