@@ -14,7 +14,7 @@ export { createReplica, buildTrainingModel } from './replica.js';
 export type { ModelConfig, Replica, ReplicaStepResult, TrainingModel } from './replica.js';
 export { createLocalExecutor, createWorkerExecutor } from './gradient-executor.js';
 export type { GradientExecutor, ShardInput } from './gradient-executor.js';
-export { createParamLayout, flattenWeights, unflattenWeights } from './param-layout.js';
+export { createParamLayout, flattenWeights, unflattenWeights, writeStats } from './param-layout.js';
 export type { ParamLayout, ParamSegment } from './param-layout.js';
 export { trainErrorCodes } from './train-errors.js';
 export type { TrainErrorCode } from './train-errors.js';
