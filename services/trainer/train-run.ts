@@ -2,11 +2,13 @@ import path from 'node:path';
 import { ValidationError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../shared/model/checkpoint/index.js';
+import { resolveAugmentOptions, type ResolvedAugmentOptions } from './augment/index.js';
 import { createAugmentedSource } from './data/index.js';
 import { buildEncoderGraph, type EncoderArch, type WeightMap } from '../../shared/model/encoder/index.js';
 import { exportOnnx } from '../../shared/model/onnx/index.js';
 import {
   defaultLearningRate,
+  defaultWarmupSteps,
   trainEncoder,
   type BackendKind,
   type TrainResult,
@@ -14,6 +16,11 @@ import {
 } from './train/index.js';
 import { loadTrainingData, type TrainingSource } from './training-data.js';
 import { trainerErrorCodes } from './trainer-errors.js';
+import { checkTorch, trainWithTorch, type TorchDevice } from './torch-backend/index.js';
+
+/** The SGD settings the tfjs optimiser defaults to (services/trainer/train/optimizer.ts), sent to torch alike. */
+const SGD_MOMENTUM = 0.9;
+const SGD_WEIGHT_DECAY = 5e-4;
 
 export interface TrainRunOptions {
   source: TrainingSource;
@@ -31,6 +38,10 @@ export interface TrainRunOptions {
   lr?: number;
   temperature: number;
   backend: BackendKind;
+  /** torch only: where the ranks run (default cpu) */
+  device?: TorchDevice;
+  /** torch only: the Python with torch (default /usr/bin/python3) */
+  python?: string;
   /** fine-tune from (or, with resume, continue) this checkpoint; it becomes the parent */
   init?: string;
   /** continue the init checkpoint's run where it stopped (schedule position, optimiser state) */
@@ -47,9 +58,11 @@ export interface TrainRunResult {
 }
 
 /**
- * One training run, start to finish: load and augment the images, train (data-parallel over worker
- * threads), then write an immutable checkpoint with the encoder, its ONNX export, the head/optimiser
- * state for resuming and the loss/collapse log. An aborted run still writes what it has, marked partial.
+ * One training run, start to finish: load and augment the images, train (tfjs: data-parallel over worker
+ * threads; torch: PyTorch ranks in child processes, fed the same decoded sample), then write an immutable
+ * checkpoint with the encoder, its ONNX export, the head/optimiser state for resuming and the loss/collapse
+ * log — one writer for both backends. An aborted tfjs run still writes what it has, marked partial; a torch
+ * run that did not finish (crashed rank, signal) rejects and writes nothing.
  */
 export async function runTraining(
   options: TrainRunOptions,
@@ -68,6 +81,8 @@ export async function runTraining(
     );
   }
 
+  // a missing Python or torch fails before minutes of decoding
+  const torch = options.backend === 'torch' ? await checkTorch(options.python) : undefined;
   const { dataset, window, heldOut } = await loadTrainingData(options.source, {
     inputSize,
     maxImages: options.maxImages,
@@ -81,41 +96,74 @@ export async function runTraining(
     });
   const batchSize = Math.min(options.batchSize, dataset.size);
 
+  const lr = options.lr ?? defaultLearningRate(batchSize);
+  const totalSteps = options.steps ?? options.epochs * Math.floor(dataset.size / batchSize);
+  const startStep = options.resume ? (parent?.meta.metrics.next_step ?? 0) : 0;
+  // the views' augmentation, written into the checkpoint and handed to the torch ranks as resolved here
+  const augment = resolveAugmentOptions({ outSize: inputSize, normalization: stats });
   const history: string[] = [];
-  const result = await trainEncoder(
-    {
-      arch,
-      technique: options.technique,
-      inputSize,
-      batchSize,
-      epochs: options.epochs,
-      steps: options.steps,
-      workers: options.workers,
-      seed: options.seed,
-      lr: options.lr ?? defaultLearningRate(batchSize),
-      temperature: options.temperature,
-      backend: options.backend,
-      initWeights: parent?.weights,
-      startStep: options.resume ? (parent?.meta.metrics.next_step ?? 0) : 0,
-      data: createAugmentedSource(dataset, { viewSize: inputSize, stats }),
-    },
-    {
-      signal: hooks.signal,
-      onStep: (s) => {
-        history.push(
-          JSON.stringify({
-            step: s.step,
-            epoch: s.epoch,
-            loss: s.loss,
-            collapse_std: s.collapseStd,
-            lr: s.lr,
-            img_per_s: s.imagesPerSecond,
-          }),
+  const onStep = (s: TrainStepInfo) => {
+    history.push(
+      JSON.stringify({
+        step: s.step,
+        epoch: s.epoch,
+        loss: s.loss,
+        collapse_std: Number.isFinite(s.collapseStd) ? s.collapseStd : undefined,
+        lr: s.lr,
+        img_per_s: s.imagesPerSecond,
+      }),
+    );
+    hooks.onStep?.(s);
+  };
+  const result =
+    options.backend === 'torch'
+      ? await trainWithTorch(
+          {
+            technique: options.technique,
+            arch,
+            inputSize,
+            // the tfjs trainer's schedule: steps, else epochs over whole batches; warm-up 10 % (≤ 500)
+            steps: totalSteps,
+            batchSize,
+            lr,
+            warmupSteps: defaultWarmupSteps(totalSteps),
+            momentum: SGD_MOMENTUM,
+            weightDecay: SGD_WEIGHT_DECAY,
+            temperature: options.temperature,
+            seed: options.seed,
+            augment,
+            device: options.device ?? 'cpu',
+            initWeights: parent?.weights,
+            resumeStep: startStep,
+            images: dataset.images,
+          },
+          {
+            workers: options.workers,
+            python: options.python,
+            torch,
+            stepsPerEpoch: Math.max(1, Math.floor(dataset.size / batchSize)),
+          },
+          { signal: hooks.signal, onStep },
+        )
+      : await trainEncoder(
+          {
+            arch,
+            technique: options.technique,
+            inputSize,
+            batchSize,
+            epochs: options.epochs,
+            steps: options.steps,
+            workers: options.workers,
+            seed: options.seed,
+            lr,
+            temperature: options.temperature,
+            backend: options.backend,
+            initWeights: parent?.weights,
+            startStep,
+            data: createAugmentedSource(dataset, { viewSize: inputSize, stats }),
+          },
+          { signal: hooks.signal, onStep },
         );
-        hooks.onStep?.(s);
-      },
-    },
-  );
 
   const last = result.history[result.history.length - 1];
   if (!last)
@@ -136,9 +184,15 @@ export async function runTraining(
         input_size: inputSize,
         normalization: { mean: [...stats.mean], std: [...stats.std] },
         data_window: window,
+        augmentation: augmentationMeta(augment, inputSize),
+        training: {
+          backend: result.backend,
+          ...(options.backend === 'torch' && { device: options.device ?? 'cpu' }),
+          workers: options.workers,
+        },
         metrics: {
           final_loss: last.loss,
-          collapse_std: last.collapseStd,
+          ...(Number.isFinite(last.collapseStd) && { collapse_std: last.collapseStd }),
           images_per_second: result.imagesPerSecond,
           steps: result.history.length,
           next_step: result.nextStep,
@@ -156,4 +210,18 @@ export async function runTraining(
     'checkpoint written',
   );
   return { dir: path.resolve(options.out), meta, result, heldOut };
+}
+
+/** The resolved augmentation as metadata.json records it (snake_case, null = off). */
+function augmentationMeta(a: ResolvedAugmentOptions, inputSize: number): NonNullable<CheckpointMeta['augmentation']> {
+  return {
+    out_size: a.outSize ?? inputSize,
+    crop: a.crop ? { area: [...a.crop.area], aspect: [...a.crop.aspect] } : null,
+    rotate90: a.rotate90,
+    flip_horizontal: a.flipHorizontal,
+    flip_vertical: a.flipVertical,
+    color_jitter: a.colorJitter ? { ...a.colorJitter } : null,
+    grayscale: a.grayscale,
+    blur: a.blur ? { probability: a.blur.probability, sigma: [...a.blur.sigma] } : null,
+  };
 }

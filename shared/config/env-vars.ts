@@ -153,6 +153,19 @@ export const envVars: EnvVar[] = [
     parse: 'number',
     help: 'gate score a candidate must gain over the serving model',
   },
+  {
+    name: 'TRAINER_BACKEND',
+    key: 'trainer.backend',
+    parse: 'string',
+    help: 'wasm (tfjs worker threads) or torch (PyTorch ranks; needs a Python with torch)',
+  },
+  { name: 'TRAINER_DEVICE', key: 'trainer.device', parse: 'string', help: 'torch backend: cpu or cuda' },
+  {
+    name: 'TRAINER_PYTHON',
+    key: 'trainer.python',
+    parse: 'string',
+    help: 'torch backend: the Python that imports torch (default /usr/bin/python3)',
+  },
   { name: 'ALERT_ENABLED', key: 'alerter.enabled', parse: 'boolean', help: 'run the alerter in `start`' },
   {
     name: 'ALERT_MAX_AGE_DAYS',

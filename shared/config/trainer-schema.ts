@@ -25,6 +25,12 @@ export const trainerSchema = z
     /** a labelled image folder for the gate's precision@k (optional; the held-out place proxy needs none) */
     labeledDir: z.string().default(''),
     seed: z.number().int().min(0).default(0),
+    /** wasm: tfjs in worker threads; torch: PyTorch ranks in child processes (Python with torch needed) */
+    backend: z.enum(['wasm', 'torch']).default('wasm'),
+    /** torch only: cpu, or cuda (one rank per GPU; `workers` ranks) */
+    device: z.enum(['cpu', 'cuda']).default('cpu'),
+    /** torch only: the Python that imports torch (Debian's python3-torch lives under /usr/bin/python3) */
+    python: z.string().min(1).default('/usr/bin/python3'),
   })
   .prefault({});
 

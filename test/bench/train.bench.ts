@@ -10,6 +10,8 @@
  * its params. Only the ratios are comparable between runs: the absolute PyTorch rate of this step has been
  * ~305 img/s in one run and ~159 in another on machines of the same type (both scripts give 170–220 side
  * by side on one machine), which is machine and load, not code.
+ * - the torch backend (gibs-embed train --backend torch: PyTorch ranks in child processes, gloo) end to end
+ *   on the same tiles, model, batch and size, with 1 and 2 processes, beside the tfjs end-to-end row.
  * img/s counts source images (pairs): each is two augmented views through the encoder and head.
  */
 import path from 'node:path';
@@ -28,6 +30,8 @@ import {
   type ModelConfig,
   type ShardInput,
 } from '../../services/trainer/train/index.js';
+import { resolveAugmentOptions } from '../../services/trainer/augment/index.js';
+import { checkTorch, trainWithTorch } from '../../services/trainer/torch-backend/index.js';
 import { median, summariseSteps, torchPython, torchReferenceRate } from './torch-reference.js';
 import type { BenchOptions, BenchResult, BenchSuite } from './bench-result.js';
 
@@ -173,6 +177,45 @@ export const benchTrain: BenchSuite = async (options: BenchOptions): Promise<Ben
     { baseline: 'model-only 2 workers', value: endToEnd / two },
   );
 
+  // the torch backend as `gibs-embed train --backend torch` runs it, timed like the tfjs row above
+  const torchInfo = await checkTorch().catch(() => undefined);
+  if (torchInfo) {
+    const augment = resolveAugmentOptions({ outSize: size, normalization: dataset.stats });
+    for (const ranks of [1, 2]) {
+      const rankStamps: number[] = [];
+      await trainWithTorch(
+        {
+          technique: 'simclr',
+          arch: resnet18Half,
+          inputSize: size,
+          steps: steps + 2,
+          batchSize: pairs,
+          lr: 0.05,
+          warmupSteps: 0,
+          momentum: 0.9,
+          weightDecay: 5e-4,
+          temperature: 0.1,
+          seed: 1,
+          augment,
+          device: 'cpu',
+          resumeStep: 0,
+          // the views are cut from 128 px tiles by the tfjs source; torch takes the sample at its input size
+          images: await torchSample(options.dataDir, size, quick ? 32 : 128),
+        },
+        { workers: ranks, stepsPerEpoch: 1, torch: torchInfo },
+        { onStep: () => rankStamps.push(performance.now()) },
+      );
+      const seconds = rankStamps.slice(1).map((t, i) => (t - rankStamps[i]) / 1000);
+      const rate = pairs / median(seconds);
+      push(
+        `torch backend end to end, real tiles, ${ranks} process${ranks > 1 ? 'es' : ''}`,
+        rate,
+        { ...params, workers: ranks, source: 'bluemarble z4', framework: `torch ${torchInfo.torch}` },
+        { baseline: 'tfjs end to end 2 workers', value: rate / endToEnd },
+      );
+    }
+  }
+
   const python = await torchPython();
   if (python) {
     // measured right after the tfjs steps, so the two medians saw the same machine and load
@@ -198,3 +241,9 @@ export const benchTrain: BenchSuite = async (options: BenchOptions): Promise<Ben
   }
   return results;
 };
+
+/** The bench tiles at the torch run's input size (runTraining loads them so: at the input size). */
+async function torchSample(dataDir: string, size: number, maxImages: number): Promise<Float32Array[]> {
+  const dataset = await loadImageDataset({ dir: path.join(dataDir, 'bluemarble/4'), inputSize: size, maxImages });
+  return dataset.images;
+}

@@ -31,7 +31,8 @@ interface TrainFlags {
   maxImages?: number;
   windowDays?: number;
   sample?: number;
-  backend: 'wasm' | 'cpu' | 'webgpu';
+  backend: 'wasm' | 'cpu' | 'webgpu' | 'torch';
+  device: 'cpu' | 'cuda';
 }
 
 const archFlag = (value: string): EncoderArch => {
@@ -91,8 +92,16 @@ export function registerTrainCommand(program: Command): void {
       'with --from-store: a random sample of at most N tiles (seeded by --seed and the day)',
       intFlag(2, 1_000_000),
     )
-    .option('--backend <b>', 'wasm (default), cpu or webgpu', choiceFlag(['wasm', 'cpu', 'webgpu'] as const), 'wasm')
+    .option(
+      '--backend <b>',
+      'wasm (default), cpu, webgpu (tfjs) or torch (PyTorch ranks under trainer.python; --workers = processes)',
+      choiceFlag(['wasm', 'cpu', 'webgpu', 'torch'] as const),
+      'wasm',
+    )
+    .option('--device <d>', 'with --backend torch: cpu (default) or cuda', choiceFlag(['cpu', 'cuda'] as const), 'cpu')
     .action(async (flags: TrainFlags) => {
+      if (flags.device !== 'cpu' && flags.backend !== 'torch')
+        throw new InvalidArgumentError('--device selects where --backend torch runs: add --backend torch');
       if (Boolean(flags.data) === Boolean(flags.fromStore))
         throw new InvalidArgumentError('give exactly one of --data DIR or --from-store');
       const sampled = flags.windowDays !== undefined || flags.sample !== undefined;
@@ -129,7 +138,7 @@ export function registerTrainCommand(program: Command): void {
       try {
         // loaded when the command runs, so that every other command starts without it (tfjs)
         const { runTraining } = await import('../../trainer/index.js');
-        const run = await runTraining(
+        const training = runTraining(
           {
             source,
             out,
@@ -144,6 +153,8 @@ export function registerTrainCommand(program: Command): void {
             lr: flags.lr,
             temperature: flags.temperature,
             backend: flags.backend,
+            device: flags.device,
+            python: config.trainer.python,
             init,
             resume: flags.resume,
             maxImages: flags.maxImages,
@@ -174,6 +185,13 @@ export function registerTrainCommand(program: Command): void {
             },
           },
         );
+        const run = await training.catch((error: unknown) => {
+          // a torch run stopped by the signal wrote nothing (its ranks are killed): an interruption, not a failure
+          if (flags.backend !== 'torch' || !signal.aborted) throw error;
+          log.warn({ err: error }, 'training stopped before it finished: no checkpoint was written');
+          return undefined;
+        });
+        if (!run) return shutdown.setExitStatus();
         // a finished run is registered, not promoted (the evaluation gate decides what serves); an interrupted
         // one never registers: it stays in --out, where `--init DIR --resume` continues it
         const registered = !run.result.aborted;

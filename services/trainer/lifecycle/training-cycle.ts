@@ -17,6 +17,7 @@ import {
   type GateRecord,
   type ModelRegistry,
 } from '../../../shared/model/registry/index.js';
+import type { TorchDevice } from '../torch-backend/index.js';
 import type { BackendKind } from '../train/index.js';
 import type { TrainRunOptions, TrainRunResult } from '../train-run.js';
 import { lifecycleErrorCodes } from './lifecycle-errors.js';
@@ -68,6 +69,10 @@ export type TrainingCycleConfig = Pick<
   workDir: string;
   /** default 'wasm' */
   backend?: BackendKind;
+  /** torch backend: cpu or cuda (default cpu) */
+  device?: TorchDevice;
+  /** torch backend: the Python with torch (default /usr/bin/python3) */
+  python?: string;
 };
 
 /**
@@ -164,6 +169,8 @@ export async function runTrainingCycle(
           seed: sample.seed,
           temperature: TEMPERATURE,
           backend: config.backend ?? 'wasm',
+          device: config.device,
+          python: config.python,
           init: servingDir,
         },
         { log, signal },

@@ -11,7 +11,8 @@ import { AppError, ValidationError } from '../../../shared/errors/index.js';
 import { registerTrainingKernels } from '../kernels/index.js';
 import { trainErrorCodes } from './train-errors.js';
 
-export type BackendKind = 'wasm' | 'cpu' | 'webgpu';
+/** tfjs backends, and 'torch': PyTorch in child processes (services/trainer/torch-backend), started by runTraining */
+export type BackendKind = 'wasm' | 'cpu' | 'webgpu' | 'torch';
 
 export interface BackendOptions {
   /**

@@ -8,7 +8,10 @@ import { z } from 'zod';
  */
 
 export const CHECKPOINT_FORMAT = 'gibs-embed-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** written by saveCheckpoint; 2 added `augmentation` and `training` (both optional), 1 still loads */
+export const CHECKPOINT_VERSION = 2;
+/** every version loadCheckpoint reads */
+export const CHECKPOINT_VERSIONS = [1, 2] as const;
 export const WEIGHTS_FILE = 'weights.bin';
 export const METADATA_FILE = 'metadata.json';
 /** `ckpt-<yyyymmddhhmmss UTC>-<first 12 hex of sha256(weights.bin)>` */
@@ -31,11 +34,40 @@ export const EncoderArchSchema = z.discriminatedUnion('kind', [
 ]);
 
 const Triple = z.tuple([z.number(), z.number(), z.number()]);
+const Range = z.tuple([z.number(), z.number()]);
+const Probability = z.number().min(0).max(1);
+
+/** The resolved augmentation the views were made with (the trainer's AugmentOptions, snake_case; null = off). */
+export const AugmentationSchema = z.strictObject({
+  out_size: positiveInt,
+  crop: z.strictObject({ area: Range, aspect: Range }).nullable(),
+  rotate90: z.boolean(),
+  flip_horizontal: Probability,
+  flip_vertical: Probability,
+  color_jitter: z
+    .strictObject({
+      probability: Probability,
+      brightness: z.number().min(0),
+      contrast: z.number().min(0),
+      saturation: z.number().min(0),
+      hue: z.number().min(0),
+    })
+    .nullable(),
+  grayscale: Probability,
+  blur: z.strictObject({ probability: Probability, sigma: Range }).nullable(),
+});
+
+/** Which trainer produced the weights (tfjs backend or torch, where, over how many workers/ranks). */
+export const TrainingInfoSchema = z.strictObject({
+  backend: z.string().min(1),
+  device: z.string().min(1).optional(),
+  workers: positiveInt,
+});
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 
 export const CheckpointMetaSchema = z.strictObject({
   format: z.literal(CHECKPOINT_FORMAT),
-  version: z.literal(CHECKPOINT_VERSION),
+  version: z.union([z.literal(CHECKPOINT_VERSIONS[0]), z.literal(CHECKPOINT_VERSIONS[1])]),
   id: z.string().regex(CHECKPOINT_ID_PATTERN, 'ckpt-<yyyymmddhhmmss>-<12 hex>'),
   parent: z.string().min(1).nullable(),
   created_at: z.iso.datetime(),
@@ -53,6 +85,10 @@ export const CheckpointMetaSchema = z.strictObject({
     images: z.number().int().nonnegative(),
   }),
   metrics: z.record(z.string(), z.number()),
+  /** version ≥ 2, trained checkpoints: the augmentation of the run (normalisation is `normalization`) */
+  augmentation: AugmentationSchema.optional(),
+  /** version ≥ 2, trained checkpoints */
+  training: TrainingInfoSchema.optional(),
   /** float32 little-endian arrays concatenated in this order; offset in bytes, length in elements */
   weights: z.array(
     z.strictObject({
@@ -74,7 +110,15 @@ export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;
 /** What the trainer says about a checkpoint; format, id, weight layout, files and digest are derived. */
 export type CheckpointDescription = Pick<
   CheckpointMeta,
-  'parent' | 'technique' | 'arch' | 'input_size' | 'normalization' | 'data_window' | 'metrics'
+  | 'parent'
+  | 'technique'
+  | 'arch'
+  | 'input_size'
+  | 'normalization'
+  | 'data_window'
+  | 'metrics'
+  | 'augmentation'
+  | 'training'
 > & {
   /** default: now */
   created_at?: string;

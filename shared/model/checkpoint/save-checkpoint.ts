@@ -65,6 +65,9 @@ export async function saveCheckpoint(
     normalization: description.normalization,
     data_window: description.data_window,
     metrics: description.metrics,
+    // absent, not undefined, when not given: a loaded checkpoint has no such keys either
+    ...(description.augmentation && { augmentation: description.augmentation }),
+    ...(description.training && { training: description.training }),
     weights: manifest,
     files,
   } as const;

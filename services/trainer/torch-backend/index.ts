@@ -1,0 +1,11 @@
+export { checkTorch } from './check-torch.js';
+export type { TorchInfo } from './check-torch.js';
+export { freePort, launchRanks } from './launch-ranks.js';
+export type { LaunchOptions } from './launch-ranks.js';
+export { trainWithTorch } from './torch-train-run.js';
+export type { TorchRunOptions } from './torch-train-run.js';
+export { writeTorchJob, JOB_FILE, OUT_DIR, SAMPLE_DIR } from './write-job.js';
+export type { TorchDevice, TorchJob } from './write-job.js';
+export { DEFAULT_TORCH_PYTHON, torchPackageRoot } from './torch-paths.js';
+export { torchErrorCodes } from './torch-errors.js';
+export type { TorchErrorCode } from './torch-errors.js';
