@@ -161,6 +161,12 @@ export const envVars: EnvVar[] = [
   },
   { name: 'TRAINER_DEVICE', key: 'trainer.device', parse: 'string', help: 'torch backend: cpu or cuda' },
   {
+    name: 'TRAINER_WORKERS',
+    key: 'trainer.workers',
+    parse: 'number',
+    help: 'data-parallel workers: wasm worker threads, or torch ranks (one per GPU on cuda)',
+  },
+  {
     name: 'TRAINER_PYTHON',
     key: 'trainer.python',
     parse: 'string',
