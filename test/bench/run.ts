@@ -20,6 +20,7 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: 'preprocess', load: async () => (await import('./preprocess.bench.js')).benchPreprocess },
   { name: 'infer', load: async () => (await import('./infer.bench.js')).benchInfer },
   { name: 'train', load: async () => (await import('./train.bench.js')).benchTrain },
+  { name: 'train-quality', load: async () => (await import('./train-quality.bench.js')).benchTrainQuality },
   { name: 'eval', load: async () => (await import('./eval.bench.js')).benchEval },
   { name: 'store', load: async () => (await import('./store.bench.js')).benchStore },
   { name: 'embedder', load: async () => (await import('./embedder.bench.js')).benchEmbedder },
