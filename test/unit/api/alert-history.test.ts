@@ -1,47 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import type { AlertRule, NewAlert } from '../../../shared/alerts/index.js';
-import { openTestApi, type TestApi, type TestTile } from '../../support/api-fixtures.js';
+import { alertOn, assertError, createRule } from '../../support/alert-api-fixtures.js';
+import { openTestApi, type TestApi } from '../../support/api-fixtures.js';
 
 // GET /v1/alerts (the history, paged) and GET /v1/alerts/{id}/deliveries against the real app and the SQLite
 // alert store, filled through deps.alerts.recordAlert as the alerter fills it. Rules: alert-routes.test.ts.
 
 let api: TestApi;
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-
-/** The contract's error body, with a message that says something. */
-function assertError(res: LightMyRequestResponse, status: number, code?: string): string {
-  assert.equal(res.statusCode, status, res.body);
-  const body = res.json() as { statusCode: number; code: string; error: string; message: string };
-  assert.equal(body.statusCode, status);
-  assert.ok(body.code.length > 0 && body.error.length > 0 && body.message.length > 0, res.body);
-  if (code !== undefined) assert.equal(body.code, code, res.body);
-  return body.message;
-}
-
-async function createRule(body: Record<string, unknown>): Promise<{ rule: AlertRule; webhookSecret: string }> {
-  const res = await api.app.inject({
-    method: 'POST',
-    url: '/v1/alerts/rules',
-    headers: bearer(api.keys.write),
-    payload: body,
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json();
-}
-
-function alertOn(ruleId: string, tile: TestTile, score: number, alertedAt: string): NewAlert {
-  return {
-    ruleId,
-    tileId: tile.id,
-    sha256: tile.payload.sha256,
-    model: api.model,
-    score,
-    payload: tile.payload,
-    alertedAt,
-  };
-}
 
 before(async () => {
   api = await openTestApi();
@@ -52,13 +18,13 @@ after(async () => {
 
 describe('alert history routes', () => {
   it('pages the history oldest first with next, filters by rule, and links thumbnails and Worldview', async () => {
-    const { rule } = await createRule({
+    const { rule } = await createRule(api, {
       name: 'history',
       references: [{ tileId: api.tileIds[0] }],
       threshold: 0.5,
       cooldownSeconds: 0,
     });
-    const { rule: other } = await createRule({
+    const { rule: other } = await createRule(api, {
       name: 'other',
       references: [{ tileId: api.tileIds[0] }],
       threshold: 0.5,
@@ -68,11 +34,11 @@ describe('alert history routes', () => {
     for (let i = 0; i < 7; i++) {
       const tile = api.tiles[11 + i];
       const r = await api.deps.alerts.recordAlert(
-        alertOn(rule.id, tile, 0.9 - i / 100, new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString()),
+        alertOn(api, rule.id, tile, 0.9 - i / 100, new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString()),
       );
       assert.ok(r.recorded, JSON.stringify(r));
       if (r.recorded) ids.push(r.alert.id);
-      await api.deps.alerts.recordAlert(alertOn(other.id, tile, 0.6, new Date().toISOString()));
+      await api.deps.alerts.recordAlert(alertOn(api, other.id, tile, 0.6, new Date().toISOString()));
     }
     const seen: Array<{
       id: string;
@@ -128,13 +94,13 @@ describe('alert history routes', () => {
   });
 
   it('lists an alert’s webhook deliveries; an unknown alert is a 404', async () => {
-    const { rule } = await createRule({
+    const { rule } = await createRule(api, {
       name: 'with webhook',
       references: [{ tileId: api.tileIds[0] }],
       threshold: 0.5,
       webhookUrl: 'https://93.184.216.34/hook',
     });
-    const r = await api.deps.alerts.recordAlert(alertOn(rule.id, api.tiles[30], 0.99, new Date().toISOString()));
+    const r = await api.deps.alerts.recordAlert(alertOn(api, rule.id, api.tiles[30], 0.99, new Date().toISOString()));
     assert.ok(r.recorded);
     if (!r.recorded) return;
     const res = await api.app.inject({ method: 'GET', url: `/v1/alerts/${r.alert.id}/deliveries` });

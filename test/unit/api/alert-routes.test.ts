@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { LightMyRequestResponse } from 'fastify';
-import type { AlertRule, NewAlert } from '../../../shared/alerts/index.js';
-import { openTestApi, type TestApi, type TestTile } from '../../support/api-fixtures.js';
+import type { AlertRule } from '../../../shared/alerts/index.js';
+import { alertOn, assertError, bearer, createRule } from '../../support/alert-api-fixtures.js';
+import { openTestApi, type TestApi } from '../../support/api-fixtures.js';
 import { tiles as kitTiles } from '../../support/data-kit.js';
 
 // The /v1/alerts/* routes against the real app: LanceDB over 48 real embedded tiles, the fs tile store, the
@@ -12,7 +12,6 @@ import { tiles as kitTiles } from '../../support/data-kit.js';
 
 let api: TestApi;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length, 'vector lengths differ');
@@ -27,39 +26,6 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot;
 }
 
-/** The contract's error body, with a message that says something. */
-function assertError(res: LightMyRequestResponse, status: number, code?: string): string {
-  assert.equal(res.statusCode, status, res.body);
-  const body = res.json() as { statusCode: number; code: string; error: string; message: string };
-  assert.equal(body.statusCode, status);
-  assert.ok(body.code.length > 0 && body.error.length > 0 && body.message.length > 0, res.body);
-  if (code !== undefined) assert.equal(body.code, code, res.body);
-  return body.message;
-}
-
-async function createRule(body: Record<string, unknown>): Promise<{ rule: AlertRule; webhookSecret: string }> {
-  const res = await api.app.inject({
-    method: 'POST',
-    url: '/v1/alerts/rules',
-    headers: bearer(api.keys.write),
-    payload: body,
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json();
-}
-
-function alertOn(ruleId: string, tile: TestTile, score: number, alertedAt: string): NewAlert {
-  return {
-    ruleId,
-    tileId: tile.id,
-    sha256: tile.payload.sha256,
-    model: api.model,
-    score,
-    payload: tile.payload,
-    alertedAt,
-  };
-}
-
 before(async () => {
   api = await openTestApi();
 });
@@ -69,7 +35,7 @@ after(async () => {
 
 describe('alert routes: who may call what', () => {
   it('reads are open from loopback and with any key; writes need a write (or admin) key', async () => {
-    const { rule } = await createRule({ name: 'roles', references: [{ tileId: api.tileIds[0] }], threshold: 0.9 });
+    const { rule } = await createRule(api, { name: 'roles', references: [{ tileId: api.tileIds[0] }], threshold: 0.9 });
     const reads = [
       '/v1/alerts/rules',
       `/v1/alerts/rules/${rule.id}`,
@@ -133,7 +99,7 @@ describe('alert routes: who may call what', () => {
 describe('alert routes: creating rules', () => {
   it('a tile reference is copied from the tile store and embedded with the serving model: its vector is the stored one', async () => {
     const tile = api.tiles[3];
-    const { rule, webhookSecret } = await createRule({
+    const { rule, webhookSecret } = await createRule(api, {
       name: 'smoke plume',
       references: [{ tileId: tile.id.toUpperCase() }],
       threshold: 0.93,
@@ -175,7 +141,7 @@ describe('alert routes: creating rules', () => {
   it('an uploaded image (JPEG, PNG) is embedded as the embedder embeds tiles; defaults fill the rest', async () => {
     const tile = api.tiles[20];
     const png = new Uint8Array(await readFile(kitTiles.goesPng));
-    const { rule } = await createRule({
+    const { rule } = await createRule(api, {
       name: 'uploads',
       references: [
         { image: b64(tile.bytes), name: 'same as a tile.jpg' },
@@ -258,7 +224,11 @@ describe('alert routes: creating rules', () => {
 
 describe('alert routes: changing and deleting rules', () => {
   it('PATCH bumps the revision and keeps reference vectors for it (copied, or re-embedded for new references)', async () => {
-    const { rule } = await createRule({ name: 'patch me', references: [{ tileId: api.tileIds[5] }], threshold: 0.9 });
+    const { rule } = await createRule(api, {
+      name: 'patch me',
+      references: [{ tileId: api.tileIds[5] }],
+      threshold: 0.9,
+    });
     const patch = (id: string, payload: object, key = api.keys.write) =>
       api.app.inject({ method: 'PATCH', url: `/v1/alerts/rules/${id}`, headers: bearer(key), payload });
 
@@ -312,8 +282,14 @@ describe('alert routes: changing and deleting rules', () => {
   });
 
   it('DELETE removes the rule (GET then 404; a second DELETE 404); its alert history stays', async () => {
-    const { rule } = await createRule({ name: 'delete me', references: [{ tileId: api.tileIds[8] }], threshold: 0.9 });
-    const recorded = await api.deps.alerts.recordAlert(alertOn(rule.id, api.tiles[9], 0.95, new Date().toISOString()));
+    const { rule } = await createRule(api, {
+      name: 'delete me',
+      references: [{ tileId: api.tileIds[8] }],
+      threshold: 0.9,
+    });
+    const recorded = await api.deps.alerts.recordAlert(
+      alertOn(api, rule.id, api.tiles[9], 0.95, new Date().toISOString()),
+    );
     assert.equal(recorded.recorded, true);
     const del = () =>
       api.app.inject({ method: 'DELETE', url: `/v1/alerts/rules/${rule.id}`, headers: bearer(api.keys.write) });
