@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { SqliteAlertStore, type AlertRule, type NewAlertRule } from '../../../shared/alerts/index.js';
-import { SqliteBus, parseRecord, produceTyped, type BusRecord, type TopicPayload } from '../../../shared/bus/index.js';
+import { SqliteBus, produceTyped, type TopicPayload } from '../../../shared/bus/index.js';
 import type { Logger } from '../../../shared/log/index.js';
 import {
   createAlerter,
@@ -14,6 +14,7 @@ import {
 } from '../../../services/alerter/index.js';
 import { NOW, TableEmbedder, type Embedded } from '../../support/alerter-fixtures.js';
 import { capturingLogger } from '../../support/model-fixtures.js';
+import { readTopic } from '../../support/read-topic.js';
 
 export interface Harness {
   dir: string;
@@ -66,7 +67,6 @@ export async function openHarness(name: string): Promise<Harness> {
   const embedder = new TableEmbedder();
   const metricsRegistry = new Registry();
   const metrics = createAlerterMetrics(metricsRegistry);
-  let seq = 0;
   const alerter = (options: Partial<AlerterOptions> = {}) =>
     createAlerter({ bus, store, embedder, log, metrics, now: () => NOW }, { ...fastOptions, ...options });
   return {
@@ -113,21 +113,7 @@ export async function openHarness(name: string): Promise<Harness> {
       }
       await a.done;
     },
-    async topic(name) {
-      const consumer = bus.consumer({ groupId: `read-${name}-${seq++}`, topics: [name] });
-      const out: Array<TopicPayload<typeof name>> = [];
-      for (;;) {
-        const records: BusRecord[] = await consumer.poll({ maxMessages: 1000, timeoutMs: 30 });
-        if (records.length === 0) break;
-        for (const r of records) {
-          const parsed = parseRecord(name, r);
-          if (!parsed.ok) throw new Error(`${name} holds a bad record: ${parsed.reason}`);
-          out.push(parsed.value);
-        }
-      }
-      await consumer.close();
-      return out;
-    },
+    topic: (name) => readTopic(bus, name, { idleMs: 30 }),
     async close() {
       await store.close();
       await bus.close();

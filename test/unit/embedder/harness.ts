@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../../shared/log/index.js';
 import { FsBlobStore } from '../../../shared/blob/index.js';
-import { SqliteBus, parseRecord, type BusRecord, type TopicPayload } from '../../../shared/bus/index.js';
+import { SqliteBus, type TopicPayload } from '../../../shared/bus/index.js';
 import { saveCheckpoint, type CheckpointMeta } from '../../../shared/model/checkpoint/index.js';
 import { buildEncoderGraph, initWeights, smallCnn } from '../../../shared/model/encoder/index.js';
 import { FsModelRegistry } from '../../../shared/model/registry/index.js';
@@ -19,6 +19,7 @@ import {
 } from '../../../services/embedder/index.js';
 import { capturingLogger } from '../../support/model-fixtures.js';
 import { harvestTiles, type FetchedTile } from '../../support/fetched-tiles.js';
+import { readTopic } from '../../support/read-topic.js';
 
 export { LAYER, TMS, realTiles, tileAddress, type FetchedTile } from '../../support/fetched-tiles.js';
 
@@ -130,21 +131,7 @@ export async function openHarness(name: string): Promise<Harness> {
     embedder(models, options = {}, deps = {}) {
       return createEmbedder({ bus, blobs, store, models, log, ...deps }, { ...fastOptions, ...options });
     },
-    async topic(name) {
-      const consumer = bus.consumer({ groupId: `read-${name}-${seq++}`, topics: [name] });
-      const out: Array<TopicPayload<typeof name>> = [];
-      for (;;) {
-        const records: BusRecord[] = await consumer.poll({ maxMessages: 1000, timeoutMs: 50 });
-        if (records.length === 0) break;
-        for (const r of records) {
-          const parsed = parseRecord(name, r);
-          if (!parsed.ok) throw new Error(`${name} holds a bad record: ${parsed.reason}`);
-          out.push(parsed.value);
-        }
-      }
-      await consumer.close();
-      return out;
-    },
+    topic: (name) => readTopic(bus, name, { idleMs: 50 }),
     async ids(collection) {
       const ids: string[] = [];
       let after: string | undefined;
