@@ -44,7 +44,6 @@ export async function openAlerterService(config: Config, log: Logger, registry: 
   const metrics = createAlerterMetrics(registry);
   // closed in reverse order, on close or after a failed start
   const releases = new ReleaseStack('alerter');
-  const releaseAll = () => releases.releaseAll();
   try {
     const bus = await createBus(busOptions(config), { logger: svcLog });
     releases.push(() => bus.close());
@@ -96,7 +95,6 @@ export async function openAlerterService(config: Config, log: Logger, registry: 
     });
     deliveries.start();
     alerter.start();
-    let closed = false;
     return {
       alerter,
       deliveries,
@@ -105,19 +103,13 @@ export async function openAlerterService(config: Config, log: Logger, registry: 
       metrics,
       maxAgeDays,
       checks: [
-        { name: 'alerter', check: async () => !closed && alerter.healthy() },
-        { name: 'alerter-webhooks', check: async () => !closed && deliveries.healthy() },
+        { name: 'alerter', check: async () => !releases.released && alerter.healthy() },
+        { name: 'alerter-webhooks', check: async () => !releases.released && deliveries.healthy() },
       ],
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        await releaseAll();
-      },
+      close: () => releases.releaseAll(),
     };
   } catch (error) {
-    await releaseAll().catch((cleanup: unknown) =>
-      svcLog.warn({ err: cleanup }, 'alerter: cleanup after a failed start'),
-    );
+    await releases.releaseAfterFailedStart(svcLog);
     throw error;
   }
 }

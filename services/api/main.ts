@@ -40,7 +40,6 @@ export async function openApiService(config: Config, log: Logger, registry: Regi
   const svcLog = log.child({ svc: 'api' });
   // closed in reverse order, on close or after a failed start
   const releases = new ReleaseStack('api');
-  const releaseAll = () => releases.releaseAll();
   try {
     const store = await createVectorStore(vectorStoreOptions(config), { logger: svcLog });
     releases.push(() => store.close());
@@ -79,19 +78,14 @@ export async function openApiService(config: Config, log: Logger, registry: Regi
     await app.listen({ host: config.api.host, port: config.api.port });
     const { port } = app.server.address() as AddressInfo;
     const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
-    let closed = false;
     return {
       url: `http://${host}:${port}/`,
       port,
       checks,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        await releaseAll();
-      },
+      close: () => releases.releaseAll(),
     };
   } catch (error) {
-    await releaseAll().catch((cleanup: unknown) => svcLog.warn({ err: cleanup }, 'api: cleanup after a failed start'));
+    await releases.releaseAfterFailedStart(svcLog);
     throw error;
   }
 }

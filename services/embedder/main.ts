@@ -82,7 +82,6 @@ export async function openEmbedderService(
   const metrics = createEmbedderMetrics(registry);
   // closed in reverse order, on close or after a failed start
   const releases = new ReleaseStack('embedder');
-  const releaseAll = () => releases.releaseAll();
   try {
     const bus = await createBus(busOptions(config), { logger: svcLog });
     releases.push(() => bus.close());
@@ -121,20 +120,13 @@ export async function openEmbedderService(
         : undefined;
     if (supervisor) releases.push(() => supervisor.close());
     embedder.start();
-    let closed = false;
     return {
       embedder,
-      checks: [{ name: 'embedder', check: async () => !closed && embedder.healthy() }],
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        await releaseAll();
-      },
+      checks: [{ name: 'embedder', check: async () => !releases.released && embedder.healthy() }],
+      close: () => releases.releaseAll(),
     };
   } catch (error) {
-    await releaseAll().catch((cleanup: unknown) =>
-      svcLog.warn({ err: cleanup }, 'embedder: cleanup after a failed start'),
-    );
+    await releases.releaseAfterFailedStart(svcLog);
     throw error;
   }
 }

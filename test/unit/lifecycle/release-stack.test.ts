@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReleaseStack } from '../../../shared/lifecycle/index.js';
+import { pino } from 'pino';
 
 describe('ReleaseStack', () => {
   it('releases in reverse order, once', async () => {
@@ -33,5 +34,22 @@ describe('ReleaseStack', () => {
       return true;
     });
     assert.deepEqual(order, ['last', 'first']);
+  });
+
+  it('says when it began releasing, and after a failed start logs a failed release instead of throwing it', async () => {
+    const stack = new ReleaseStack('api');
+    stack.push(() => {
+      throw new Error('bus close failed');
+    });
+    assert.equal(stack.released, false);
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    await stack.releaseAfterFailedStart(log);
+    assert.equal(stack.released, true);
+    const entries = lines.map((line) => JSON.parse(line) as { level: number; msg: string; err: { message: string } });
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].level, 40, 'a warning');
+    assert.equal(entries[0].msg, 'api: cleanup after a failed start');
+    assert.match(entries[0].err.message, /^api: closing its adapters failed/);
   });
 });
